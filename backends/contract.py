@@ -1,0 +1,167 @@
+"""The backend contract: the canonical request every dialect parses into, and the events every
+backend streams back. Backends import nothing else of the project; the router translates wire
+dialects to and from these types.
+
+A backend's `stream()` is an async iterator of events. Errors before the first event mean nothing
+reached the client yet, so the router may fall back to the next backend; errors after it end the
+client's stream with an error event in the client's own format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(slots=True)
+class TextPart:
+    text: str
+
+
+@dataclass(slots=True)
+class ImagePart:
+    url: str  # an http(s) URL or a data: URL (base64)
+    detail: str | None = None
+
+
+ContentPart = TextPart | ImagePart
+
+
+@dataclass(slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text, as the model wrote it
+
+
+@dataclass(slots=True)
+class Message:
+    role: Role
+    content: list[ContentPart] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None  # role "tool": the call this answers
+    name: str | None = None
+
+    def text(self) -> str:
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+
+@dataclass(slots=True)
+class Tool:
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CanonicalRequest:
+    model: str  # what the client asked for: "auto", an alias, a backend name or anything else
+    messages: list[Message] = field(default_factory=list)
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: str | dict[str, Any] | None = None  # "auto" | "none" | "required" | {"name": ...}
+    stream: bool = False
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    stop: list[str] = field(default_factory=list)
+    response_format: dict[str, Any] | None = None
+    user: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    reasoning_effort: str | None = None
+    # Legacy completions (fill-in-the-middle when suffix is set); messages stay empty then.
+    prompt: str | None = None
+    suffix: str | None = None
+    # Fields no dialect knows: passed on to OpenAI-compatible upstreams.
+    extra: dict[str, Any] = field(default_factory=dict)
+    # The client's dialect, and for OpenAI chat the original body: an OpenAI-compatible upstream
+    # gets it back with minimal edits, so nothing the client sent is lost in translation.
+    dialect: str = "openai"
+    openai_body: dict[str, Any] | None = None
+    # Dialect-specific options that only a native upstream understands (Anthropic `thinking`).
+    native: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_fim(self) -> bool:
+        return self.suffix is not None
+
+
+# ---- events -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    index: int
+    id: str | None = None  # set on the first delta of a call
+    name: str | None = None  # set on the first delta of a call
+    arguments: str = ""  # a fragment of the JSON arguments
+
+
+@dataclass(slots=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    estimated: bool = False  # counted by us (tokenizer or estimate), not reported by the upstream
+
+
+@dataclass(slots=True)
+class DraftStats:
+    proposed: int
+    accepted: int
+
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+
+
+@dataclass(slots=True)
+class Finish:
+    reason: FinishReason
+
+
+Event = TextDelta | ToolCallDelta | Usage | DraftStats | Finish
+
+
+@dataclass(slots=True)
+class Capabilities:
+    vision: bool = False
+    tools: bool = True
+    fim: bool = False
+    context_window: int = 32768
+
+
+@dataclass(slots=True)
+class Price:
+    """US dollars per million tokens; zero for local backends."""
+
+    input_per_mtok: float = 0.0
+    output_per_mtok: float = 0.0
+
+    def cost(self, usage: Usage) -> float:
+        return (usage.input_tokens * self.input_per_mtok + usage.output_tokens * self.output_per_mtok) / 1e6
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+    model: str
+    capabilities: Capabilities
+    price: Price
+
+    def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        """Produce events for one request. Raise a BackendError (before or during iteration)."""
+        ...
+
+    async def health(self) -> bool:
+        """Cheap liveness check; never costs a completion."""
+        ...
+
+    async def aclose(self) -> None: ...

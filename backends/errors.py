@@ -1,0 +1,122 @@
+"""The one exception tree of Switchpoint.
+
+    SwitchpointError
+    ├── RequestError            the client sent something we refuse (4xx)
+    │   ├── InvalidRequest      bad JSON, failed validation (names the field), unsupported option
+    │   ├── UnknownModel        the requested model or alias does not exist
+    │   ├── BodyTooLarge        body over the configured limit
+    │   ├── AuthError           missing or wrong key (401)
+    │   ├── RateLimited         a key's budget or rate limit, or a full local queue (429)
+    │   └── NoBackendAvailable  no backend in the chain can serve what the request needs
+    ├── BackendError            a backend failed; `retryable` says whether fallback may try the next one
+    │   ├── BackendConnectError connection refused, DNS, TLS
+    │   ├── BackendTimeout      connect, first-byte or total timeout
+    │   ├── BackendStatusError  upstream answered 4xx/5xx (status, retry_after)
+    │   └── BackendProtocolError upstream sent something we cannot parse (malformed JSON or SSE)
+    └── ConfigError             the configuration is invalid (lists each error with its field path)
+
+Backends map their transport's errors (httpx, litellm, torch) to these types; the router turns them
+into the client's error shape in one place.
+"""
+
+from __future__ import annotations
+
+
+class SwitchpointError(Exception):
+    status = 500
+    type = "internal_error"
+    code: str | None = None
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class RequestError(SwitchpointError):
+    status = 400
+    type = "invalid_request_error"
+
+
+class InvalidRequest(RequestError):
+    code = "invalid_request"
+
+
+class UnknownModel(RequestError):
+    status = 404
+    code = "model_not_found"
+
+
+class BodyTooLarge(RequestError):
+    status = 413
+    code = "request_too_large"
+
+
+class AuthError(RequestError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class RateLimited(RequestError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NoBackendAvailable(RequestError):
+    status = 503
+    type = "service_unavailable"
+    code = "no_backend_available"
+
+
+class BackendError(SwitchpointError):
+    status = 502
+    type = "upstream_error"
+    code = "upstream_error"
+    retryable = True
+
+    def __init__(self, message: str, *, backend: str = "") -> None:
+        super().__init__(message)
+        self.backend = backend
+
+
+class BackendConnectError(BackendError):
+    code = "upstream_connect_error"
+
+
+class BackendTimeout(BackendError):
+    status = 504
+    code = "upstream_timeout"
+
+
+class BackendStatusError(BackendError):
+    code = "upstream_status"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        backend: str = "",
+        upstream_status: int = 500,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, backend=backend)
+        self.upstream_status = upstream_status
+        self.retry_after = retry_after
+        # 429 and 5xx may succeed elsewhere; another 4xx means the request itself is wrong.
+        self.retryable = upstream_status == 429 or upstream_status >= 500 or upstream_status in (401, 403, 404, 408)
+
+
+class BackendProtocolError(BackendError):
+    code = "upstream_protocol_error"
+
+
+class ConfigError(SwitchpointError):
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("invalid configuration:\n" + "\n".join(f"  {e}" for e in errors))
+        self.errors = errors
