@@ -1,0 +1,121 @@
+"""Cloud models through litellm (Gemini first; any litellm provider works). litellm translates the
+OpenAI-shaped request to the provider's REST API, including cleaning tool schemas for Gemini."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .contract import Capabilities, CanonicalRequest, Event, Finish, Price, Usage
+from .errors import BackendConnectError, BackendError, BackendProtocolError, BackendStatusError, BackendTimeout
+from .openai_format import chunk_events, finish_reason, message_to_openai, response_events, tool_choice_to_openai, usage_from_openai
+
+
+def _import_litellm() -> Any:
+    # Without this litellm fetches a price map from the internet at import, and stalls offline.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.telemetry = False
+    return litellm
+
+
+class LiteLLMBackend:
+    def __init__(
+        self,
+        name: str,
+        *,
+        model: str,
+        api_key_env: str | None = None,
+        base_url: str | None = None,
+        capabilities: Capabilities | None = None,
+        price: Price | None = None,
+        first_byte_timeout: float = 120.0,
+        total_timeout: float = 600.0,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.capabilities = capabilities or Capabilities()
+        self.price = price or Price()
+        self._api_key_env = api_key_env
+        self._base_url = base_url
+        self._timeout = first_byte_timeout
+        self.total_timeout = total_timeout
+        self._litellm = _import_litellm()
+
+    def _kwargs(self, req: CanonicalRequest) -> dict[str, Any]:
+        kw: dict[str, Any] = {
+            "model": self.model,
+            "messages": [message_to_openai(m) for m in req.messages],
+            "stream": req.stream,
+            "timeout": self._timeout,
+            "drop_params": True,
+        }
+        if self._api_key_env:
+            kw["api_key"] = os.environ.get(self._api_key_env)
+        if self._base_url:
+            kw["api_base"] = self._base_url
+        if req.stream:
+            kw["stream_options"] = {"include_usage": True}
+        if req.tools:
+            kw["tools"] = [
+                {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+                for t in req.tools
+            ]
+            if req.tool_choice is not None:
+                kw["tool_choice"] = tool_choice_to_openai(req.tool_choice)
+        for key in ("max_tokens", "temperature", "top_p", "seed", "response_format", "reasoning_effort"):
+            value = getattr(req, key)
+            if value is not None:
+                kw[key] = value
+        if req.stop:
+            kw["stop"] = req.stop
+        return kw
+
+    def _map_error(self, exc: Exception) -> BackendError:
+        lt = self._litellm
+        msg = f"{self.name}: {type(exc).__name__}: {str(exc)[:300]}"
+        if isinstance(exc, lt.Timeout):
+            return BackendTimeout(msg, backend=self.name)
+        if isinstance(exc, lt.APIConnectionError) and getattr(exc, "status_code", 500) in (None, 500):
+            return BackendConnectError(msg, backend=self.name)
+        status = getattr(exc, "status_code", None)
+        if isinstance(status, int):
+            return BackendStatusError(msg, backend=self.name, upstream_status=status)
+        return BackendProtocolError(msg, backend=self.name)
+
+    async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        if request.prompt is not None:
+            raise BackendStatusError(f"{self.name}: fill-in-the-middle is not supported", backend=self.name, upstream_status=400)
+        lt = self._litellm
+        try:
+            response = await lt.acompletion(**self._kwargs(request))
+            if not request.stream:
+                for ev in response_events(response.model_dump()):
+                    yield ev
+                return
+            reason: str | None = None
+            usage: Usage | None = None
+            pending: list[Event] = []
+            async for chunk in response:
+                data = chunk.model_dump()
+                reason = chunk_events(data, pending) or reason
+                if data.get("usage"):
+                    usage = usage_from_openai(data["usage"])
+                for ev in pending:
+                    yield ev
+                pending.clear()
+        except BackendError:
+            raise
+        except lt.exceptions.OpenAIError as exc:  # every litellm error derives from it
+            raise self._map_error(exc) from None
+        if usage is not None:
+            yield usage
+        yield Finish(finish_reason(reason))
+
+    async def health(self) -> bool:
+        return True  # a cloud API: a health probe would cost a request or leak traffic; cooldowns cover failures
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,164 @@
+"""OpenAI-compatible servers over HTTP: vLLM, SGLang, llama.cpp's server, Ollama, LM Studio."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+
+from .contract import Capabilities, CanonicalRequest, Event, Finish, Price, Usage
+from .errors import (
+    BackendConnectError,
+    BackendError,
+    BackendProtocolError,
+    BackendStatusError,
+    BackendTimeout,
+)
+from .openai_format import chat_body, chunk_events, completion_body, finish_reason, response_events, usage_from_openai
+from .sse import sse_data
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _error_message(body: bytes) -> str:
+    try:
+        data = orjson.loads(body)
+        err = data.get("error") if isinstance(data, dict) else None
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])[:500]
+        if isinstance(err, str):
+            return err[:500]
+    except orjson.JSONDecodeError:
+        pass
+    return body[:200].decode("utf-8", "replace")
+
+
+class OpenAIBackend:
+    """One pooled httpx client per backend; connect, first-byte (and between-chunk) and total timeouts."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        capabilities: Capabilities | None = None,
+        price: Price | None = None,
+        connect_timeout: float = 5.0,
+        first_byte_timeout: float = 120.0,
+        total_timeout: float = 600.0,
+        max_connections: int = 256,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.capabilities = capabilities or Capabilities()
+        self.price = price or Price()
+        self.total_timeout = total_timeout
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=httpx.Timeout(connect=connect_timeout, read=first_byte_timeout, write=30.0, pool=connect_timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            follow_redirects=False,  # an upstream may not send us elsewhere
+        )
+
+    @classmethod
+    def from_env(cls, name: str, *, api_key_env: str | None, **kw: Any) -> OpenAIBackend:
+        return cls(name, api_key=os.environ.get(api_key_env) if api_key_env else None, **kw)
+
+    def _errors(self, exc: httpx.HTTPError) -> BackendError:
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendTimeout(f"{self.name}: upstream timed out ({type(exc).__name__})", backend=self.name)
+        return BackendConnectError(f"{self.name}: upstream connection failed ({type(exc).__name__})", backend=self.name)
+
+    async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        if request.prompt is not None:
+            path, body = "/completions", completion_body(request, self.model, stream=request.stream)
+        else:
+            path, body = "/chat/completions", chat_body(request, self.model, stream=request.stream)
+        content = orjson.dumps(body)
+        try:
+            if not request.stream:
+                response = await self._client.post(path, content=content, headers={"content-type": "application/json"})
+                if response.status_code >= 400:
+                    raise self._status_error(response, response.content)
+                try:
+                    data = orjson.loads(response.content)
+                except orjson.JSONDecodeError:
+                    raise BackendProtocolError(f"{self.name}: upstream sent invalid JSON", backend=self.name) from None
+                if not isinstance(data, dict):
+                    raise BackendProtocolError(f"{self.name}: upstream sent a non-object", backend=self.name)
+                for ev in response_events(data):
+                    yield ev
+                return
+            req = self._client.build_request("POST", path, content=content, headers={"content-type": "application/json"})
+            response = await self._client.send(req, stream=True)
+            try:
+                if response.status_code >= 400:
+                    raise self._status_error(response, await response.aread())
+                async for ev in self._read_stream(response):
+                    yield ev
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise self._errors(exc) from None
+
+    async def _read_stream(self, response: httpx.Response) -> AsyncIterator[Event]:
+        reason: str | None = None
+        usage: Usage | None = None
+        done = False
+        pending: list[Event] = []
+        async for data in sse_data(response.aiter_bytes()):
+            if data == b"[DONE]":
+                done = True
+                break
+            try:
+                chunk = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                raise BackendProtocolError(f"{self.name}: upstream sent malformed SSE data", backend=self.name) from None
+            if not isinstance(chunk, dict):
+                raise BackendProtocolError(f"{self.name}: upstream sent a non-object chunk", backend=self.name)
+            if "error" in chunk:
+                err = chunk["error"]
+                msg = err.get("message") if isinstance(err, dict) else str(err)
+                raise BackendStatusError(f"{self.name}: upstream error: {msg}", backend=self.name, upstream_status=502)
+            reason = chunk_events(chunk, pending) or reason
+            if chunk.get("usage"):
+                usage = usage_from_openai(chunk["usage"])
+            for ev in pending:
+                yield ev
+            pending.clear()
+        if not done and reason is None:
+            raise BackendProtocolError(f"{self.name}: upstream closed the stream before it finished", backend=self.name)
+        if usage is not None:
+            yield usage
+        yield Finish(finish_reason(reason))
+
+    def _status_error(self, response: httpx.Response, body: bytes) -> BackendStatusError:
+        return BackendStatusError(
+            f"{self.name}: upstream answered {response.status_code}: {_error_message(body)}",
+            backend=self.name,
+            upstream_status=response.status_code,
+            retry_after=_retry_after(response),
+        )
+
+    async def health(self) -> bool:
+        try:
+            response = await self._client.get("/models", timeout=5.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code < 500
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

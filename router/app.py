@@ -1,0 +1,143 @@
+"""The app factory: builds every part from one Settings object and wires them on app.state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from backends.contract import Backend
+from policies.routing import RoutingTable
+
+from .backends_factory import build_backend, with_embedded_defaults
+from .dialects import Dialect, get_dialect
+from .metrics import Metrics
+from .pipeline import Classifier, Gateway
+from .settings import Settings
+from .store import RequestLog, create_tables, make_engine
+
+log = logging.getLogger(__name__)
+
+DIALECT_ROUTES = {
+    "/v1/chat/completions": "openai",
+}
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _default_classifier() -> Classifier:
+    from policies.classify import load_default_classifier
+
+    return load_default_classifier()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    backends: Mapping[str, Backend] | None = None,
+    classifier: Classifier | None = None,
+) -> Starlette:
+    """Build the gateway. `backends` and `classifier` replace the configured ones (tests, embedding)."""
+    settings = with_embedded_defaults(settings)
+    if backends is None:
+        backends = {cfg.name: build_backend(cfg) for cfg in settings.backends}
+    metrics = Metrics()
+    engine = make_engine(settings.effective_database_url)
+    request_log = RequestLog(
+        engine,
+        batch_size=settings.log.batch_size,
+        flush_interval=settings.log.flush_interval,
+        max_buffered=settings.log.max_buffered,
+        on_drop=metrics.dropped_log_rows.inc,
+    )
+    table = RoutingTable(
+        backends={name: b.capabilities for name, b in backends.items()},
+        routes=settings.routes,
+        aliases=settings.aliases,
+        reject_unknown_models=settings.unknown_models == "reject",
+    )
+    gateway = Gateway(
+        backends=backends,
+        classifier=classifier or _default_classifier(),
+        table=table,
+        request_log=request_log,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        max_attempts=settings.max_attempts,
+        total_timeouts={cfg.name: cfg.timeouts.total for cfg in settings.backends},
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(create_tables, engine)
+        request_log.start()
+        try:
+            yield
+        finally:
+            await request_log.stop()
+            for b in backends.values():
+                await b.aclose()
+            engine.dispose()
+
+    def dialect_endpoint(dialect: Dialect) -> Any:
+        async def endpoint(request: Request) -> Response:
+            return await gateway.handle(dialect, request)
+
+        return endpoint
+
+    async def models(request: Request) -> Response:
+        ids = ["auto", *settings.aliases, *backends]
+        return _json(
+            {
+                "object": "list",
+                "data": [
+                    {"id": i, "object": "model", "type": "model", "display_name": i, "created": 0,
+                     "created_at": "1970-01-01T00:00:00Z", "owned_by": "switchpoint"}
+                    for i in dict.fromkeys(ids)
+                ],
+                "has_more": False,
+                "first_id": ids[0],
+                "last_id": ids[-1],
+            }
+        )
+
+    async def health(request: Request) -> Response:
+        return _json(
+            {
+                "status": "ok",
+                "backends": list(backends),
+                "log": {"buffered": request_log.buffered, "dropped": request_log.dropped, "written": request_log.written},
+            }
+        )
+
+    async def root(request: Request) -> Response:
+        return _json({"name": "switchpoint", "health": "/health", "api": "/v1"})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type=metrics.content_type)
+
+    routes = [Route(path, dialect_endpoint(get_dialect(name)), methods=["POST"]) for path, name in DIALECT_ROUTES.items()]
+    routes += [
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/", root, methods=["GET", "HEAD"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.gateway = gateway
+    app.state.request_log = request_log
+    app.state.metrics = metrics
+    app.state.engine = engine
+    app.state.backends = backends
+    return app

@@ -1,0 +1,370 @@
+"""The one path every request takes:
+
+    wire body -> dialect.parse_request -> classify -> decide (gates, routes) -> backend.stream
+    (fallback before the first byte) -> dialect renders JSON or SSE -> one request-log row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response, StreamingResponse
+
+from backends.contract import Backend, CanonicalRequest, Event, Usage
+from backends.errors import (
+    BackendError,
+    BackendProtocolError,
+    BackendStatusError,
+    BackendTimeout,
+    BodyTooLarge,
+    InvalidRequest,
+    RateLimited,
+    SwitchpointError,
+)
+from policies.routing import Decision, Needs, RoutingTable, decide
+
+from .dialects import Completion, Dialect, ResponseMeta
+from .metrics import Metrics
+from .store import RequestLog
+from .tokens import estimate_request_tokens, estimate_text_tokens
+
+log = logging.getLogger(__name__)
+
+SESSION_HEADERS = ("x-claude-code-session-id", "x-session-id", "session_id", "x-session-affinity")
+
+
+class Classified(Protocol):
+    category: str
+    client: str | None
+    has_images: bool
+    prompt_tokens: int
+
+
+class Classifier(Protocol):
+    def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Any: ...
+
+
+@dataclass(slots=True)
+class Trace:
+    """What one request did, gathered on its way through, written as one log row at the end."""
+
+    id: str
+    ts: float
+    t0: float
+    dialect: str
+    path: str
+    request: CanonicalRequest | None = None
+    classification: Any = None
+    decision: Decision | None = None
+    backend: str | None = None
+    attempts: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    t_dispatch: float = 0.0
+    t_first: float | None = None
+    overhead: float = 0.0
+    session: str | None = None
+
+
+def _new_id() -> str:
+    return "req_" + os.urandom(12).hex()
+
+
+def client_status(exc: SwitchpointError) -> int:
+    """The HTTP status a client sees for `exc`."""
+    if isinstance(exc, BackendStatusError):
+        if exc.upstream_status == 429:
+            return 429
+        if 400 <= exc.upstream_status < 500 and not exc.retryable:
+            return exc.upstream_status
+        return 502
+    return exc.status
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        backends: Mapping[str, Backend],
+        classifier: Classifier,
+        table: RoutingTable,
+        request_log: RequestLog,
+        metrics: Metrics,
+        max_body_bytes: int,
+        max_attempts: int,
+        total_timeouts: Mapping[str, float],
+    ) -> None:
+        self.backends = backends
+        self.classifier = classifier
+        self.table = table
+        self.log = request_log
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+        self.max_attempts = max_attempts
+        self.total_timeouts = total_timeouts
+
+    # ---- entry ------------------------------------------------------------------------------------
+
+    async def handle(self, dialect: Dialect, request: Request) -> Response:
+        trace = Trace(_new_id(), time.time(), time.perf_counter(), dialect.name, request.url.path)
+        try:
+            body = await self._read_body(request)
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
+            req = trace.request = dialect.parse_request(data)
+            headers = request.headers
+            cls = trace.classification = self.classifier.classify(req, headers)
+            trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
+            needs = Needs(
+                vision=cls.has_images,
+                tools=bool(req.tools) and req.tool_choice != "none",
+                fim=req.is_fim,
+                prompt_tokens=cls.prompt_tokens,
+            )
+            trace.decision = decide(req.model, cls.category, needs, self.table)
+            if req.stream:
+                return await self._stream(trace, dialect, req)
+            return await self._complete(trace, dialect, req)
+        except SwitchpointError as exc:
+            return self._error(trace, dialect, exc)
+        except ClientDisconnect:
+            self._record(trace, None, status="cancelled", http_status=499, error="client disconnected")
+            return Response(status_code=499)
+        except Exception:  # a bug: answer in the client's shape, keep serving, keep the traceback
+            log.exception("request %s failed", trace.id)
+            return self._error(trace, dialect, SwitchpointError("internal error"))
+
+    async def _read_body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise BodyTooLarge(f"request body is over the limit of {self.max_body_bytes} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise BodyTooLarge(f"request body is over the limit of {self.max_body_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    # ---- attempts ---------------------------------------------------------------------------------
+
+    def _failed(self, trace: Trace, name: str, exc: BackendError, last: bool) -> None:
+        trace.errors.append({"backend": name, "error": exc.message})
+        category = trace.classification.category if trace.classification else ""
+        self.metrics.errors.labels(name, category, exc.code or "error").inc()
+        if exc.retryable and not last:
+            self.metrics.fallbacks.labels(name, category).inc()
+            log.info("request %s: %s failed before the first byte, falling back: %s", trace.id, name, exc.message)
+
+    def _chain(self, trace: Trace) -> list[str]:
+        assert trace.decision is not None
+        return trace.decision.chain[: self.max_attempts]
+
+    @staticmethod
+    def _exhausted(trace: Trace, last: BackendError) -> BackendError:
+        if len(trace.errors) <= 1:
+            return last
+        tried = "; ".join(f"{e['backend']}: {e['error']}" for e in trace.errors)
+        last.message = f"every backend failed ({tried})"
+        return last
+
+    async def _complete(self, trace: Trace, dialect: Dialect, req: CanonicalRequest) -> Response:
+        chain = self._chain(trace)
+        trace.t_dispatch = time.perf_counter()
+        for i, name in enumerate(chain):
+            backend = self.backends[name]
+            trace.attempts += 1
+            completion = Completion()
+            t_sent = time.perf_counter()
+            try:
+                async for ev in backend.stream(req):
+                    if trace.t_first is None:
+                        trace.t_first = time.perf_counter()
+                    completion.add(ev)
+            except BackendError as exc:
+                trace.t_first = None
+                self._failed(trace, name, exc, i == len(chain) - 1)
+                if not exc.retryable or i == len(chain) - 1:
+                    raise self._exhausted(trace, exc) from None
+                continue
+            trace.backend = name
+            t_done = time.perf_counter()
+            trace.overhead = t_sent - trace.t0
+            self._fill_usage(trace, completion)
+            meta = ResponseMeta(trace.id, backend.model)
+            content = dialect.render_json(completion, meta)
+            trace.overhead += time.perf_counter() - t_done
+            self._record(trace, completion, status="ok", http_status=200, t_end=t_done)
+            return Response(content, media_type="application/json", headers=self._headers(trace))
+        raise BackendProtocolError("empty backend chain")  # unreachable: decide() never returns one
+
+    async def _stream(self, trace: Trace, dialect: Dialect, req: CanonicalRequest) -> Response:
+        chain = self._chain(trace)
+        trace.t_dispatch = time.perf_counter()
+        for i, name in enumerate(chain):
+            backend = self.backends[name]
+            trace.attempts += 1
+            it = aiter(backend.stream(req))
+            t_sent = time.perf_counter()
+            try:
+                first = await anext(it)
+            except (BackendError, StopAsyncIteration) as raw:
+                await it.aclose()  # type: ignore[attr-defined]
+                exc = raw if isinstance(raw, BackendError) else BackendProtocolError(f"{name}: empty stream", backend=name)
+                self._failed(trace, name, exc, i == len(chain) - 1)
+                if not exc.retryable or i == len(chain) - 1:
+                    raise self._exhausted(trace, exc) from None
+                continue
+            trace.t_first = time.perf_counter()
+            trace.backend = name
+            trace.overhead = t_sent - trace.t0
+            meta = ResponseMeta(trace.id, backend.model, include_usage=self._client_wants_usage(req))
+            return StreamingResponse(
+                self._relay(trace, dialect, meta, it, first, self.total_timeouts.get(name, 600.0)),
+                media_type="text/event-stream",
+                headers={**self._headers(trace), "cache-control": "no-cache"},
+            )
+        raise BackendProtocolError("empty backend chain")
+
+    @staticmethod
+    def _client_wants_usage(req: CanonicalRequest) -> bool:
+        if req.dialect != "openai":
+            return True  # Anthropic and Responses streams always carry usage
+        opts = (req.openai_body or {}).get("stream_options") or {}
+        return bool(isinstance(opts, dict) and opts.get("include_usage"))
+
+    async def _relay(
+        self, trace: Trace, dialect: Dialect, meta: ResponseMeta, it: AsyncIterator[Event], first: Event, total: float
+    ) -> AsyncIterator[bytes]:
+        renderer = dialect.stream_renderer(meta)
+        completion = Completion()
+        completion.add(first)
+        deadline = trace.t0 + total
+        status, http_status, error = "cancelled", 200, None
+        try:
+            yield renderer.start() + renderer.event(first)
+            async for ev in it:
+                completion.add(ev)
+                chunk = renderer.event(ev)
+                if chunk:
+                    yield chunk
+                if time.perf_counter() > deadline:
+                    raise BackendTimeout(f"{trace.backend}: total timeout of {total:.0f}s reached", backend=trace.backend or "")
+            self._fill_usage(trace, completion)
+            yield renderer.finish(completion)
+            status = "ok"
+        except BackendError as exc:
+            status, http_status, error = "error", client_status(exc), exc.message
+            self.metrics.errors.labels(trace.backend or "", trace.classification.category, exc.code or "error").inc()
+            log.warning("request %s: %s failed mid-stream: %s", trace.id, trace.backend, exc.message)
+            self._fill_usage(trace, completion)
+            yield renderer.error(exc)
+        finally:
+            await it.aclose()  # type: ignore[attr-defined]
+            self._record(trace, completion, status=status, http_status=http_status, error=error)
+
+    # ---- results ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _fill_usage(trace: Trace, completion: Completion) -> None:
+        """Usage is always known: the upstream's count, else our documented estimate, flagged."""
+        if completion.usage is None and trace.request is not None:
+            text = completion.text + "".join(t.name + t.arguments for t in completion.tool_calls)
+            completion.usage = Usage(
+                input_tokens=estimate_request_tokens(trace.request),
+                output_tokens=estimate_text_tokens(text),
+                estimated=True,
+            )
+
+    def _headers(self, trace: Trace) -> dict[str, str]:
+        h = {"x-switchpoint-request-id": trace.id, "x-switchpoint-overhead-ms": f"{trace.overhead * 1000:.3f}"}
+        if trace.backend:
+            h["x-switchpoint-backend"] = trace.backend
+        if trace.classification is not None:
+            h["x-switchpoint-category"] = trace.classification.category
+        return h
+
+    def _error(self, trace: Trace, dialect: Dialect, exc: SwitchpointError) -> Response:
+        status = client_status(exc)
+        headers = self._headers(trace)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers["retry-after"] = str(int(retry_after + 0.999))
+        if isinstance(exc, RateLimited | BackendError) or status >= 500:
+            log.warning("request %s: %s %s", trace.id, status, exc.message)
+        self._record(trace, None, status="error", http_status=status, error=exc.message)
+        return Response(dialect.error_body(exc), status_code=status, media_type="application/json", headers=headers)
+
+    def _record(
+        self,
+        trace: Trace,
+        completion: Completion | None,
+        *,
+        status: str,
+        http_status: int,
+        error: str | None = None,
+        t_end: float | None = None,
+    ) -> None:
+        end = t_end or time.perf_counter()
+        cls, decision, req = trace.classification, trace.decision, trace.request
+        usage = completion.usage if completion is not None else None
+        draft = completion.draft if completion is not None else None
+        backend = self.backends.get(trace.backend) if trace.backend else None
+        category = cls.category if cls is not None else None
+        decode_tps = None
+        if usage is not None and trace.t_first is not None and usage.output_tokens > 1 and end > trace.t_first:
+            decode_tps = (usage.output_tokens - 1) / (end - trace.t_first)
+        row = {
+            "id": trace.id,
+            "ts": trace.ts,
+            "dialect": trace.dialect,
+            "path": trace.path,
+            "client": cls.client if cls is not None else None,
+            "session": trace.session,
+            "key_id": None,
+            "model_requested": req.model[:200] if req is not None else None,
+            "stream": bool(req and req.stream),
+            "category": category,
+            "signals": orjson.dumps(cls).decode() if cls is not None else None,
+            "chain": orjson.dumps(decision.chain).decode() if decision else None,
+            "rule": decision.rule if decision else None,
+            "reason": decision.reason if decision else None,
+            "probability": decision.probability if decision else None,
+            "backend": trace.backend,
+            "attempts": trace.attempts,
+            "attempt_errors": orjson.dumps(trace.errors).decode() if trace.errors else None,
+            "ttft_ms": (trace.t_first - trace.t_dispatch) * 1000 if trace.t_first is not None else None,
+            "decode_tps": decode_tps,
+            "latency_ms": (end - trace.t0) * 1000,
+            "overhead_ms": trace.overhead * 1000,
+            "input_tokens": usage.input_tokens if usage else None,
+            "output_tokens": usage.output_tokens if usage else None,
+            "cached_tokens": usage.cached_tokens if usage else None,
+            "tokens_estimated": bool(usage and usage.estimated),
+            "cost_usd": backend.price.cost(usage) if backend is not None and usage is not None else None,
+            "draft_proposed": draft.proposed if draft else None,
+            "draft_accepted": draft.accepted if draft else None,
+            "finish_reason": completion.finish_reason if completion is not None else None,
+            "status": status,
+            "http_status": http_status,
+            "error": error,
+        }
+        self.log.record(row)
+        m = self.metrics
+        b, c = trace.backend or "none", category or "none"
+        m.requests.labels(b, c, status).inc()
+        m.latency.labels(b, c).observe(end - trace.t0)
+        if trace.t_first is not None:
+            m.ttft.labels(b, c).observe(trace.t_first - trace.t_dispatch)
+        if usage is not None:
+            m.tokens.labels(b, c, "in").inc(usage.input_tokens)
+            m.tokens.labels(b, c, "out").inc(usage.output_tokens)

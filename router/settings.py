@@ -1,0 +1,154 @@
+"""Configuration: one YAML file plus SWITCHPOINT_* environment variables, validated into one typed
+object, built once by the CLI or the app factory, never at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from backends.errors import ConfigError
+
+CATEGORIES = ("coding", "tool_calling", "prose", "vision")
+DEFAULT_PORT = 4141
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CapabilitiesConfig(_Strict):
+    vision: bool = False
+    tools: bool = True
+    fim: bool = False
+    context_window: int = Field(default=32768, ge=256)
+
+
+class TimeoutsConfig(_Strict):
+    connect: float = Field(default=5.0, gt=0)
+    first_byte: float = Field(default=120.0, gt=0)  # also the longest silence between chunks
+    total: float = Field(default=600.0, gt=0)
+
+
+class PriceConfig(_Strict):
+    input_per_mtok: float = Field(default=0.0, ge=0)
+    output_per_mtok: float = Field(default=0.0, ge=0)
+
+
+class BackendConfig(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["openai", "litellm", "local"]
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = None  # the NAME of the environment variable holding the key
+    capabilities: CapabilitiesConfig = Field(default_factory=CapabilitiesConfig)
+    timeouts: TimeoutsConfig = Field(default_factory=TimeoutsConfig)
+    price: PriceConfig = Field(default_factory=PriceConfig)
+    options: dict[str, Any] = Field(default_factory=dict)  # kind-specific (local: drafter, queue)
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> BackendConfig:
+        if self.kind == "openai" and not self.base_url:
+            raise ValueError("an openai backend needs base_url")
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return self
+
+
+class LogConfig(_Strict):
+    batch_size: int = Field(default=256, ge=1)
+    flush_interval: float = Field(default=0.5, gt=0)
+    max_buffered: int = Field(default=50_000, ge=1)  # rows held in memory while the database is away
+
+
+class Settings(BaseSettings):
+    """Everything Switchpoint reads at start. Environment (SWITCHPOINT_*) overrides the YAML file."""
+
+    model_config = SettingsConfigDict(env_prefix="SWITCHPOINT_", env_nested_delimiter="__", extra="forbid")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".switchpoint")
+    host: str = "127.0.0.1"
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
+    database_url: str | None = None  # default: SQLite under home
+    redis_url: str | None = None
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    unknown_models: Literal["route", "reject"] = "route"
+    backends: list[BackendConfig] = Field(default_factory=list)
+    aliases: dict[str, str] = Field(default_factory=dict)
+    routes: dict[str, list[str]] = Field(default_factory=dict)
+    log: LogConfig = Field(default_factory=LogConfig)
+    max_attempts: int = Field(default=3, ge=1)
+    graceful_shutdown_s: float = Field(default=30.0, ge=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Settings:
+        names = [b.name for b in self.backends]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"backend names must be unique: {', '.join(dupes)}")
+        known = set(names)
+        for alias, target in self.aliases.items():
+            if target != "auto" and target not in known:
+                raise ValueError(f"aliases.{alias}: unknown backend '{target}'")
+        for category, chain in self.routes.items():
+            if category not in (*CATEGORIES, "default"):
+                raise ValueError(f"routes.{category}: unknown category (use {', '.join(CATEGORIES)} or default)")
+            for b in chain:
+                if b not in known:
+                    raise ValueError(f"routes.{category}: unknown backend '{b}'")
+        return self
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "switchpoint.db"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+
+def _format_errors(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(f"{path}: {msg}" if path else msg)
+    return out
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Read the YAML file (if any), apply SWITCHPOINT_* environment overrides, validate.
+
+    Raises ConfigError listing every problem with its field path.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text())
+        except OSError as exc:
+            raise ConfigError([f"{path}: {exc.strerror}"]) from None
+        except yaml.YAMLError as exc:
+            raise ConfigError([f"{path}: not valid YAML: {exc}"]) from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError([f"{path}: the top level must be a mapping"])
+        data = loaded or {}
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc)) from None

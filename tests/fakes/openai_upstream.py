@@ -1,0 +1,123 @@
+"""A loopback server speaking the OpenAI chat-completions wire format, with scriptable faults.
+
+It stands in for vLLM / llama.cpp / SGLang: the gateway's production HTTP code runs unchanged
+against it. `behaviour` selects what it does: "ok", "status" (answers `status` with an OpenAI error
+body, and Retry-After on 429), "stall" (waits `stall_s` before any byte), "die" (sends `die_after`
+chunks then drops the connection), "malformed" (a broken SSE chunk / JSON body), "trickle" (one byte
+at a time), "no_usage" (omits usage), "tool" (answers with a tool call).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+
+@dataclass
+class Script:
+    behaviour: str = "ok"
+    text: str = "Hello from the upstream."
+    chunks: int = 4
+    status: int = 500
+    retry_after: str | None = None
+    stall_s: float = 5.0
+    die_after: int = 2
+    tool_name: str = "get_weather"
+    tool_args: str = '{"city": "Paris"}'
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _pieces(text: str, n: int) -> list[str]:
+    size = max(1, -(-len(text) // n))
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
+    usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18, "prompt_tokens_details": {"cached_tokens": 3}}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        body = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": int(time.time()),
+                "model": model_name, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return b"data: " + orjson.dumps(body) + b"\n\n"
+
+    async def stream_body(req: dict[str, Any]) -> AsyncIterator[bytes]:
+        if script.behaviour == "stall":
+            await asyncio.sleep(script.stall_s)
+        yield chunk({"role": "assistant", "content": ""})
+        sent = 0
+        if script.behaviour == "tool":
+            yield chunk({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                          "function": {"name": script.tool_name, "arguments": ""}}]})
+            for piece in _pieces(script.tool_args, 3):
+                yield chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+            yield chunk({}, "tool_calls")
+        else:
+            for piece in _pieces(script.text, script.chunks):
+                if script.behaviour == "die" and sent >= script.die_after:
+                    raise ConnectionResetError("upstream died")  # uvicorn drops the connection
+                if script.behaviour == "malformed" and sent == 1:
+                    yield b'data: {"choices": [\n\n'
+                if script.behaviour == "trickle":
+                    for b in chunk({"content": piece}):
+                        yield bytes([b])
+                        await asyncio.sleep(0.001)
+                else:
+                    yield chunk({"content": piece})
+                sent += 1
+            yield chunk({}, "stop")
+        if script.behaviour != "no_usage" and (req.get("stream_options") or {}).get("include_usage"):
+            yield b"data: " + orjson.dumps({"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 0,
+                                             "model": model_name, "choices": [], "usage": usage}) + b"\n\n"
+        yield b"data: [DONE]\n\n"
+
+    async def chat(request: Request) -> Response:
+        req = orjson.loads(await request.body())
+        script.requests.append(req)
+        if script.behaviour == "status":
+            headers = {"retry-after": script.retry_after} if script.retry_after else {}
+            err = {"error": {"message": f"scripted {script.status}", "type": "server_error", "code": None}}
+            return Response(orjson.dumps(err), status_code=script.status, headers=headers, media_type="application/json")
+        if req.get("stream"):
+            return StreamingResponse(stream_body(req), media_type="text/event-stream")
+        if script.behaviour == "stall":
+            await asyncio.sleep(script.stall_s)
+        if script.behaviour == "malformed":
+            return Response(b'{"choices": [', media_type="application/json")
+        message: dict[str, Any] = {"role": "assistant", "content": script.text}
+        finish = "stop"
+        if script.behaviour == "tool":
+            message = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": script.tool_name, "arguments": script.tool_args}}]}
+            finish = "tool_calls"
+        body: dict[str, Any] = {"id": "chatcmpl-up", "object": "chat.completion", "created": int(time.time()),
+                                "model": model_name, "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+        if script.behaviour != "no_usage":
+            body["usage"] = usage
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    async def completions(request: Request) -> Response:
+        req = orjson.loads(await request.body())
+        script.requests.append(req)
+        text = f"<fim prefix={len(req.get('prompt', ''))} suffix={len(req.get('suffix') or '')}>"
+        body = {"id": "cmpl-up", "object": "text_completion", "created": 0, "model": model_name,
+                "choices": [{"index": 0, "text": text, "finish_reason": "stop"}], "usage": usage}
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    async def models(request: Request) -> Response:
+        return Response(orjson.dumps({"object": "list", "data": [{"id": model_name, "object": "model"}]}),
+                        media_type="application/json")
+
+    return Starlette(routes=[
+        Route("/v1/chat/completions", chat, methods=["POST"]),
+        Route("/v1/completions", completions, methods=["POST"]),
+        Route("/v1/models", models, methods=["GET"]),
+    ])
