@@ -1,0 +1,26 @@
+"""The local, in-process backend (optional extra `switchpoint[local]`: torch, transformers, gguf).
+
+Importing this package imports no torch: models load on the first request or `await warmup()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..contract import Backend
+
+
+def create_local_backend(name: str, model: str, options: dict[str, Any]) -> Backend:
+    """model: "smollm2" | "gemma3" | an HF checkpoint folder | a .gguf file.
+
+    options: drafter ("mtp" default | "ngram" | "none" | "model:<path or embedded name>"),
+    max_queue (8), max_new_tokens_default (512), threads (torch threads), max_context (4096, KV cache
+    positions), temperature (0.0: greedy when a request gives none), draft_length (4, initial),
+    mtp_head (path to a head trained with `switchpoint drafter train`).
+    """
+    from .backend import LocalBackend
+
+    return LocalBackend(name, model, options)
+
+
+__all__ = ["create_local_backend"]

@@ -1,0 +1,109 @@
+"""Drafters: cheap guesses of the next few tokens, which the target then verifies in one pass.
+
+- MTPDrafter: a trained head over the target's hidden state (mtp.py); no KV cache of its own.
+- ModelDrafter: a separate small model with the same tokenizer, with its own KV cache.
+- NgramDrafter: prompt lookup; copies what followed the latest earlier occurrence of the last tokens.
+
+Each returns the distributions its tokens were drawn from (`Draft.q`), so that speculative sampling
+stays exact; n-gram lookup is deterministic (one-hot q, given as None).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from .decoder import Decoder
+from .generate import Draft
+from .mtp import MTPHead
+from .sampling import Sampler
+
+
+class NgramDrafter:
+    def __init__(self, n_max: int = 4, n_min: int = 1) -> None:
+        self.n_max, self.n_min = n_max, n_min
+
+    def begin(self, prompt: list[int]) -> None:
+        pass
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        size = len(history)
+        for n in range(min(self.n_max, size - 1), self.n_min - 1, -1):
+            suffix = history[size - n :]
+            # latest earlier occurrence of the suffix, followed by at least one token
+            for start in range(size - n - 1, -1, -1):
+                if history[start : start + n] == suffix:
+                    follow = history[start + n : start + n + k]
+                    if follow:
+                        return Draft(follow)
+        return Draft([])
+
+
+class MTPDrafter:
+    def __init__(self, target: Decoder, head: MTPHead) -> None:
+        self.target = target
+        self.head = head.to(target.dtype)
+        self.head.attach(target.lm_head)
+
+    def begin(self, prompt: list[int]) -> None:
+        pass
+
+    @torch.inference_mode()
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        tokens: list[int] = []
+        qs: list[Tensor] = []
+        h, tok = hidden[None], history[-1]
+        vocab = self.head.vocab_ids
+        for _ in range(k):
+            g = self.head.step(h, self.target.embed_tokens(torch.tensor([tok])))
+            reduced = self.head.logits(g)[0]
+            if sampler.greedy:
+                tok = int(vocab[int(reduced.argmax())])
+            else:
+                full = torch.full((self.target.vocab_size,), float("-inf"))
+                full[vocab] = reduced
+                q = sampler.probs(full)
+                tok = sampler.draw(q)
+                qs.append(q)
+            tokens.append(tok)
+            h = g
+        return Draft(tokens, torch.stack(qs) if qs else None)
+
+
+class ModelDrafter:
+    """A small same-tokenizer model; its KV cache keeps the prefix it shares with the history."""
+
+    def __init__(self, model: Decoder) -> None:
+        self.model = model
+        self.fed: list[int] = []
+
+    def begin(self, prompt: list[int]) -> None:
+        self.fed = []
+
+    @torch.inference_mode()
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        common = 0
+        limit = min(len(self.fed), len(history) - 1)
+        while common < limit and self.fed[common] == history[common]:
+            common += 1
+        k = min(k, self.model.max_len - len(history) - 1)
+        if k <= 0:
+            return Draft([])
+        logits, _ = self.model.forward(torch.tensor(history[common:]), common)
+        self.fed = list(history)
+        tokens: list[int] = []
+        qs: list[Tensor] = []
+        row = logits[-1]
+        for i in range(k):
+            if sampler.greedy:
+                tok = int(row.argmax())
+            else:
+                q = sampler.probs(row)
+                tok = sampler.draw(q)
+                qs.append(q)
+            tokens.append(tok)
+            if i + 1 < k:
+                out, _ = self.model.forward(torch.tensor([tok]), len(self.fed))
+                self.fed.append(tok)
+                row = out[-1]
+        return Draft(tokens, torch.stack(qs) if qs else None)

@@ -1,0 +1,184 @@
+"""The decoding loop, as small functions that return their statistics (in the style of gpt-fast).
+
+The loop keeps one invariant between steps: the target's KV cache holds `pos` tokens, `pending` is
+the newest token (known but not yet fed to the target) and `hidden` is the target's final hidden
+state at position pos-1, the one that predicted `pending`. A draft step feeds [pending, d1..dk] at
+`pos` in one target pass, keeps the accepted prefix and moves `pos` past it; rejected positions are
+left in the cache and overwritten later (rolling back is just not advancing `pos`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import torch
+from torch import Tensor
+
+from .sampling import Sampler, accept_greedy, accept_sampling
+
+
+class Target(Protocol):
+    max_len: int
+
+    @property
+    def vocab_size(self) -> int: ...
+
+    def forward(self, tokens: Tensor, pos: int) -> tuple[Tensor, Tensor]: ...
+
+
+@dataclass(slots=True)
+class Draft:
+    tokens: list[int]
+    q: Tensor | None = None  # [len(tokens), V] distributions the tokens were drawn from; None: one-hot
+
+
+class Drafter(Protocol):
+    def begin(self, prompt: list[int]) -> None:
+        """A new request starts with this prompt."""
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        """Up to k tokens to follow `history` (whose last token is pending); hidden: the target's
+        state that predicted it."""
+        ...
+
+
+@dataclass(slots=True)
+class DecodeStats:
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+    proposed: int = 0
+    accepted: int = 0
+    target_steps: int = 0
+    prefill_s: float = 0.0
+    decode_s: float = 0.0
+    accept_histogram: list[int] = field(default_factory=list)  # accepted drafts per draft step
+    speculation_off_at: int | None = None  # new_tokens count when speculation turned itself off
+
+    @property
+    def acceptance_length(self) -> float:
+        """Tokens committed per draft step (accepted drafts + the target's own token)."""
+        steps = len(self.accept_histogram)
+        return (sum(self.accept_histogram) + steps) / steps if steps else 1.0
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        return (self.new_tokens - 1) / self.decode_s if self.decode_s > 0 and self.new_tokens > 1 else 0.0
+
+
+def prefill(target: Target, prompt: list[int], sampler: Sampler) -> tuple[int, Tensor, Tensor]:
+    """Run the prompt; return the first new token, its producing hidden state and its logits."""
+    logits, hidden = target.forward(torch.tensor(prompt, dtype=torch.long), 0)
+    return sampler.next_token(logits[-1]), hidden[-1], logits[-1]
+
+
+def decode_one_token(target: Target, token: int, pos: int, sampler: Sampler) -> tuple[int, Tensor]:
+    logits, hidden = target.forward(torch.tensor([token], dtype=torch.long), pos)
+    return sampler.next_token(logits[-1]), hidden[-1]
+
+
+def speculative_decode(
+    target: Target, draft: Draft, pending: int, pos: int, sampler: Sampler
+) -> tuple[list[int], Tensor]:
+    """Verify `draft` after `pending` in one target pass. Returns the committed tokens (accepted
+    drafts plus the target's correction or bonus token) and the hidden state that produced the last
+    one; len(result) - 1 drafts were accepted."""
+    fed = torch.tensor([pending, *draft.tokens], dtype=torch.long)
+    logits, hidden = target.forward(fed, pos)
+    if sampler.greedy:
+        n, nxt = accept_greedy(logits, draft.tokens)
+    else:
+        n, nxt = accept_sampling(sampler.probs(logits), draft.q, draft.tokens, sampler)
+    return [*draft.tokens[:n], nxt], hidden[n]
+
+
+@dataclass(slots=True)
+class SpecPolicy:
+    """Adaptive draft length (+1 when all drafts pass, -1 otherwise) and the switch-off rule."""
+
+    k: int = 4
+    k_min: int = 1
+    k_max: int = 8
+    window: int = 8  # draft steps judged together
+    min_accept_rate: float = 0.15  # below this over `window` steps, speculation does not pay
+
+    def update(self, proposed: int, accepted: int) -> None:
+        if proposed and accepted == proposed:
+            self.k = min(self.k + 1, self.k_max)
+        elif proposed:
+            self.k = max(self.k - 1, self.k_min)
+
+    def still_pays(self, stats: DecodeStats) -> bool:
+        recent = stats.accept_histogram[-self.window :]
+        if len(recent) < self.window:
+            return True
+        return sum(recent) / (len(recent) * max(self.k, 1)) >= self.min_accept_rate
+
+
+def generate(
+    target: Target,
+    prompt: list[int],
+    sampler: Sampler,
+    *,
+    max_new_tokens: int,
+    stop_ids: frozenset[int] = frozenset(),
+    drafter: Drafter | None = None,
+    policy: SpecPolicy | None = None,
+    stats: DecodeStats | None = None,
+) -> Iterator[list[int]]:
+    """Yield blocks of newly committed tokens (a stop token ends the output and is not yielded).
+
+    The caller may close the iterator at any time (cancellation, stop sequence)."""
+    stats = stats if stats is not None else DecodeStats()
+    policy = policy or SpecPolicy()
+    stats.prompt_tokens = len(prompt)
+    if max_new_tokens <= 0:
+        return
+    start = time.perf_counter()
+    pending, hidden, _ = prefill(target, prompt, sampler)
+    stats.prefill_s = time.perf_counter() - start
+    stats.target_steps = 1
+    history = [*prompt, pending]
+    pos = len(prompt)
+    speculate = drafter is not None
+    if drafter is not None:
+        drafter.begin(prompt)
+    block = [pending]
+    decode_start = time.perf_counter()
+    while True:
+        stopped = False
+        for i, tok in enumerate(block):
+            if tok in stop_ids:
+                block, stopped = block[:i], True
+                break
+        block = block[: max_new_tokens - stats.new_tokens]
+        if block:
+            stats.new_tokens += len(block)
+            stats.decode_s = time.perf_counter() - decode_start
+            yield block
+        if stopped or stats.new_tokens >= max_new_tokens:
+            return
+        k = min(policy.k, target.max_len - pos - 2) if speculate else 0
+        if pos + 1 >= target.max_len:
+            return
+        draft = drafter.propose(history, hidden, k, sampler) if (drafter is not None and k > 0) else Draft([])
+        if draft.tokens:
+            committed, hidden = speculative_decode(target, draft, pending, pos, sampler)
+            accepted = len(committed) - 1
+            stats.proposed += len(draft.tokens)
+            stats.accepted += accepted
+            stats.accept_histogram.append(accepted)
+            policy.update(len(draft.tokens), accepted)
+            if not policy.still_pays(stats):
+                speculate = False
+                stats.speculation_off_at = stats.new_tokens
+        else:
+            nxt, hidden = decode_one_token(target, pending, pos, sampler)
+            committed = [nxt]
+        stats.target_steps += 1
+        pos += len(committed)
+        history.extend(committed)
+        pending = committed[-1]
+        block = committed

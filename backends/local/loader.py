@@ -1,0 +1,66 @@
+"""Load a target model (and its tokenizer) from local files: our decoder where the architecture is
+supported, transformers otherwise."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .convert import offline_env, resolve_model_dir
+from .decoder import SUPPORTED, Decoder, decoder_from_hf
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Loaded:
+    label: str
+    path: Path
+    tokenizer: Any
+    hf: Any  # the transformers model (fallback path, reference checks)
+    decoder: Decoder | None  # None: architecture not supported natively
+    context_window: int
+
+
+def set_threads(threads: int | None) -> None:
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def load_model(model: str, *, max_len: int = 4096, threads: int | None = None) -> Loaded:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    offline_env()
+    set_threads(threads)
+    path = resolve_model_dir(model)
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    hf = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.bfloat16).eval()
+    config = getattr(hf.config, "text_config", None) or hf.config
+    context = int(getattr(config, "max_position_embeddings", 4096))
+    decoder = None
+    if getattr(config, "model_type", "") in SUPPORTED:
+        try:
+            decoder = decoder_from_hf(hf, max_len=max_len)
+        except NotImplementedError as exc:
+            logger.info("native decoder unavailable for %s (%s); using transformers generate", path, exc)
+    label = model if "/" not in model else path.name
+    return Loaded(label, path, tokenizer, hf, decoder, context)
+
+
+def stop_token_ids(tokenizer: Any, hf: Any) -> frozenset[int]:
+    ids: set[int] = set()
+    eos = getattr(getattr(hf, "generation_config", None), "eos_token_id", None)
+    for value in (eos, tokenizer.eos_token_id):
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, list):
+            ids.update(v for v in value if isinstance(v, int))
+    for name in ("<end_of_turn>", "<|im_end|>", "<|endoftext|>", "<eos>"):
+        tid = tokenizer.convert_tokens_to_ids(name)
+        if isinstance(tid, int) and tid >= 0 and tokenizer.convert_ids_to_tokens(tid) == name:
+            ids.add(tid)
+    return frozenset(ids)

@@ -1,0 +1,89 @@
+"""Turn a canonical request into prompt token ids.
+
+Models whose tokenizer carries a chat template (SmolLM2-Instruct: ChatML, from the GGUF metadata)
+use it. Base models without one (the embedded Gemma 3 270M is the pretrained, not instruction-tuned,
+checkpoint) get a plain, documented transcript format:
+
+    <system text>
+
+    User: <text>
+    Assistant: <text>
+    User: <text>
+    Assistant:
+
+and "\nUser:" is added to the stop sequences. Tools are described in a system block that asks for
+`<tool_call>{"name": ..., "arguments": {...}}</tool_call>` (Qwen's format), which toolcalls.py parses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..contract import CanonicalRequest, Message, Tool
+
+PLAIN_STOP = "\nUser:"
+
+
+@dataclass(slots=True)
+class Prompt:
+    ids: list[int]
+    stop: list[str] = field(default_factory=list)
+
+
+def tools_block(tools: list[Tool]) -> str:
+    specs = "\n".join(
+        json.dumps({"name": t.name, "description": t.description, "parameters": t.parameters}) for t in tools
+    )
+    return (
+        "You can call these tools:\n" + specs + "\n"
+        'To call one, answer with <tool_call>{"name": "<tool name>", "arguments": {<arguments as JSON>}}'
+        "</tool_call> and nothing else."
+    )
+
+
+def _message_text(m: Message) -> str:
+    text = m.text()
+    for call in m.tool_calls:
+        text += f'<tool_call>{{"name": {json.dumps(call.name)}, "arguments": {call.arguments or "{}"}}}</tool_call>'
+    if m.role == "tool":
+        text = f"<tool_response>{text}</tool_response>"
+    return text
+
+
+def chat_messages(request: CanonicalRequest) -> list[dict[str, str]]:
+    messages = [{"role": "user" if m.role == "tool" else m.role, "content": _message_text(m)}
+                for m in request.messages]
+    if request.tools and request.tool_choice != "none":
+        block = tools_block(request.tools)
+        if messages and messages[0]["role"] == "system":
+            messages[0] = {"role": "system", "content": messages[0]["content"] + "\n\n" + block}
+        else:
+            messages.insert(0, {"role": "system", "content": block})
+    return messages
+
+
+def plain_transcript(messages: list[dict[str, str]]) -> str:
+    parts: list[str] = []
+    system = [m["content"] for m in messages if m["role"] == "system"]
+    if system:
+        parts.append("\n".join(system) + "\n\n")
+    for m in messages:
+        if m["role"] == "system":
+            continue
+        speaker = "Assistant" if m["role"] == "assistant" else "User"
+        parts.append(f"{speaker}: {m['content']}\n")
+    parts.append("Assistant:")
+    return "".join(parts)
+
+
+def build_prompt(tokenizer: Any, request: CanonicalRequest) -> Prompt:
+    stop = list(request.stop)
+    if request.prompt is not None:  # legacy completions: the text as it is
+        return Prompt(tokenizer(request.prompt)["input_ids"], stop)
+    messages = chat_messages(request)
+    if getattr(tokenizer, "chat_template", None):
+        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
+        return Prompt(list(ids), stop)
+    return Prompt(tokenizer(plain_transcript(messages))["input_ids"], [*stop, PLAIN_STOP])

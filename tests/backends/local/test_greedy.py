@@ -1,0 +1,92 @@
+"""Greedy speculative decoding is token-identical to plain greedy decoding, for every drafter and
+draft length, including drafters that always agree and never agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import torch
+from torch import Tensor
+
+from backends.local.drafters import ModelDrafter, MTPDrafter, NgramDrafter
+from backends.local.generate import DecodeStats, Draft, SpecPolicy, generate
+from backends.local.mtp import MTPHead
+from backends.local.sampling import Sampler
+
+PROMPTS = [[(7 * i + 3 * j) % 64 for j in range(3 + i % 9)] for i in range(14)]
+NEW = 40
+
+
+def run(dec, prompt, drafter=None, k=4, adaptive=False, max_new=NEW, stats=None) -> list[int]:  # type: ignore[no-untyped-def]
+    policy = SpecPolicy(k=k) if adaptive else SpecPolicy(k=k, k_min=k, k_max=k, min_accept_rate=0.0)
+    blocks: Iterator[list[int]] = generate(dec, prompt, Sampler(), max_new_tokens=max_new, drafter=drafter,
+                                           policy=policy, stats=stats)
+    return [t for b in blocks for t in b]
+
+
+class Oracle:
+    """Proposes the plain output itself (always agrees), or that output shifted by one (never)."""
+
+    def __init__(self, prompt: list[int], plain: list[int], agree: bool) -> None:
+        self.full, self.agree = prompt + plain, agree
+
+    def begin(self, prompt: list[int]) -> None:
+        pass
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        ahead = self.full[len(history) : len(history) + k]
+        return Draft(ahead if self.agree else [(t + 1) % 64 for t in ahead])
+
+
+@pytest.fixture(scope="module")
+def target(make_decoder):  # type: ignore[no-untyped-def]
+    return make_decoder("llama", seed=11, sharpness=3.0)
+
+
+@pytest.fixture(scope="module")
+def plain(target) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    outs = [run(target, p) for p in PROMPTS]
+    assert len({tuple(o) for o in outs}) > 5, "the test model should not produce the same output for every prompt"
+    return outs
+
+
+@pytest.mark.parametrize("k", range(1, 9))
+def test_oracle_drafters(target, plain, k: int) -> None:  # type: ignore[no-untyped-def]
+    for prompt, ref in zip(PROMPTS, plain, strict=True):
+        stats = DecodeStats()
+        assert run(target, prompt, Oracle(prompt, ref, agree=True), k=k, stats=stats) == ref
+        assert stats.proposed > 0 and stats.accepted == stats.proposed
+        assert stats.target_steps < len(ref)  # fewer target passes than tokens
+        stats = DecodeStats()
+        assert run(target, prompt, Oracle(prompt, ref, agree=False), k=k, stats=stats) == ref
+        assert stats.proposed > 0 and stats.accepted == 0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 8])
+def test_real_drafters(target, plain, make_decoder, k: int) -> None:  # type: ignore[no-untyped-def]
+    head = MTPHead(target.arch.dim, torch.arange(0, 64, 2))
+    drafters = [NgramDrafter(), ModelDrafter(make_decoder("llama", seed=12, sharpness=3.0)),
+                MTPDrafter(target, head.float())]
+    for drafter in drafters:
+        for prompt, ref in zip(PROMPTS, plain, strict=True):
+            assert run(target, prompt, drafter, k=k) == ref, type(drafter).__name__
+
+
+def test_adaptive_length_and_switch_off(target, plain) -> None:  # type: ignore[no-untyped-def]
+    prompt, ref = PROMPTS[0], plain[0]
+    stats = DecodeStats()
+    assert run(target, prompt, Oracle(prompt, ref, agree=False), k=4, adaptive=True, stats=stats) == ref
+    assert stats.speculation_off_at is not None  # it stopped paying, so it turned itself off
+    assert stats.proposed < len(ref)
+    stats = DecodeStats()
+    assert run(target, prompt, Oracle(prompt, ref, agree=True), k=1, adaptive=True, stats=stats) == ref
+    assert max(stats.accept_histogram) > 1  # the draft length grew
+
+
+def test_gemma_target(make_decoder) -> None:  # type: ignore[no-untyped-def]
+    dec = make_decoder("gemma3", seed=5, sharpness=3.0)
+    for prompt in PROMPTS[:6]:
+        ref = run(dec, prompt)
+        assert run(dec, prompt, Oracle(prompt, ref, agree=True), k=6) == ref
+        assert run(dec, prompt, NgramDrafter(), k=3) == ref
