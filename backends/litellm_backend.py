@@ -7,9 +7,16 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .contract import Capabilities, CanonicalRequest, Event, Finish, Price, Usage
+from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
 from .errors import BackendConnectError, BackendError, BackendProtocolError, BackendStatusError, BackendTimeout
-from .openai_format import chunk_events, finish_reason, message_to_openai, response_events, tool_choice_to_openai, usage_from_openai
+from .openai_format import (
+    chunk_events,
+    finish_reason,
+    message_to_openai,
+    response_events,
+    tool_choice_to_openai,
+    usage_from_openai,
+)
 
 
 def _import_litellm() -> Any:
@@ -60,7 +67,10 @@ class LiteLLMBackend:
             kw["stream_options"] = {"include_usage": True}
         if req.tools:
             kw["tools"] = [
-                {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+                {
+                    "type": "function",
+                    "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+                }
                 for t in req.tools
             ]
             if req.tool_choice is not None:
@@ -87,7 +97,9 @@ class LiteLLMBackend:
 
     async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
         if request.prompt is not None:
-            raise BackendStatusError(f"{self.name}: fill-in-the-middle is not supported", backend=self.name, upstream_status=400)
+            raise BackendStatusError(
+                f"{self.name}: fill-in-the-middle is not supported", backend=self.name, upstream_status=400
+            )
         lt = self._litellm
         try:
             response = await lt.acompletion(**self._kwargs(request))

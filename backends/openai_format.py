@@ -71,7 +71,10 @@ def chat_body(req: CanonicalRequest, model: str, *, stream: bool) -> dict[str, A
         body["messages"] = [message_to_openai(m) for m in req.messages]
         if req.tools:
             body["tools"] = [
-                {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+                {
+                    "type": "function",
+                    "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+                }
                 for t in req.tools
             ]
         if req.tool_choice is not None:
@@ -140,7 +143,9 @@ def chunk_events(chunk: dict[str, Any], out: list[Event]) -> str | None:
             out.append(TextDelta(text))
         for tc in delta.get("tool_calls") or ():
             fn = tc.get("function") or {}
-            out.append(ToolCallDelta(int(tc.get("index") or 0), tc.get("id"), fn.get("name"), fn.get("arguments") or ""))
+            out.append(
+                ToolCallDelta(int(tc.get("index") or 0), tc.get("id"), fn.get("name"), fn.get("arguments") or "")
+            )
         text = choice.get("text")  # legacy completions
         if text:
             out.append(TextDelta(text))

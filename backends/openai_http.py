@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import orjson
 
-from .contract import Capabilities, CanonicalRequest, Event, Finish, Price, Usage
+from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
 from .errors import (
     BackendConnectError,
     BackendError,
@@ -102,7 +102,9 @@ class OpenAIBackend:
                 for ev in response_events(data):
                     yield ev
                 return
-            req = self._client.build_request("POST", path, content=content, headers={"content-type": "application/json"})
+            req = self._client.build_request(
+                "POST", path, content=content, headers={"content-type": "application/json"}
+            )
             response = await self._client.send(req, stream=True)
             try:
                 if response.status_code >= 400:
@@ -126,7 +128,9 @@ class OpenAIBackend:
             try:
                 chunk = orjson.loads(data)
             except orjson.JSONDecodeError:
-                raise BackendProtocolError(f"{self.name}: upstream sent malformed SSE data", backend=self.name) from None
+                raise BackendProtocolError(
+                    f"{self.name}: upstream sent malformed SSE data", backend=self.name
+                ) from None
             if not isinstance(chunk, dict):
                 raise BackendProtocolError(f"{self.name}: upstream sent a non-object chunk", backend=self.name)
             if "error" in chunk:

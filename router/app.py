@@ -17,10 +17,14 @@ from starlette.routing import Route
 from backends.contract import Backend
 from policies.routing import RoutingTable
 
+from .access import AccessControl
+from .admin import AdminContext, admin_routes
+from .admin.auth import AdminAuth, load_or_create_admin_key
 from .backends_factory import build_backend, with_embedded_defaults
 from .dialects import Dialect, get_dialect
 from .metrics import Metrics
 from .pipeline import Classifier, Gateway
+from .routing_service import RoutingService
 from .settings import Settings
 from .store import RequestLog, create_tables, make_engine
 
@@ -69,7 +73,8 @@ def create_app(
     gateway = Gateway(
         backends=backends,
         classifier=classifier or _default_classifier(),
-        table=table,
+        routing=RoutingService(table),
+        access=AccessControl(),
         request_log=request_log,
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
@@ -101,8 +106,15 @@ def create_app(
             {
                 "object": "list",
                 "data": [
-                    {"id": i, "object": "model", "type": "model", "display_name": i, "created": 0,
-                     "created_at": "1970-01-01T00:00:00Z", "owned_by": "switchpoint"}
+                    {
+                        "id": i,
+                        "object": "model",
+                        "type": "model",
+                        "display_name": i,
+                        "created": 0,
+                        "created_at": "1970-01-01T00:00:00Z",
+                        "owned_by": "switchpoint",
+                    }
                     for i in dict.fromkeys(ids)
                 ],
                 "has_more": False,
@@ -116,7 +128,11 @@ def create_app(
             {
                 "status": "ok",
                 "backends": list(backends),
-                "log": {"buffered": request_log.buffered, "dropped": request_log.dropped, "written": request_log.written},
+                "log": {
+                    "buffered": request_log.buffered,
+                    "dropped": request_log.dropped,
+                    "written": request_log.written,
+                },
             }
         )
 
@@ -126,14 +142,21 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    routes = [Route(path, dialect_endpoint(get_dialect(name)), methods=["POST"]) for path, name in DIALECT_ROUTES.items()]
+    routes = [
+        Route(path, dialect_endpoint(get_dialect(name)), methods=["POST"]) for path, name in DIALECT_ROUTES.items()
+    ]
     routes += [
         Route("/v1/models", models, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/", root, methods=["GET", "HEAD"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    admin_key = load_or_create_admin_key(
+        settings.home, settings.admin_key.get_secret_value() if settings.admin_key else None
+    )
+    app = Starlette(lifespan=lifespan)
+    routes += admin_routes(AdminContext(auth=AdminAuth(admin_key), state=app.state))
+    app.router.routes.extend(routes)
     app.state.settings = settings
     app.state.gateway = gateway
     app.state.request_log = request_log

@@ -50,7 +50,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc.message, file=sys.stderr)
         return EXIT_CONFIG
-    print(f"{args.file}: ok ({len(settings.backends)} backends, {len(settings.aliases)} aliases, {len(settings.routes)} routes)")
+    n_b, n_a, n_r = len(settings.backends), len(settings.aliases), len(settings.routes)
+    print(f"{args.file}: ok ({n_b} backends, {n_a} aliases, {n_r} routes)")
     return 0
 
 

@@ -18,12 +18,18 @@ class Metrics:
             "switchpoint_requests", "Requests served", ["backend", "category", "status"], registry=r
         )
         self.latency = Histogram(
-            "switchpoint_request_latency_seconds", "Total latency", ["backend", "category"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "switchpoint_request_latency_seconds",
+            "Total latency",
+            ["backend", "category"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.ttft = Histogram(
-            "switchpoint_ttft_seconds", "Time to first token", ["backend", "category"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "switchpoint_ttft_seconds",
+            "Time to first token",
+            ["backend", "category"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.tokens = Counter("switchpoint_tokens", "Tokens", ["backend", "category", "direction"], registry=r)
         self.errors = Counter("switchpoint_errors", "Errors by kind", ["backend", "category", "code"], registry=r)

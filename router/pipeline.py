@@ -1,7 +1,7 @@
 """The one path every request takes:
 
-    wire body -> dialect.parse_request -> classify -> decide (gates, routes) -> backend.stream
-    (fallback before the first byte) -> dialect renders JSON or SSE -> one request-log row.
+wire body -> dialect.parse_request -> classify -> decide (gates, routes) -> backend.stream
+(fallback before the first byte) -> dialect renders JSON or SSE -> one request-log row.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
-from policies.routing import Decision, Needs, RoutingTable, decide
+from policies.routing import Decision
 
+from .access import AccessControl
 from .dialects import Completion, Dialect, ResponseMeta
 from .metrics import Metrics
+from .routing_service import RoutingService
 from .store import RequestLog
 from .tokens import estimate_request_tokens, estimate_text_tokens
 
@@ -70,6 +72,7 @@ class Trace:
     t_first: float | None = None
     overhead: float = 0.0
     session: str | None = None
+    key_id: str | None = None
 
 
 def _new_id() -> str:
@@ -93,7 +96,8 @@ class Gateway:
         *,
         backends: Mapping[str, Backend],
         classifier: Classifier,
-        table: RoutingTable,
+        routing: RoutingService,
+        access: AccessControl,
         request_log: RequestLog,
         metrics: Metrics,
         max_body_bytes: int,
@@ -102,7 +106,8 @@ class Gateway:
     ) -> None:
         self.backends = backends
         self.classifier = classifier
-        self.table = table
+        self.routing = routing
+        self.access = access
         self.log = request_log
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
@@ -114,6 +119,7 @@ class Gateway:
     async def handle(self, dialect: Dialect, request: Request) -> Response:
         trace = Trace(_new_id(), time.time(), time.perf_counter(), dialect.name, request.url.path)
         try:
+            trace.key_id = await self.access.authenticate(request.headers)
             body = await self._read_body(request)
             try:
                 data = orjson.loads(body)
@@ -123,13 +129,7 @@ class Gateway:
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
-            needs = Needs(
-                vision=cls.has_images,
-                tools=bool(req.tools) and req.tool_choice != "none",
-                fim=req.is_fim,
-                prompt_tokens=cls.prompt_tokens,
-            )
-            trace.decision = decide(req.model, cls.category, needs, self.table)
+            trace.decision = self.routing.decide(req, cls, headers)
             if req.stream:
                 return await self._stream(trace, dialect, req)
             return await self._complete(trace, dialect, req)
@@ -158,6 +158,7 @@ class Gateway:
     # ---- attempts ---------------------------------------------------------------------------------
 
     def _failed(self, trace: Trace, name: str, exc: BackendError, last: bool) -> None:
+        self.routing.report_failure(name, exc)
         trace.errors.append({"backend": name, "error": exc.message})
         category = trace.classification.category if trace.classification else ""
         self.metrics.errors.labels(name, category, exc.code or "error").inc()
@@ -197,6 +198,7 @@ class Gateway:
                     raise self._exhausted(trace, exc) from None
                 continue
             trace.backend = name
+            self.routing.report_success(name)
             t_done = time.perf_counter()
             trace.overhead = t_sent - trace.t0
             self._fill_usage(trace, completion)
@@ -219,7 +221,11 @@ class Gateway:
                 first = await anext(it)
             except (BackendError, StopAsyncIteration) as raw:
                 await it.aclose()  # type: ignore[attr-defined]
-                exc = raw if isinstance(raw, BackendError) else BackendProtocolError(f"{name}: empty stream", backend=name)
+                exc = (
+                    raw
+                    if isinstance(raw, BackendError)
+                    else BackendProtocolError(f"{name}: empty stream", backend=name)
+                )
                 self._failed(trace, name, exc, i == len(chain) - 1)
                 if not exc.retryable or i == len(chain) - 1:
                     raise self._exhausted(trace, exc) from None
@@ -258,11 +264,15 @@ class Gateway:
                 if chunk:
                     yield chunk
                 if time.perf_counter() > deadline:
-                    raise BackendTimeout(f"{trace.backend}: total timeout of {total:.0f}s reached", backend=trace.backend or "")
+                    raise BackendTimeout(
+                        f"{trace.backend}: total timeout of {total:.0f}s reached", backend=trace.backend or ""
+                    )
             self._fill_usage(trace, completion)
             yield renderer.finish(completion)
             status = "ok"
+            self.routing.report_success(trace.backend or "")
         except BackendError as exc:
+            self.routing.report_failure(trace.backend or "", exc)
             status, http_status, error = "error", client_status(exc), exc.message
             self.metrics.errors.labels(trace.backend or "", trace.classification.category, exc.code or "error").inc()
             log.warning("request %s: %s failed mid-stream: %s", trace.id, trace.backend, exc.message)
@@ -330,7 +340,7 @@ class Gateway:
             "path": trace.path,
             "client": cls.client if cls is not None else None,
             "session": trace.session,
-            "key_id": None,
+            "key_id": trace.key_id,
             "model_requested": req.model[:200] if req is not None else None,
             "stream": bool(req and req.stream),
             "category": category,
@@ -359,6 +369,8 @@ class Gateway:
             "error": error,
         }
         self.log.record(row)
+        if trace.key_id is not None:
+            self.access.charge(trace.key_id, usage)
         m = self.metrics
         b, c = trace.backend or "none", category or "none"
         m.requests.labels(b, c, status).inc()

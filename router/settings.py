@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from backends.errors import ConfigError
@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
     database_url: str | None = None  # default: SQLite under home
     redis_url: str | None = None
+    admin_key: SecretStr | None = None  # SWITCHPOINT_ADMIN_KEY; else generated once into HOME/admin_key
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     unknown_models: Literal["route", "reject"] = "route"
     backends: list[BackendConfig] = Field(default_factory=list)

@@ -10,6 +10,7 @@ seconds of traffic in normal operation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -138,10 +139,8 @@ class RequestLog:
     async def _run(self) -> None:
         backoff = self.flush_interval
         while not self._stopping:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
             self._wake.clear()
             ok = await self.flush()
             backoff = self.flush_interval if ok else min(backoff * 2, 10.0)
@@ -155,7 +154,9 @@ class RequestLog:
                 await asyncio.to_thread(self._write, batch)
             except SQLAlchemyError as exc:
                 self._buffer.extendleft(reversed(batch))
-                log.warning("request log: database unavailable, %d rows waiting: %s", len(self._buffer), exc.__class__.__name__)
+                log.warning(
+                    "request log: database unavailable, %d rows waiting: %s", len(self._buffer), exc.__class__.__name__
+                )
                 return False
             self.written += n
         return True

@@ -204,9 +204,7 @@ def render_json(c: Completion, meta: ResponseMeta) -> bytes:
             "object": "chat.completion",
             "created": meta.created,
             "model": meta.model,
-            "choices": [
-                {"index": 0, "message": message, "finish_reason": c.finish_reason or "stop", "logprobs": None}
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": c.finish_reason or "stop", "logprobs": None}],
             "usage": usage_json(c.usage),
         }
     )

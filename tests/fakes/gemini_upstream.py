@@ -41,12 +41,13 @@ def make_gemini(script: GeminiScript) -> Starlette:
             err = {"error": {"code": script.status, "message": "scripted failure", "status": "UNAVAILABLE"}}
             return Response(orjson.dumps(err), status_code=script.status, media_type="application/json")
         stream = request.url.path.endswith(":streamGenerateContent")
-        if script.call is not None:
-            parts = [{"functionCall": script.call}]
-        else:
-            parts = [{"text": script.text}]
+        parts = [{"functionCall": script.call}] if script.call is not None else [{"text": script.text}]
         if not stream:
-            body = {"candidates": [candidate(parts, "STOP")], "usageMetadata": usage, "modelVersion": "gemini-2.5-flash"}
+            body = {
+                "candidates": [candidate(parts, "STOP")],
+                "usageMetadata": usage,
+                "modelVersion": "gemini-2.5-flash",
+            }
             return Response(orjson.dumps(body), media_type="application/json")
 
         async def events() -> AsyncIterator[bytes]:
@@ -56,13 +57,18 @@ def make_gemini(script: GeminiScript) -> Starlette:
                     yield b"data: " + orjson.dumps({"candidates": [candidate([{"text": piece}], None)]}) + b"\r\n\r\n"
             else:
                 yield b"data: " + orjson.dumps({"candidates": [candidate(parts, None)]}) + b"\r\n\r\n"
-            last = {"candidates": [candidate([{"text": ""}], "STOP")], "usageMetadata": usage,
-                    "modelVersion": "gemini-2.5-flash"}
+            last = {
+                "candidates": [candidate([{"text": ""}], "STOP")],
+                "usageMetadata": usage,
+                "modelVersion": "gemini-2.5-flash",
+            }
             yield b"data: " + orjson.dumps(last) + b"\r\n\r\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    return Starlette(routes=[
-        Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"]),
-        Route("/v1beta/models/{model}:streamGenerateContent", generate, methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"]),
+            Route("/v1beta/models/{model}:streamGenerateContent", generate, methods=["POST"]),
+        ]
+    )

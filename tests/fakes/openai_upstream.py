@@ -42,11 +42,21 @@ def _pieces(text: str, n: int) -> list[str]:
 
 
 def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
-    usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18, "prompt_tokens_details": {"cached_tokens": 3}}
+    usage = {
+        "prompt_tokens": 11,
+        "completion_tokens": 7,
+        "total_tokens": 18,
+        "prompt_tokens_details": {"cached_tokens": 3},
+    }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-        body = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": int(time.time()),
-                "model": model_name, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        body = {
+            "id": "chatcmpl-up",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model_name,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
         return b"data: " + orjson.dumps(body) + b"\n\n"
 
     async def stream_body(req: dict[str, Any]) -> AsyncIterator[bytes]:
@@ -55,8 +65,18 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
         yield chunk({"role": "assistant", "content": ""})
         sent = 0
         if script.behaviour == "tool":
-            yield chunk({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
-                                          "function": {"name": script.tool_name, "arguments": ""}}]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": script.tool_name, "arguments": ""},
+                        }
+                    ]
+                }
+            )
             for piece in _pieces(script.tool_args, 3):
                 yield chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
             yield chunk({}, "tool_calls")
@@ -75,8 +95,20 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
                 sent += 1
             yield chunk({}, "stop")
         if script.behaviour != "no_usage" and (req.get("stream_options") or {}).get("include_usage"):
-            yield b"data: " + orjson.dumps({"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 0,
-                                             "model": model_name, "choices": [], "usage": usage}) + b"\n\n"
+            yield (
+                b"data: "
+                + orjson.dumps(
+                    {
+                        "id": "chatcmpl-up",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": model_name,
+                        "choices": [],
+                        "usage": usage,
+                    }
+                )
+                + b"\n\n"
+            )
         yield b"data: [DONE]\n\n"
 
     async def chat(request: Request) -> Response:
@@ -85,7 +117,9 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
         if script.behaviour == "status":
             headers = {"retry-after": script.retry_after} if script.retry_after else {}
             err = {"error": {"message": f"scripted {script.status}", "type": "server_error", "code": None}}
-            return Response(orjson.dumps(err), status_code=script.status, headers=headers, media_type="application/json")
+            return Response(
+                orjson.dumps(err), status_code=script.status, headers=headers, media_type="application/json"
+            )
         if req.get("stream"):
             return StreamingResponse(stream_body(req), media_type="text/event-stream")
         if script.behaviour == "stall":
@@ -95,11 +129,25 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
         message: dict[str, Any] = {"role": "assistant", "content": script.text}
         finish = "stop"
         if script.behaviour == "tool":
-            message = {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_1", "type": "function", "function": {"name": script.tool_name, "arguments": script.tool_args}}]}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": script.tool_name, "arguments": script.tool_args},
+                    }
+                ],
+            }
             finish = "tool_calls"
-        body: dict[str, Any] = {"id": "chatcmpl-up", "object": "chat.completion", "created": int(time.time()),
-                                "model": model_name, "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+        body: dict[str, Any] = {
+            "id": "chatcmpl-up",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model_name,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        }
         if script.behaviour != "no_usage":
             body["usage"] = usage
         return Response(orjson.dumps(body), media_type="application/json")
@@ -108,16 +156,26 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
         req = orjson.loads(await request.body())
         script.requests.append(req)
         text = f"<fim prefix={len(req.get('prompt', ''))} suffix={len(req.get('suffix') or '')}>"
-        body = {"id": "cmpl-up", "object": "text_completion", "created": 0, "model": model_name,
-                "choices": [{"index": 0, "text": text, "finish_reason": "stop"}], "usage": usage}
+        body = {
+            "id": "cmpl-up",
+            "object": "text_completion",
+            "created": 0,
+            "model": model_name,
+            "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
+            "usage": usage,
+        }
         return Response(orjson.dumps(body), media_type="application/json")
 
     async def models(request: Request) -> Response:
-        return Response(orjson.dumps({"object": "list", "data": [{"id": model_name, "object": "model"}]}),
-                        media_type="application/json")
+        return Response(
+            orjson.dumps({"object": "list", "data": [{"id": model_name, "object": "model"}]}),
+            media_type="application/json",
+        )
 
-    return Starlette(routes=[
-        Route("/v1/chat/completions", chat, methods=["POST"]),
-        Route("/v1/completions", completions, methods=["POST"]),
-        Route("/v1/models", models, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/completions", completions, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
+        ]
+    )

@@ -39,16 +39,22 @@ def test_invalid_json(url_app):
     assert [r.status for r in rows] == ["error"] * 3 and all(r.http_status == 400 for r in rows)
 
 
-@pytest.mark.parametrize(("body", "param"), [
-    ({"messages": [{"role": "user", "content": "x"}]}, "model"),
-    ({"model": "auto", "messages": []}, "messages"),
-    ({"model": "auto", "messages": [{"role": "wizard", "content": "x"}]}, "messages.0.role"),
-    ({"model": "auto", "messages": [{"role": "user", "content": [{"type": "audio_blob"}]}]}, "messages.0.content.0"),
-    ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}, "temperature"),
-    ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "max_tokens"),
-    ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "n": 2}, "n"),
-    ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "tool_choice": "sometimes"}, "tool_choice"),
-])
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"messages": [{"role": "user", "content": "x"}]}, "model"),
+        ({"model": "auto", "messages": []}, "messages"),
+        ({"model": "auto", "messages": [{"role": "wizard", "content": "x"}]}, "messages.0.role"),
+        (
+            {"model": "auto", "messages": [{"role": "user", "content": [{"type": "audio_blob"}]}]},
+            "messages.0.content.0",
+        ),
+        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}, "temperature"),
+        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "max_tokens"),
+        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "n": 2}, "n"),
+        ({"model": "auto", "messages": [{"role": "user", "content": "x"}], "tool_choice": "sometimes"}, "tool_choice"),
+    ],
+)
 def test_validation_names_the_field(url_app, body, param):
     url, _ = url_app
     err = assert_openai_error(httpx.post(url + "/v1/chat/completions", json=body), 400, param=param)
@@ -71,15 +77,26 @@ def test_body_over_the_limit(url_app):
 def test_unknown_model_when_operator_rejects(gateway, upstream):
     _, up = upstream
     with gateway(one_backend(up), unknown_models="reject") as (url, _):
-        r = httpx.post(url + "/v1/chat/completions", json={"model": "gpt-9", "messages": [{"role": "user", "content": "x"}]})
+        r = httpx.post(
+            url + "/v1/chat/completions", json={"model": "gpt-9", "messages": [{"role": "user", "content": "x"}]}
+        )
         assert_openai_error(r, 404, param="model", contains="gpt-9")
-        ok = httpx.post(url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "x"}]})
+        ok = httpx.post(
+            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "x"}]}
+        )
         assert ok.status_code == 200
 
 
 def test_no_backend_can_serve(url_app):
     url, _ = url_app
-    body = {"model": "auto", "messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png"}}]}]}
+    body = {
+        "model": "auto",
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png"}}],
+            }
+        ],
+    }
     err = assert_openai_error(httpx.post(url + "/v1/chat/completions", json=body), 503, contains="vision")
     assert err["code"] == "no_backend_available"

@@ -22,10 +22,13 @@ def sse_text(body: str) -> str:
 
 
 def two(first_url: str, second_url: str, **first_extra) -> dict:
-    return {"backends": [
-        {"name": "first", "kind": "openai", "base_url": first_url, "model": "m1", **first_extra},
-        {"name": "second", "kind": "openai", "base_url": second_url, "model": "m2"},
-    ], "routes": {"default": ["first", "second"]}}
+    return {
+        "backends": [
+            {"name": "first", "kind": "openai", "base_url": first_url, "model": "m1", **first_extra},
+            {"name": "second", "kind": "openai", "base_url": second_url, "model": "m2"},
+        ],
+        "routes": {"default": ["first", "second"]},
+    }
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -109,6 +112,9 @@ def test_trickling_upstream_is_relayed_whole(gateway, upstream):
     script.behaviour = "trickle"
     with gateway({"backends": [{"name": "t", "kind": "openai", "base_url": up, "model": "m"}]}) as (url, _):
         c = openai.OpenAI(base_url=url + "/v1", api_key="k", max_retries=0)
-        text = "".join(ch.choices[0].delta.content or "" for ch in
-                       c.chat.completions.create(model="auto", messages=MSG, stream=True) if ch.choices)
+        text = "".join(
+            ch.choices[0].delta.content or ""
+            for ch in c.chat.completions.create(model="auto", messages=MSG, stream=True)
+            if ch.choices
+        )
         assert text == script.text

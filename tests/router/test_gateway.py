@@ -9,8 +9,16 @@ import pytest
 
 from tests.router.helpers import log_rows, one_backend
 
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
-                                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather for a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+]
 
 
 def client(url: str) -> openai.OpenAI:
@@ -21,7 +29,8 @@ def test_non_stream_answer_headers_usage_and_log(gateway, upstream):
     script, up = upstream
     with gateway(one_backend(up)) as (url, app):
         raw = client(url).chat.completions.with_raw_response.create(
-            model="auto", messages=[{"role": "user", "content": "Write a haiku about autumn."}])
+            model="auto", messages=[{"role": "user", "content": "Write a haiku about autumn."}]
+        )
         resp = raw.parse()
         assert resp.choices[0].message.content == script.text
         assert resp.usage.prompt_tokens == 11 and resp.usage.completion_tokens == 7
@@ -41,15 +50,22 @@ def test_stream_usage_only_when_asked(gateway, upstream):
     script, up = upstream
     with gateway(one_backend(up)) as (url, _):
         c = client(url)
-        chunks = list(c.chat.completions.create(model="auto", stream=True,
-                                                messages=[{"role": "user", "content": "hello"}]))
+        chunks = list(
+            c.chat.completions.create(model="auto", stream=True, messages=[{"role": "user", "content": "hello"}])
+        )
         text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
         assert text == script.text
         assert all(ch.usage is None for ch in chunks)
         # The gateway still asked the upstream for usage, for its own log.
         assert script.requests[-1]["stream_options"] == {"include_usage": True}
-        chunks = list(c.chat.completions.create(model="auto", stream=True, stream_options={"include_usage": True},
-                                                messages=[{"role": "user", "content": "hello"}]))
+        chunks = list(
+            c.chat.completions.create(
+                model="auto",
+                stream=True,
+                stream_options={"include_usage": True},
+                messages=[{"role": "user", "content": "hello"}],
+            )
+        )
         assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 18
         assert chunks[-2].choices[0].finish_reason == "stop"
 
@@ -60,8 +76,12 @@ def test_tool_calls(gateway, upstream, stream):
     script.behaviour = "tool"
     with gateway(one_backend(up)) as (url, _):
         c = client(url)
-        kwargs = dict(model="auto", tools=TOOLS, tool_choice="auto",
-                      messages=[{"role": "user", "content": "What is the weather in Paris?"}])
+        kwargs = dict(
+            model="auto",
+            tools=TOOLS,
+            tool_choice="auto",
+            messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        )
         if stream:
             with c.chat.completions.stream(**kwargs) as s:
                 final = s.get_final_completion()
@@ -77,15 +97,32 @@ def test_tool_calls(gateway, upstream, stream):
 def test_tool_result_turn_and_every_field_passed_on(gateway, upstream):
     script, up = upstream
     body = {
-        "model": "auto", "temperature": 0.2, "top_p": 0.9, "seed": 7, "stop": ["\n\n"], "user": "u1",
-        "metadata": {"team": "a"}, "max_completion_tokens": 64, "response_format": {"type": "text"},
-        "tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+        "model": "auto",
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "seed": 7,
+        "stop": ["\n\n"],
+        "user": "u1",
+        "metadata": {"team": "a"},
+        "max_completion_tokens": 64,
+        "response_format": {"type": "text"},
+        "tools": TOOLS,
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
         "x_custom_field": {"kept": True},
         "messages": [
             {"role": "system", "content": "be brief"},
             {"role": "user", "content": [{"type": "text", "text": "weather?"}]},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_9", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Oslo\"}"}}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_9",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'},
+                    }
+                ],
+            },
             {"role": "tool", "tool_call_id": "call_9", "content": "12C and rain"},
         ],
     }
@@ -103,14 +140,22 @@ def test_tool_result_turn_and_every_field_passed_on(gateway, upstream):
 def test_image_parts_reach_a_vision_backend(gateway, upstream, upstream2):
     script, up = upstream
     script2, up2 = upstream2
-    config = {"backends": [
-        {"name": "text", "kind": "openai", "base_url": up, "model": "t"},
-        {"name": "eyes", "kind": "openai", "base_url": up2, "model": "v", "capabilities": {"vision": True}},
-    ], "routes": {"default": ["text", "eyes"]}}
+    config = {
+        "backends": [
+            {"name": "text", "kind": "openai", "base_url": up, "model": "t"},
+            {"name": "eyes", "kind": "openai", "base_url": up2, "model": "v", "capabilities": {"vision": True}},
+        ],
+        "routes": {"default": ["text", "eyes"]},
+    }
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}}
     with gateway(config) as (url, _):
-        r = httpx.post(url + "/v1/chat/completions", json={"model": "auto", "messages": [
-            {"role": "user", "content": [{"type": "text", "text": "what is this?"}, image]}]})
+        r = httpx.post(
+            url + "/v1/chat/completions",
+            json={
+                "model": "auto",
+                "messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, image]}],
+            },
+        )
         assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "eyes"
         assert r.headers["x-switchpoint-category"] == "vision"
     assert script.requests == [] and script2.requests[0]["messages"][0]["content"][1] == image
@@ -119,9 +164,14 @@ def test_image_parts_reach_a_vision_backend(gateway, upstream, upstream2):
 def test_aliases_and_backend_names(gateway, upstream, upstream2):
     _, up = upstream
     _, up2 = upstream2
-    config = {"backends": [{"name": "a", "kind": "openai", "base_url": up, "model": "ma"},
-                           {"name": "b", "kind": "openai", "base_url": up2, "model": "mb"}],
-              "aliases": {"fast": "b", "smart": "auto"}, "routes": {"default": ["a", "b"]}}
+    config = {
+        "backends": [
+            {"name": "a", "kind": "openai", "base_url": up, "model": "ma"},
+            {"name": "b", "kind": "openai", "base_url": up2, "model": "mb"},
+        ],
+        "aliases": {"fast": "b", "smart": "auto"},
+        "routes": {"default": ["a", "b"]},
+    }
     msg = [{"role": "user", "content": "hi"}]
     with gateway(config) as (url, _):
         for model, expect in [("fast", "b"), ("b", "b"), ("a", "a"), ("smart", "a"), ("claude-opus-4-8", "a")]:
@@ -134,7 +184,9 @@ def test_aliases_and_backend_names(gateway, upstream, upstream2):
 def test_models_health_metrics(gateway, upstream):
     _, up = upstream
     with gateway(one_backend(up)) as (url, _):
-        httpx.post(url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]})
+        httpx.post(
+            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
+        )
         health = httpx.get(url + "/health").json()
         assert health["status"] == "ok" and health["backends"] == ["up"]
         text = httpx.get(url + "/metrics").text
@@ -148,12 +200,18 @@ def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
     script, up = upstream
     script.behaviour = "no_usage"
     with gateway(one_backend(up)) as (url, app):
-        r = httpx.post(url + "/v1/chat/completions",
-                       json={"model": "auto", "messages": [{"role": "user", "content": "x" * 400}]})
+        r = httpx.post(
+            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "x" * 400}]}
+        )
         assert r.json()["usage"]["prompt_tokens"] >= 100
-        chunks = list(client(url).chat.completions.create(
-            model="auto", stream=True, stream_options={"include_usage": True},
-            messages=[{"role": "user", "content": "hello there"}]))
+        chunks = list(
+            client(url).chat.completions.create(
+                model="auto",
+                stream=True,
+                stream_options={"include_usage": True},
+                messages=[{"role": "user", "content": "hello there"}],
+            )
+        )
         assert chunks[-1].usage.completion_tokens > 0
         rows = log_rows(app, 2)
         assert [r.tokens_estimated for r in rows] == [True, True]
