@@ -26,6 +26,7 @@ from .metrics import Metrics
 from .pipeline import Classifier, Gateway
 from .routing_service import RoutingService
 from .settings import Settings
+from .shared_state import make_shared_state
 from .store import RequestLog, create_tables, make_engine
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def create_app(
     if backends is None:
         backends = {cfg.name: build_backend(cfg) for cfg in settings.backends}
     metrics = Metrics()
+    shared = make_shared_state(settings.redis_url)
     engine = make_engine(settings.effective_database_url)
     request_log = RequestLog(
         engine,
@@ -92,6 +94,7 @@ def create_app(
             await request_log.stop()
             for b in backends.values():
                 await b.aclose()
+            await shared.aclose()
             engine.dispose()
 
     def dialect_endpoint(dialect: Dialect) -> Any:
@@ -163,4 +166,5 @@ def create_app(
     app.state.metrics = metrics
     app.state.engine = engine
     app.state.backends = backends
+    app.state.shared = shared
     return app
