@@ -31,9 +31,7 @@ def recorded_requests() -> list[tuple[str, int, dict[str, Any]]]:
     return out
 
 
-def render_stream(
-    renderer: StreamRenderer, events: Sequence[Event], fail: SwitchpointError | None = None
-) -> bytes:
+def render_stream(renderer: StreamRenderer, events: Sequence[Event], fail: SwitchpointError | None = None) -> bytes:
     """What the pipeline writes: start, one chunk per event, then finish (or error mid-stream)."""
     completion = Completion()
     out = renderer.start()
@@ -81,10 +79,62 @@ def anthropic_client(
 
 
 @contextmanager
-def openai_client(
-    body: bytes, status: int = 200, content_type: str = "application/json"
-) -> Iterator[openai.OpenAI]:
+def openai_client(body: bytes, status: int = 200, content_type: str = "application/json") -> Iterator[openai.OpenAI]:
     with httpx2.Client(transport=_transport(body, status, content_type)) as http:
-        yield openai.OpenAI(
-            api_key="sk-test", base_url="http://switchpoint.test/v1", http_client=http, max_retries=0
-        )
+        yield openai.OpenAI(api_key="sk-test", base_url="http://switchpoint.test/v1", http_client=http, max_retries=0)
+
+
+Calls = list[tuple[str | None, str]]
+
+
+def sdk_read_stream(dialect: str, raw: bytes) -> tuple[str, Calls]:
+    """The text and the (namespace, name) of each tool call, as the official SDK reads an SSE answer."""
+    if dialect == "anthropic":
+        with (
+            anthropic_client(raw, content_type="text/event-stream") as client,
+            client.messages.stream(model="m", max_tokens=5, messages=[{"role": "user", "content": "x"}]) as s,
+        ):
+            msg = s.get_final_message()
+        return _anthropic_read(msg)
+    with openai_client(raw, content_type="text/event-stream") as client:
+        if dialect == "responses":
+            with client.responses.stream(model="m", input="x") as rs:
+                return _responses_read(rs.get_final_response())
+        if dialect == "completions":
+            chunks = list(client.completions.create(model="m", prompt="x", stream=True))
+            return "".join(c.choices[0].text for c in chunks if c.choices), []
+        text, calls = "", []
+        for chunk in client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "x"}], stream=True
+        ):
+            for choice in chunk.choices:
+                text += choice.delta.content or ""
+                for tc in choice.delta.tool_calls or ():
+                    if tc.function and tc.function.name:
+                        calls.append((None, tc.function.name))
+        return text, calls
+
+
+def sdk_read_json(dialect: str, raw: bytes) -> tuple[str, Calls]:
+    """The same, for a JSON answer."""
+    if dialect == "anthropic":
+        with anthropic_client(raw) as client:
+            return _anthropic_read(
+                client.messages.create(model="m", max_tokens=5, messages=[{"role": "user", "content": "x"}])
+            )
+    with openai_client(raw) as client:
+        if dialect == "responses":
+            return _responses_read(client.responses.create(model="m", input="x"))
+        if dialect == "completions":
+            return client.completions.create(model="m", prompt="x").choices[0].text, []
+        msg = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}]).choices[0].message
+        return msg.content or "", [(None, tc.function.name) for tc in msg.tool_calls or () if tc.type == "function"]
+
+
+def _anthropic_read(msg: Any) -> tuple[str, Calls]:
+    text = "".join(b.text for b in msg.content if b.type == "text")
+    return text, [(None, b.name) for b in msg.content if b.type == "tool_use"]
+
+
+def _responses_read(resp: Any) -> tuple[str, Calls]:
+    return resp.output_text, [(o.namespace, o.name) for o in resp.output if o.type == "function_call"]

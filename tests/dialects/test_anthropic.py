@@ -232,9 +232,7 @@ def test_body_must_be_an_object() -> None:
 
 
 def test_count_tokens_grows_with_input() -> None:
-    small = orjson.loads(
-        count_tokens(parse_request({"model": "m", "messages": [{"role": "user", "content": "hi"}]}))
-    )
+    small = orjson.loads(count_tokens(parse_request({"model": "m", "messages": [{"role": "user", "content": "hi"}]})))
     big = orjson.loads(
         count_tokens(parse_request({"model": "m", "messages": [{"role": "user", "content": "hi " * 500}]}))
     )
@@ -268,12 +266,7 @@ def test_json_text_and_tool_use_through_the_sdk() -> None:
         msg = client.messages.create(
             model="claude-opus-4-8", max_tokens=10, messages=[{"role": "user", "content": "x"}]
         )
-    assert (
-        msg.id == "msg_abc123"
-        and msg.type == "message"
-        and msg.role == "assistant"
-        and msg.model == "qwen-coder"
-    )
+    assert msg.id == "msg_abc123" and msg.type == "message" and msg.role == "assistant" and msg.model == "qwen-coder"
     assert msg.content[0].type == "text" and msg.content[0].text == "Let me check."
     tool = msg.content[1]
     assert tool.type == "tool_use" and (tool.id, tool.name, tool.input) == (
@@ -389,14 +382,10 @@ def test_stream_through_the_sdk() -> None:
 
 
 def test_stream_text_only_ends_with_end_turn() -> None:
-    raw = render_stream(
-        AnthropicMessages().stream_renderer(META), [TextDelta("hi"), Usage(3, 1), Finish("stop")]
-    )
+    raw = render_stream(AnthropicMessages().stream_renderer(META), [TextDelta("hi"), Usage(3, 1), Finish("stop")])
     with (
         anthropic_client(raw, content_type="text/event-stream") as client,
-        client.messages.stream(
-            model="m", max_tokens=10, messages=[{"role": "user", "content": "x"}]
-        ) as stream,
+        client.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as stream,
     ):
         msg = stream.get_final_message()
     assert msg.content[0].text == "hi" and msg.stop_reason == "end_turn"  # type: ignore[union-attr]

@@ -28,9 +28,7 @@ def test_get_dialect_builds_it() -> None:
 
 
 def test_prompt_and_options() -> None:
-    r = parse(
-        max_tokens=64, temperature=0.1, top_p=0.9, stop="\n\n", stream=True, seed=7, presence_penalty=0.5
-    )
+    r = parse(max_tokens=64, temperature=0.1, top_p=0.9, stop="\n\n", stream=True, seed=7, presence_penalty=0.5)
     assert (r.prompt, r.suffix, r.messages, r.is_fim) == ("def f(", None, [], False)
     assert (r.max_tokens, r.temperature, r.top_p, r.stop, r.stream, r.seed) == (
         64,
@@ -115,9 +113,7 @@ def test_stream_without_usage() -> None:
 
 
 def test_mid_stream_error_and_errors_before_the_first_byte() -> None:
-    raw = render_stream(
-        LegacyCompletions().stream_renderer(META), [TextDelta("x")], BackendConnectError("gone")
-    )
+    raw = render_stream(LegacyCompletions().stream_renderer(META), [TextDelta("x")], BackendConnectError("gone"))
     assert sse_events(raw)[-1][1] == {
         "error": {
             "message": "gone",

@@ -11,7 +11,7 @@ import pytest
 from backends.contract import CanonicalRequest, Event, Finish, TextDelta, ToolCallDelta, Usage
 from router.dialects import ResponseMeta, get_dialect
 
-from .helpers import FIXTURES, anthropic_client, openai_client, recorded_requests, render_stream
+from .helpers import FIXTURES, recorded_requests, render_stream, sdk_read_stream
 
 DIALECT_PATHS = {
     "/v1/messages": "anthropic",
@@ -59,9 +59,7 @@ def check_parsed(req: CanonicalRequest, body: dict[str, Any], dialect: str) -> N
         assert t.name and isinstance(t.parameters, dict)
 
 
-@pytest.mark.parametrize(
-    ("name", "line", "rec"), RECORDED, ids=[f"{f}:{i}:{r['path']}" for f, i, r in RECORDED]
-)
+@pytest.mark.parametrize(("name", "line", "rec"), RECORDED, ids=[f"{f}:{i}:{r['path']}" for f, i, r in RECORDED])
 def test_recorded_request_parses_and_its_tools_round_trip(name: str, line: int, rec: dict[str, Any]) -> None:
     dialect_name = DIALECT_PATHS[rec["path"]]
     body = rec["json"]
@@ -81,35 +79,6 @@ def test_recorded_request_parses_and_its_tools_round_trip(name: str, line: int, 
             events.append(ToolCallDelta(i, f"call_{i}", backend_name, '{"a": 1}'))
         events += [Usage(10, 2), Finish("tool_calls" if chosen else "stop")]
         raw = render_stream(dialect.stream_renderer(META), events)
-        assert got_back(dialect_name, raw) == ("ok", chosen)
+        assert sdk_read_stream(dialect_name, raw) == ("ok", chosen)
 
     contextvars.copy_context().run(go)
-
-
-def got_back(dialect: str, raw: bytes) -> tuple[str, list[tuple[str | None, str]]]:
-    """The text and the (namespace, name) of each tool call, as the official SDK reads the stream."""
-    if dialect == "anthropic":
-        with (
-            anthropic_client(raw, content_type="text/event-stream") as client,
-            client.messages.stream(model="m", max_tokens=5, messages=[{"role": "user", "content": "x"}]) as s,
-        ):
-            msg = s.get_final_message()
-        text = "".join(b.text for b in msg.content if b.type == "text")
-        return text, [(None, b.name) for b in msg.content if b.type == "tool_use"]
-    with openai_client(raw, content_type="text/event-stream") as client:
-        if dialect == "responses":
-            with client.responses.stream(model="m", input="x") as s:
-                resp = s.get_final_response()
-            return resp.output_text, [(o.namespace, o.name) for o in resp.output if o.type == "function_call"]
-        text, calls = "", []
-        for chunk in client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "x"}], stream=True
-        ):
-            for choice in chunk.choices:
-                text += choice.delta.content or ""
-                calls += [
-                    (None, tc.function.name)
-                    for tc in choice.delta.tool_calls or ()
-                    if tc.function and tc.function.name
-                ]
-        return text, calls

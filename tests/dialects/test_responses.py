@@ -324,9 +324,7 @@ def test_stream_text_only_and_length() -> None:
     assert events[-1][0] == "response.incomplete"
     assert events[-1][1]["response"]["incomplete_details"] == {"reason": "max_output_tokens"}  # type: ignore[index]
     with (
-        openai_client(
-            streamed([TextDelta("abc"), Finish("stop")]), content_type="text/event-stream"
-        ) as client,
+        openai_client(streamed([TextDelta("abc"), Finish("stop")]), content_type="text/event-stream") as client,
         client.responses.stream(model="gpt-5", input="x") as stream,
     ):
         resp = stream.get_final_response()
