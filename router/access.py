@@ -1,13 +1,48 @@
 """Who may call the public API, and what they may spend.
 
-With no virtual keys configured every caller is let in: the gateway binds 127.0.0.1 by default and
-coding tools send placeholder keys. Keys are read from `x-api-key` or `Authorization: Bearer`."""
+With no virtual keys (and `require_keys` off) every caller is let in: the gateway binds 127.0.0.1 by
+default and coding tools send placeholder keys. Once an admin creates a key, or the operator sets
+`require_keys`, every public request needs a valid key, read from `x-api-key` or
+`Authorization: Bearer`. Keys live hashed in the database (router/store_keys.py); each process keeps
+an index of them, reloaded every `refresh_s`, so a key created or deleted through one replica takes
+effect on the others within that time.
+
+Limits are counted in SharedState, so replicas sharing Redis share them:
+
+- requests per minute: a fixed one-minute window, `incr` before the request; exact.
+- token budget: before the request, `incr` the key's spend by a reservation `reserve_tokens` and
+  admit only when the spend before that was under the budget; after it, `charge()` replaces the
+  reservation by the tokens used. As long as a request uses no more than its reservation, spend ends
+  at most one request's tokens over the budget, however many requests race.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import Response
 
 from backends.contract import Usage
+from backends.errors import AuthError, RateLimited, SwitchpointError
+
+from .shared_state import SharedState
+from .store import RequestRecord
+from .store_keys import KeyInfo, hash_key, load_key_index
+
+log = logging.getLogger(__name__)
+
+
+class KeyStoreUnavailable(SwitchpointError):
+    status = 503
+    type = "service_unavailable"
+    code = "key_store_unavailable"
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -20,12 +55,169 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+def spend_key(key_id: str) -> str:
+    return f"spend:{key_id}"
+
+
 class AccessControl:
+    def __init__(
+        self,
+        *,
+        engine: Engine | None = None,
+        shared: SharedState | None = None,
+        require_keys: bool = False,
+        reserve_tokens: int = 4096,
+        refresh_s: float = 2.0,
+    ) -> None:
+        self.engine = engine
+        self.shared = shared
+        self.require_keys = require_keys
+        self.reserve_tokens = reserve_tokens
+        self.refresh_s = refresh_s
+        self._index: dict[str, KeyInfo] | None = None
+        self._by_id: dict[str, KeyInfo] = {}
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+        self._seeded: set[str] = set()
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    # ---- the key index ----------------------------------------------------------------------------
+
+    def invalidate(self) -> None:
+        """Reload the key index on the next request (after the admin API changed a key)."""
+        self._loaded_at = 0.0
+
+    async def _keys(self) -> dict[str, KeyInfo]:
+        if self.engine is None:
+            return {}
+        if self._index is not None and time.monotonic() - self._loaded_at < self.refresh_s:
+            return self._index
+        async with self._lock:
+            if self._index is None or time.monotonic() - self._loaded_at >= self.refresh_s:
+                try:
+                    index = await asyncio.to_thread(load_key_index, self.engine)
+                except SQLAlchemyError as exc:
+                    if self._index is None:  # never loaded: fail closed
+                        raise KeyStoreUnavailable("the key store is unavailable") from None
+                    log.warning("access: key store unavailable, using the last index: %s", type(exc).__name__)
+                    index = self._index
+                self._index = index
+                self._by_id = {k.id: k for k in index.values()}
+                self._loaded_at = time.monotonic()
+        return self._index
+
+    # ---- the seam the pipeline calls --------------------------------------------------------------
+
     async def authenticate(self, headers: Mapping[str, str]) -> str | None:
         """The id of the caller's virtual key (never the key itself), or None when keys are off.
         Raises AuthError or RateLimited."""
-        return None
+        index = await self._keys()
+        if not index and not self.require_keys:
+            return None
+        key = presented_key(headers)
+        if not key:
+            raise AuthError("an API key is required: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'")
+        info = index.get(hash_key(key))
+        if info is None:
+            raise AuthError("invalid API key")
+        if info.expires_at is not None and info.expires_at <= time.time():
+            raise AuthError(f"API key {info.id} has expired")
+        if self.shared is not None:
+            if info.rpm is not None:
+                await self._check_rpm(info)
+            if info.budget_tokens is not None:
+                await self._reserve(info)
+        return info.id
 
     def charge(self, key_id: str | None, usage: Usage | None) -> None:
-        """Count what a finished request spent against its key's budget. Must not block: an
-        implementation that talks to Redis schedules the write."""
+        """Count what a finished request spent against its key (replacing its reservation). Does not
+        block: the shared-state write is scheduled."""
+        if key_id is None or self.shared is None:
+            return
+        info = self._by_id.get(key_id)
+        tokens = usage.input_tokens + usage.output_tokens if usage is not None else 0
+        delta = tokens - (self.reserve_tokens if info is not None and info.budget_tokens is not None else 0)
+        if delta == 0:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self.shared.incr(spend_key(key_id), delta))
+        self._pending.add(task)
+        task.add_done_callback(self._charged)
+
+    def _charged(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("access: could not record spend: %s", type(task.exception()).__name__)
+
+    async def aclose(self) -> None:
+        """Wait for scheduled spend writes (graceful shutdown)."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    # ---- limits -----------------------------------------------------------------------------------
+
+    async def _check_rpm(self, info: KeyInfo) -> None:
+        assert self.shared is not None and info.rpm is not None
+        now = time.time()
+        window = int(now // 60)
+        n = await self.shared.incr(f"rpm:{info.id}:{window}", 1, ttl_s=61)
+        if n > info.rpm:
+            raise RateLimited(
+                f"API key {info.id} is over its limit of {info.rpm} requests per minute", retry_after=60 - now % 60
+            )
+
+    async def _reserve(self, info: KeyInfo) -> None:
+        assert self.shared is not None and info.budget_tokens is not None
+        await self._seed(info)
+        r = self.reserve_tokens
+        after = await self.shared.incr(spend_key(info.id), r)
+        if after - r >= info.budget_tokens:
+            await self.shared.incr(spend_key(info.id), -r)
+            raise RateLimited(f"API key {info.id} has used its budget of {info.budget_tokens} tokens")
+
+    async def _seed(self, info: KeyInfo) -> None:
+        """The first process to see a key starts its spend counter from the request log, so that a
+        budget survives a restart of the shared state (process memory without Redis)."""
+        if info.id in self._seeded or self.shared is None or self.engine is None:
+            return
+        self._seeded.add(info.id)
+        if await self.shared.incr(f"spend_seeded:{info.id}", 1) != 1:
+            return
+        used = await asyncio.to_thread(logged_tokens, self.engine, info.id)
+        if used:
+            await self.shared.incr(spend_key(info.id), used)
+
+    async def spent(self, key_id: str) -> int:
+        """Tokens counted against the key so far, reservations of requests in flight included."""
+        if self.shared is None:
+            return 0
+        value = await self.shared.get(spend_key(key_id))
+        return int(value) if value else 0
+
+
+def logged_tokens(engine: Engine, key_id: str) -> int:
+    total = func.coalesce(RequestRecord.input_tokens, 0) + func.coalesce(RequestRecord.output_tokens, 0)
+    stmt = select(func.coalesce(func.sum(total), 0)).where(RequestRecord.key_id == key_id)  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def protect(
+    access: AccessControl,
+    endpoint: Callable[[Request], Awaitable[Response]],
+    on_error: Callable[[Request, SwitchpointError], Response],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a public route that is not a dialect endpoint (e.g. /v1/models) with the key check."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            key_id = await access.authenticate(request.headers)
+        except SwitchpointError as exc:
+            return on_error(request, exc)
+        access.charge(key_id, None)  # give back a budget reservation: listing costs nothing
+        return await endpoint(request)
+
+    return guarded

@@ -17,17 +17,20 @@ from starlette.routing import Route
 from backends.contract import Backend
 from policies.routing import RoutingTable
 
-from .access import AccessControl
+from .access import AccessControl, protect
 from .admin import AdminContext, admin_routes
 from .admin.auth import AdminAuth, load_or_create_admin_key
 from .backends_factory import build_backend, with_embedded_defaults
 from .dialects import Dialect, get_dialect
+from .http_errors import EXCEPTION_HANDLERS, error_response
 from .metrics import Metrics
+from .openapi import openapi_schema
 from .pipeline import Classifier, Gateway
 from .routing_service import RoutingService
 from .settings import Settings
 from .shared_state import make_shared_state
 from .store import RequestLog, create_tables, make_engine
+from .store_keys import ApiKey  # noqa: F401  (registers the api_keys table for create_tables)
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +75,14 @@ def create_app(
         aliases=settings.aliases,
         reject_unknown_models=settings.unknown_models == "reject",
     )
+    access = AccessControl(
+        engine=engine, shared=shared, require_keys=settings.require_keys, reserve_tokens=settings.key_reserve_tokens
+    )
     gateway = Gateway(
         backends=backends,
         classifier=classifier or _default_classifier(),
         routing=RoutingService(table),
-        access=AccessControl(),
+        access=access,
         request_log=request_log,
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
@@ -91,6 +97,7 @@ def create_app(
         try:
             yield
         finally:
+            await access.aclose()
             await request_log.stop()
             for b in backends.values():
                 await b.aclose()
@@ -149,7 +156,8 @@ def create_app(
         Route(path, dialect_endpoint(get_dialect(name)), methods=["POST"]) for path, name in DIALECT_ROUTES.items()
     ]
     routes += [
-        Route("/v1/models", models, methods=["GET"]),
+        Route("/v1/models", protect(access, models, error_response), methods=["GET"]),
+        Route("/openapi.json", lambda request: _json(openapi_schema(DIALECT_ROUTES)), methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/", root, methods=["GET", "HEAD"]),
@@ -157,7 +165,7 @@ def create_app(
     admin_key = load_or_create_admin_key(
         settings.home, settings.admin_key.get_secret_value() if settings.admin_key else None
     )
-    app = Starlette(lifespan=lifespan)
+    app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
     routes += admin_routes(AdminContext(auth=AdminAuth(admin_key), state=app.state))
     app.router.routes.extend(routes)
     app.state.settings = settings
@@ -167,4 +175,5 @@ def create_app(
     app.state.engine = engine
     app.state.backends = backends
     app.state.shared = shared
+    app.state.access = access
     return app

@@ -73,4 +73,6 @@ def admin_routes(ctx: AdminContext) -> list[Route]:
 
 
 def _modules() -> list[Any]:
-    return []
+    from . import keys
+
+    return [keys]

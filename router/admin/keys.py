@@ -1,0 +1,106 @@
+"""Admin API for virtual API keys.
+
+    POST   /admin/keys        {name, budget_tokens?, rpm?, expires_at?}  -> the key, shown this once
+    GET    /admin/keys        every key without its secret, with the tokens it has spent
+    DELETE /admin/keys/{id}
+
+`expires_at` is unix seconds or an ISO 8601 time (UTC when it names no zone). Creating the first key
+switches the public API to keys-required; deleting the last one switches it back (unless the
+operator set `require_keys`)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from starlette.requests import Request
+
+from backends.errors import InvalidRequest, UnknownModel
+
+from ..dialects.base import validation_error
+from ..store_keys import ApiKey, create_key, delete_key, list_keys
+
+if TYPE_CHECKING:
+    from . import AdminContext, Handler
+
+
+class NewKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    budget_tokens: int | None = Field(default=None, ge=1)
+    rpm: int | None = Field(default=None, ge=1)
+    expires_at: float | None = None
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _time(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError("expires_at must be unix seconds or an ISO 8601 time") from None
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        return value
+
+
+class KeyNotFound(UnknownModel):
+    code = "key_not_found"
+
+
+def _public(row: ApiKey, spent: int | None = None) -> dict[str, Any]:
+    out = {
+        "id": row.id,
+        "name": row.name,
+        "display": row.display + "...",
+        "created_at": row.created_at,
+        "expires_at": row.expires_at,
+        "budget_tokens": row.budget_tokens,
+        "rpm": row.rpm,
+    }
+    if spent is not None:
+        out["spent_tokens"] = spent
+    return out
+
+
+def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
+    from . import json_body
+
+    async def create(request: Request) -> Any:
+        try:
+            spec = NewKey.model_validate(await json_body(request))
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        row, secret = await asyncio.to_thread(
+            create_key,
+            ctx.state.engine,
+            name=spec.name,
+            budget_tokens=spec.budget_tokens,
+            rpm=spec.rpm,
+            expires_at=spec.expires_at,
+        )
+        ctx.state.access.invalidate()
+        return {**_public(row), "key": secret}
+
+    async def index(request: Request) -> Any:
+        rows = await asyncio.to_thread(list_keys, ctx.state.engine)
+        access = ctx.state.access
+        spent = await asyncio.gather(*(access.spent(r.id) for r in rows))
+        return {"object": "list", "data": [_public(r, s) for r, s in zip(rows, spent, strict=True)]}
+
+    async def remove(request: Request) -> Any:
+        key_id = request.path_params["key_id"]
+        if not isinstance(key_id, str) or not key_id.startswith("key_"):
+            raise InvalidRequest("not a key id", param="id")
+        if not await asyncio.to_thread(delete_key, ctx.state.engine, key_id):
+            raise KeyNotFound(f"no key {key_id}")
+        ctx.state.access.invalidate()
+        return {"id": key_id, "deleted": True}
+
+    return [
+        ("/admin/keys", create, ["POST"]),
+        ("/admin/keys", index, ["GET"]),
+        ("/admin/keys/{key_id}", remove, ["DELETE"]),
+    ]

@@ -1,0 +1,120 @@
+"""The OpenAPI 3.1 description of the public routes, generated from the dialects' pydantic wire models
+(so it cannot drift from what the parser accepts). Served at GET /openapi.json; the fuzz tests run
+schemathesis against it."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+# dialect name -> (module, request model); imported on demand, as the dialects are.
+REQUEST_MODELS = {
+    "openai": ("router.dialects.openai_chat", "ChatRequest"),
+    "anthropic": ("router.dialects.anthropic", "MessagesRequest"),
+    "responses": ("router.dialects.responses", "ResponsesRequest"),
+    "completions": ("router.dialects.completions", "CompletionRequest"),
+}
+
+_OPENAI_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message", "type"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "param": {"type": ["string", "null"]},
+                "code": {"type": ["string", "null"]},
+            },
+        }
+    },
+}
+_ANTHROPIC_ERROR = {
+    "type": "object",
+    "required": ["type", "error"],
+    "properties": {
+        "type": {"const": "error"},
+        "error": {
+            "type": "object",
+            "required": ["type", "message"],
+            "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
+        },
+    },
+}
+
+
+def _model(dialect: str) -> type[BaseModel]:
+    module, name = REQUEST_MODELS[dialect]
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
+
+
+def _json(schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"application/json": {"schema": schema or {"type": "object"}}}
+
+
+def _errors(ref: str) -> dict[str, Any]:
+    return {
+        "4XX": {"description": "the request was refused", "content": _json({"$ref": ref})},
+        "5XX": {"description": "every backend failed", "content": _json({"$ref": ref})},
+    }
+
+
+def _get(summary: str, content: dict[str, Any], *, secured: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": "ok", "content": content}}}
+    if not secured:
+        op["security"] = []
+    else:
+        op["responses"].update(_errors("#/components/schemas/OpenAIError"))
+    return {"get": op}
+
+
+def openapi_schema(dialect_routes: Mapping[str, str]) -> dict[str, Any]:
+    """The document for the routed dialect endpoints (`path -> dialect name`) and the fixed routes."""
+    dialects = sorted(set(dialect_routes.values()))
+    models = [(_model(d), "validation") for d in dialects]
+    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    schemas["OpenAIError"] = _OPENAI_ERROR
+    schemas["AnthropicError"] = _ANTHROPIC_ERROR
+    paths: dict[str, Any] = {}
+    for path, dialect in dialect_routes.items():
+        model = _model(dialect)
+        err = "#/components/schemas/" + ("AnthropicError" if dialect == "anthropic" else "OpenAIError")
+        paths[path] = {
+            "post": {
+                "summary": f"{dialect} API ({model.__name__})",
+                "requestBody": {"required": True, "content": _json(refs[(model, "validation")])},
+                "responses": {
+                    "200": {
+                        "description": "the answer, as JSON or (stream: true) server-sent events",
+                        "content": {**_json(), "text/event-stream": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(err),
+                },
+            }
+        }
+    paths["/v1/models"] = _get("the model ids and aliases", _json(), secured=True)
+    paths["/health"] = _get("liveness and request-log counters", _json())
+    paths["/metrics"] = _get("Prometheus metrics", {"text/plain": {"schema": {"type": "string"}}})
+    paths["/"] = _get("service name", _json())
+    paths["/openapi.json"] = _get("this document", _json())
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Switchpoint", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            },
+        },
+        "security": [{"bearer": []}, {"apiKey": []}],
+    }
