@@ -1,0 +1,119 @@
+"""The default classifier: hand-written rules for what is certain, a linear model for the rest.
+
+Order of decisions, each with the evidence it rests on:
+1. an image anywhere in the conversation -> vision (it needs a vision-capable backend);
+2. a recognised coding agent (user agent, system-prompt fingerprint, tool set) -> coding;
+3. offered tools that the turn needs (a forced tool_choice, the turn after a tool result, or an ask
+   that the tools' names and descriptions cover and that reads like an action or a lookup, which a
+   second trained head judges) -> tool_calling;
+4. otherwise the linear model's P(coding) over the turn being answered, with the turns before it as
+   context (they weigh more behind a short follow-up): coding above one half, prose below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from backends.contract import CanonicalRequest
+
+from .clients import recognise
+from .linear import LinearModel, sigmoid
+from .signals import detect_language, difficulty, estimate_tokens
+from .textfeat import extract
+from .tools import RELEVANT, ToolMatcher
+from .types import Classification
+from .view import RequestView, build_view
+from .vocab import REFERENTIAL_SUBSTRINGS, REFERENTIAL_WORDS
+
+THRESHOLD = 0.5  # P(coding) from which a turn is coding
+# An ask the tools cover (by overlap) needs one when it reads like an action or a lookup (the tool head);
+# an overlap beyond a word of a tool's name is enough on its own.
+INTENT_STRONG_MATCH = 0.05  # ... with a strong overlap (a word of a tool's name)
+INTENT_WEAK_MATCH = 0.2  # ... with a weak one (a word of a description)
+
+
+SHORT_TURN = 4  # words: a turn this short leans on the conversation ("go on", "再短一点")
+FOLLOW_UP_TURN = 14  # words: a turn this short that points back ("make it shorter", "the same again") leans too
+CONTEXT_WEIGHT_FOLLOW_UP = 0.6  # weight of the earlier turns' logit behind a follow-up
+CONTEXT_WEIGHT = 0.12  # ... behind a turn that stands on its own
+CONTEXT_CLIP = 4.0  # the earlier turns' logit is clipped to +-this: they tip a balance, never overrule
+
+
+def is_follow_up(turn: str) -> bool:
+    words = turn.lower().split()
+    if len(words) <= SHORT_TURN and turn.isascii():
+        return True
+    if len(words) > FOLLOW_UP_TURN:
+        return False
+    if not turn.isascii() and len(turn) <= 12:  # CJK: no spaces, a dozen characters is a short turn
+        return True
+    return any(w.strip(".,!?;:") in REFERENTIAL_WORDS for w in words) or (
+        not turn.isascii() and any(s in turn for s in REFERENTIAL_SUBSTRINGS))
+
+
+def code_logit(model: LinearModel, v: RequestView) -> float:
+    """The turn being answered decides; earlier turns tip the balance, mostly for short follow-ups."""
+    last = v.last if v.last.strip() else v.context
+    z = model.logit(extract(last))
+    if v.context and last is v.last:
+        w = CONTEXT_WEIGHT_FOLLOW_UP if is_follow_up(last) else CONTEXT_WEIGHT
+        ctx = model.logit(extract(v.context)) - model.bias
+        z += w * max(-CONTEXT_CLIP, min(CONTEXT_CLIP, ctx))
+    return z
+
+
+class DefaultClassifier:
+    name = "default"
+
+    def __init__(self, model: LinearModel, tool_model: LinearModel, matcher: ToolMatcher | None = None,
+                 threshold: float = THRESHOLD):
+        self.model = model
+        self.tool_model = tool_model
+        self.matcher = matcher or ToolMatcher()
+        self.threshold = threshold
+
+    def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Classification:
+        v = build_view(request)
+        client = recognise(headers, v.system, v.tools)
+        ask = v.last if v.last.strip() else v.context
+        p_code = sigmoid(code_logit(self.model, v))
+        tokens = estimate_tokens(v.total_chars, ask)
+        n_tools = len(request.tools)
+
+        category, confidence = self._decide(request, v.has_images, v.after_tool_result, client, ask, p_code)
+        if client and category == "coding":
+            p_code = max(p_code, 0.5)
+        return Classification(
+            category=category,
+            confidence=round(confidence, 4),
+            has_images=v.has_images,
+            n_tools=n_tools,
+            client=client,
+            code_score=round(p_code, 4),
+            prompt_tokens=tokens,
+            turns=v.turns,
+            language=detect_language(ask),
+            difficulty=difficulty(ask, tokens, v.turns, n_tools, client is not None),
+        )
+
+    def _decide(self, request: CanonicalRequest, has_images: bool, after_tool_result: bool, client: str | None,
+                ask: str, p_code: float) -> tuple[str, float]:
+        if has_images:
+            return "vision", 0.99
+        if request.is_fim or client:
+            return "coding", 0.97
+        tools = request.tools if request.tool_choice != "none" else []
+        if tools and (request.tool_choice == "required" or isinstance(request.tool_choice, dict)):
+            return "tool_calling", 0.98
+        if after_tool_result:
+            return "tool_calling", 0.95
+        if tools:
+            rel = self.matcher.relevance(ask, tools)
+            if rel > 0:
+                intent = self.tool_model.probability(extract(ask))
+                if (rel > RELEVANT or (rel == RELEVANT and intent >= INTENT_STRONG_MATCH)
+                        or intent >= INTENT_WEAK_MATCH):
+                    return "tool_calling", min(0.97, 0.5 + 0.1 * min(rel, 3.0) + 0.2 * intent)
+        if p_code >= self.threshold:
+            return "coding", p_code
+        return "prose", 1.0 - p_code

@@ -1,0 +1,99 @@
+"""Features of text for the linear model, shared by training and inference.
+
+Three families: words and word bigrams (one table), character trigrams (another table, so "def" the
+word and "def" the trigram stay apart), and named structural features ("#codeblock", "#tech2", ...)
+that live in the word table under names no word can have.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from .vocab import (
+    ACTION_WORDS,
+    LIVE_SUBSTRINGS,
+    LIVE_WORDS,
+    MATH_SUBSTRINGS,
+    MATH_WORDS,
+    TECH_SUBSTRINGS,
+    TECH_WORDS,
+)
+
+CHAR_LIMIT = 500  # characters of the turn being answered that feed the character trigrams
+WORD_LIMIT = 1600  # characters that feed the words
+
+_WORD = re.compile(r"\w+")
+_CODE_SYMBOLS = re.compile(r"[{}();=<>\[\]]|->|=>|::|!=|==|\+=|&&|\|\|")
+_IDENT = re.compile(r"\b(?:[a-z]+_[a-z0-9_]+|[a-z]+[A-Z][A-Za-z0-9]+)\b")
+_FILE = re.compile(r"\b[\w/.-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|kt|c|cc|cpp|h|hpp|cs|rb|php|swift|sql|sh|yaml|yml|"
+                   r"json|toml|html|css|scss|vue|lua|r|scala|dart|ex|exs|ipynb|md|tf|dockerfile|gradle|xml)\b")
+_ERROR = re.compile(r"Traceback|Exception|Error:|error\[|\bat [\w.$]+\(|segmentation fault|undefined reference|"
+                    r"stack trace|npm ERR|panic:|SyntaxError|TypeError|ValueError|NullPointer|exit code")
+_INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
+
+
+@dataclass(slots=True)
+class TextFeatures:
+    """Features of one text: keys into the word table and into the trigram table."""
+
+    words: list[str] = field(default_factory=list)
+    chars: list[str] = field(default_factory=list)
+
+
+def _cumulative(prefix: str, n: int, top: int) -> list[str]:
+    return [f"{prefix}{i}" for i in range(1, min(n, top) + 1)]
+
+
+def structural(text: str, words: list[str]) -> list[str]:
+    """Named features that hint at code (or at maths) whatever the words."""
+    out: list[str] = []
+    if "```" in text:
+        out.append("#codeblock")
+    elif text.count("`") >= 2:
+        out.append("#inline_code")
+    if _INDENTED.search(text):
+        out.append("#indented")
+    n = len(text) or 1
+    sym = len(_CODE_SYMBOLS.findall(text))
+    if sym >= 3:
+        out.append("#sym3")
+    if sym / n > 0.02:
+        out.append("#symdense")
+    if sym / n > 0.05:
+        out.append("#symdense2")
+    if _IDENT.search(text):
+        out.append("#ident")
+    if _FILE.search(text):
+        out.append("#file")
+    if _ERROR.search(text):
+        out.append("#error")
+    uniq = set(words)
+    tech = len(uniq & TECH_WORDS)
+    math_ = len(uniq & MATH_WORDS)
+    live = len(uniq & LIVE_WORDS)
+    if not text.isascii():
+        tech += sum(1 for t in TECH_SUBSTRINGS if t in text)
+        math_ += sum(1 for t in MATH_SUBSTRINGS if t in text)
+        live += sum(1 for t in LIVE_SUBSTRINGS if t in text)
+    out += _cumulative("#tech", tech, 4)
+    out += _cumulative("#math", math_, 3)
+    out += _cumulative("#live", live, 2)
+    if words and words[0] in ACTION_WORDS:
+        out.append("#act_first")
+    if uniq & ACTION_WORDS:
+        out.append("#act")
+    k = len(words)
+    out.append("#len0" if k < 6 else "#len1" if k < 25 else "#len2" if k < 120 else "#len3")
+    return out
+
+
+def extract(text: str) -> TextFeatures:
+    """Features of one turn: words, word bigrams, structural features, character trigrams."""
+    low = text[:WORD_LIMIT].lower()
+    # Runs of CJK characters are whole phrases, not words: their trigrams stand in for them.
+    ws = [w for w in _WORD.findall(low) if w.isascii() or max(w) < "\u3000"]
+    words = ws + [a + " " + b for a, b in pairwise(ws)] + structural(text[:WORD_LIMIT], ws)
+    c = " " + " ".join(low[:CHAR_LIMIT].split()) + " "
+    return TextFeatures(words, [c[i : i + 3] for i in range(len(c) - 2)])
