@@ -179,9 +179,7 @@ def _parts(content: str | list[Any]) -> list[ContentPart]:
             out.append(TextPart(p.refusal))
         elif isinstance(p, InputImage):
             if not p.image_url:
-                raise InvalidRequest(
-                    "input_image needs image_url: file_id needs stored files", param="image_url"
-                )
+                raise InvalidRequest("input_image needs image_url: file_id needs stored files", param="image_url")
             out.append(ImagePart(p.image_url, p.detail))
         else:
             log.info("responses: dropped input part of type %s", p.type)
@@ -196,6 +194,7 @@ def _tools(tools: list[ToolIn] | None, ns: Namespaces) -> list[Tool]:
     out: list[Tool] = []
     for t in tools or ():
         if t.type == "function" and t.name:
+            ns.add_plain(t.name)
             out.append(Tool(t.name, t.description or "", t.parameters or {}))
         elif t.type == "namespace" and t.name:
             for child in t.tools or ():
@@ -221,8 +220,8 @@ def _input(items: str | list[Any], ns: Namespaces) -> list[Message]:
         elif isinstance(it, FunctionCallItem):
             name = flat_name(it.namespace, it.name) if it.namespace else it.name
             call = ToolCall(it.call_id, name, it.arguments)
-            # Parallel calls arrive as consecutive items: one assistant turn holds them all.
-            if out and out[-1].role == "assistant" and (out[-1].tool_calls or not out[-1].content):
+            # The assistant's text and its (parallel) calls arrive as consecutive items: one turn holds them.
+            if out and out[-1].role == "assistant":
                 out[-1].tool_calls.append(call)
             else:
                 out.append(Message(role="assistant", tool_calls=[call]))
@@ -233,6 +232,11 @@ def _input(items: str | list[Any], ns: Namespaces) -> list[Message]:
             images = [p for p in parts if isinstance(p, ImagePart)]
             if images:
                 out.append(Message(role="user", content=[TextPart(f"(images from {it.call_id})"), *images]))
+        elif it.type == "item_reference":
+            raise InvalidRequest(
+                "item_reference needs stored responses: Switchpoint is stateless, send the items themselves",
+                param="input",
+            )
         else:
             log.debug("responses: dropped input item of type %s", it.type)
     return out
@@ -311,14 +315,20 @@ class Namespaces:
     def __init__(self) -> None:
         self._flat: dict[str, tuple[str, str]] = {}
         self._child: dict[str, str | None] = {}  # bare child name -> flat name, None when ambiguous
+        self._plain: set[str] = set()  # functions outside any namespace
 
     def add(self, flat: str, namespace: str, name: str) -> None:
         self._flat[flat] = (namespace, name)
         self._child[name] = None if name in self._child else flat
 
+    def add_plain(self, name: str) -> None:
+        self._plain.add(name)
+
     def split(self, name: str) -> tuple[str | None, str]:
-        """The namespace and name a call to backend tool `name` goes back under."""
-        flat = name if name in self._flat else self._child.get(name)
+        """The namespace and name a call to backend tool `name` goes back under.
+
+        A model that drops the namespace prefix still reaches the one function of that name."""
+        flat = None if name in self._plain else name if name in self._flat else self._child.get(name)
         if flat is None:
             return None, name
         return self._flat[flat]
@@ -339,23 +349,17 @@ def usage_json(u: Usage | None) -> dict[str, Any]:
     }
 
 
-def message_item(item_id: str, text: str, status: str = "completed") -> dict[str, Any]:
+def message_item(item_id: str, text: str) -> dict[str, Any]:
     content = [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]
-    return {
-        "id": item_id,
-        "type": "message",
-        "role": "assistant",
-        "status": status,
-        "content": content if status == "completed" else [],
-    }
+    return {"id": item_id, "type": "message", "role": "assistant", "status": "completed", "content": content}
 
 
-def call_item(item_id: str, call: ToolCall, ns: Namespaces, status: str = "completed") -> dict[str, Any]:
+def call_item(item_id: str, call: ToolCall, ns: Namespaces) -> dict[str, Any]:
     namespace, name = ns.split(call.name)
     item = {
         "id": item_id,
         "type": "function_call",
-        "status": status,
+        "status": "completed",
         "call_id": call.id,
         "name": name,
         "arguments": call.arguments,
@@ -424,9 +428,7 @@ class ResponsesStream:
 
     def start(self) -> bytes:
         response = response_json(self.meta, [], "in_progress")
-        return self._ev("response.created", response=response) + self._ev(
-            "response.in_progress", response=response
-        )
+        return self._ev("response.created", response=response) + self._ev("response.in_progress", response=response)
 
     def _close_text(self) -> bytes:
         if self._text is None:
@@ -485,13 +487,11 @@ class ResponsesStream:
                 self._output.append(item)
                 self._calls[ev.index] = idx
                 self._open_calls.append(idx)
-                out += self._ev(
-                    "response.output_item.added", output_index=idx, item={**item, "status": "in_progress"}
-                )
+                out += self._ev("response.output_item.added", output_index=idx, item={**item, "status": "in_progress"})
             idx = self._calls[ev.index]
             item = self._output[idx]
             if ev.name and not item["name"]:
-                item["namespace"], item["name"] = self.ns.split(ev.name)
+                item.update(call_item(item["id"], ToolCall(item["call_id"], ev.name, item["arguments"]), self.ns))
             if ev.arguments:
                 item["arguments"] += ev.arguments
                 out += self._ev(
@@ -515,9 +515,7 @@ class ResponsesStream:
 
     def error(self, exc: SwitchpointError) -> bytes:
         error = {"code": exc.code or exc.type, "message": exc.message}
-        return self._ev(
-            "response.failed", response=response_json(self.meta, self._output, "failed", error=error)
-        )
+        return self._ev("response.failed", response=response_json(self.meta, self._output, "failed", error=error))
 
 
 # ---- the dialect ---------------------------------------------------------------------------------

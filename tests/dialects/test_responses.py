@@ -127,6 +127,49 @@ def test_function_calls_and_outputs() -> None:
     assert [(m.tool_call_id, m.text()) for m in r.messages[2:]] == [("c1", "a.txt"), ("c2", "closed")]
 
 
+def test_assistant_text_and_its_calls_are_one_turn() -> None:
+    items = [
+        {"role": "user", "content": "go"},
+        {"type": "reasoning", "id": "rs_1", "summary": []},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Running it."}]},
+        {"type": "function_call", "call_id": "c1", "name": "exec_command", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+        {"type": "function_call", "call_id": "c2", "name": "exec_command", "arguments": "{}"},
+    ]
+    r = parse(input=items)
+    assert [(m.role, m.text(), [c.id for c in m.tool_calls]) for m in r.messages] == [
+        ("user", "go", []),
+        ("assistant", "Running it.", ["c1"]),
+        ("tool", "ok", []),
+        ("assistant", "", ["c2"]),
+    ]
+
+
+def test_item_reference_is_a_clear_400() -> None:
+    with pytest.raises(InvalidRequest, match="stateless") as e:
+        parse(input=[{"type": "item_reference", "id": "msg_1"}])
+    assert e.value.param == "input"
+
+
+def test_namespace_names_back_to_the_client() -> None:
+    def go() -> list[tuple[str | None, str]]:
+        tools = [*NS_TOOLS, {"type": "function", "name": "spawn_agent", "parameters": {}}]
+        d = OpenAIResponses()
+        d.parse_request({"model": "gpt-5", "input": USER, "tools": tools})
+        names = ["multi_agent_v1__close_agent", "close_agent", "spawn_agent", "exec_command", "unknown"]
+        c = completion(*(ToolCallDelta(i, f"c{i}", n, "{}") for i, n in enumerate(names)))
+        out = orjson.loads(d.render_json(c, META))["output"]
+        return [(o.get("namespace"), o["name"]) for o in out]
+
+    assert run(go) == [
+        ("multi_agent_v1", "close_agent"),
+        ("multi_agent_v1", "close_agent"),  # the model dropped the prefix: still one function of that name
+        (None, "spawn_agent"),  # a plain function of the same name wins over the namespaced one
+        (None, "exec_command"),
+        (None, "unknown"),
+    ]
+
+
 def test_tools_namespaces_flattened_hosted_dropped(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="router.dialects.responses"):
         r = parse(tools=NS_TOOLS, tool_choice="auto", parallel_tool_calls=True)
