@@ -121,6 +121,15 @@ class Maker:
 
     def more_coding(self) -> str:
         r = self.rng.random()
+        if r < 0.2:
+            tpl = self.rng.choice(asks_more.PLAIN_CODE_TEMPLATES)
+            return tpl.format(task=self.pick(asks_more.PLAIN_CODE_TASKS + asks.CODE_TASKS))
+        if r < 0.3:
+            return self.pick(asks_more.CODE_ONLY)
+        if r < 0.42:
+            tpl = self.rng.choice(asks_more.ERROR_TEMPLATES)
+            return tpl.format(err=self.pick(asks_more.ERRORS), act=self.rng.choice(asks_more.ERROR_ACTS))
+        r = self.rng.random()
         if r < 0.35:
             return self.rng.choice(asks_more.EXPLAIN_TEMPLATES).format(x=self.pick(asks_more.TECH_CONCEPTS))
         if r < 0.7:
@@ -130,6 +139,9 @@ class Maker:
         return self.pick(asks_more.CASUAL_CODE)
 
     def more_prose(self) -> str:
+        r = self.rng.random()
+        if r < 0.25:
+            return self.pick(asks_more.ALPACA_PROSE)
         r = self.rng.random()
         if r < 0.35:
             return self.rng.choice(asks_more.EXPLAIN_TEMPLATES).format(x=self.pick(asks_more.WORLD_CONCEPTS))

@@ -12,7 +12,9 @@ Python (seconds on 1,600 rows).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import io
 import math
 import random
 import sys
@@ -23,11 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from policies.classify.clients import recognise  # noqa: E402
+from policies.classify.default import DefaultClassifier  # noqa: E402
 from policies.classify.linear import LinearModel, dump_heads  # noqa: E402
 from policies.classify.textfeat import extract  # noqa: E402
 from policies.classify.tools import ToolMatcher  # noqa: E402
 from policies.classify.view import build_view  # noqa: E402
-from router.classify_cli import read_rows  # noqa: E402
+from router.classify_cli import Row, read_rows, run_eval  # noqa: E402
 
 Example = tuple[list[tuple[str, float]], int]
 
@@ -120,6 +123,25 @@ def accuracy(model: LinearModel, data: list[Example]) -> float:
     return ok / len(data) if data else 0.0
 
 
+def validate(rows: list, matcher: ToolMatcher, args: argparse.Namespace, folds: int = 5) -> int:
+    """Cross-validation on the dev rows, folds cut by the text of the turn (so a fold's asks are new to
+    the model trained on the others): the whole classifier's macro F1 per fold, and their mean."""
+    def fold_of(r: Row) -> int:
+        v = build_view(r.request)
+        return int(hashlib.sha1((v.last or v.context).encode()).hexdigest()[:6], 16) % folds
+
+    by_fold = [fold_of(r) for r in rows]
+    scores = []
+    with contextlib.redirect_stdout(io.StringIO()):
+        for k in range(folds):
+            train_rows = [r for r, f in zip(rows, by_fold, strict=True) if f != k]
+            code, tool = examples(train_rows, matcher)
+            clf = DefaultClassifier(fit("code", code, args), fit("tool", tool, args), matcher)
+            scores.append(run_eval(clf, [r for r, f in zip(rows, by_fold, strict=True) if f == k])["macro_f1"])
+    print("macro F1 by fold: " + " ".join(f"{s:.4f}" for s in scores) + f"; mean {sum(scores) / folds:.4f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "classify_dev.jsonl")
@@ -129,25 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=0.2)
     ap.add_argument("--min-weight", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--dropout", type=float, default=0.5)
+    ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--validate", action="store_true",
-                    help="hold out a fifth of the dev rows (by the turn's text) and report accuracy; write nothing")
+                    help="5-fold cross-validation on the dev rows (folds cut by the turn's text); write nothing")
     args = ap.parse_args(argv)
     t0 = time.time()
     rows = list(read_rows(args.data))
     matcher = ToolMatcher()
     if args.validate:
-        def fold(r: object) -> bool:
-            v = build_view(r.request)  # type: ignore[attr-defined]
-            return int(hashlib.sha1(v.last.encode()).hexdigest()[:6], 16) % 5 == 0
-        train_rows = [r for r in rows if not fold(r)]
-        val_rows = [r for r in rows if fold(r)]
-        for name, tr, va in zip(("code", "tool"), examples(train_rows, matcher), examples(val_rows, matcher),
-                                strict=True):
-            m = fit(name, tr, args)
-            print(f"head {name}: train accuracy {accuracy(m, tr):.4f}, validation accuracy {accuracy(m, va):.4f}"
-                  f" on {len(va)}")
-        return 0
+        return validate(rows, matcher, args)
     code, tool = examples(rows, matcher)
     heads = {"code": fit("code", code, args), "tool": fit("tool", tool, args)}
     args.out.parent.mkdir(parents=True, exist_ok=True)

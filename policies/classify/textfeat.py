@@ -70,6 +70,7 @@ def structural(text: str, words: list[str]) -> list[str]:
     if _ERROR.search(text):
         out.append("#error")
     uniq = set(words)
+    uniq |= {w[:-1] for w in uniq if w.endswith("s") and len(w) > 3}
     tech = len(uniq & TECH_WORDS)
     math_ = len(uniq & MATH_WORDS)
     live = len(uniq & LIVE_WORDS)

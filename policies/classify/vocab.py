@@ -20,7 +20,7 @@ python pip pypi venv virtualenv conda django flask fastapi pandas numpy scipy ma
 jupyter notebook java jvm maven gradle spring kotlin scala groovy golang rust cargo crate crates borrow lifetime
 lifetimes c++ cpp csharp dotnet net unity ruby rails gem php laravel composer swift swiftui xcode objective perl lua
 haskell ocaml elixir erlang clojure julia matlab fortran cobol assembly wasm webassembly sql mysql postgres postgresql
-sqlite mongodb redis kafka rabbitmq elasticsearch query queries schema migration orm index indexes join joins
+sqlite database db dbms nosql sqlalchemy prisma mongodb redis kafka rabbitmq elasticsearch query queries schema migration orm index indexes join joins
 groupby dataframe regex regexp unittest pytest jest mocha junit test tests testing mock mocks fixture fixtures lint
 linter eslint prettier mypy typescript ci cd pipeline workflow yaml webhook oauth jwt cors csrf xss sdk library
 libraries framework package packages module modules import imports dependency dependencies npm build builds makefile
@@ -51,7 +51,7 @@ MATH_WORDS: frozenset[str] = frozenset("""
 solve equation equations derivative integral integrate limit prime primes probability percent percentage sum
 product quotient fraction fractions square root roots polynomial factor factorial matrix matrices eigenvalue
 eigenvalues vector theorem proof prove lemma geometry triangle circle angle angles radius area volume perimeter
-algebra calculus arithmetic statistics mean median variance deviation expected odds dice ratio interest compound
+algebra calculus arithmetic statistics median variance deviation odds dice ratio interest compound
 ecuación resuelve calcula probabilidad équation résoudre calcule probabilité gleichung lösen berechne
 wahrscheinlichkeit equação resolva уравнение реши вычисли вероятность сколько
 """.split())
