@@ -18,6 +18,7 @@ from .vocab import (
     MATH_SUBSTRINGS,
     MATH_WORDS,
     TECH_SUBSTRINGS,
+    TECH_WEAK_WORDS,
     TECH_WORDS,
 )
 
@@ -72,6 +73,7 @@ def structural(text: str, words: list[str]) -> list[str]:
     uniq = set(words)
     uniq |= {w[:-1] for w in uniq if w.endswith("s") and len(w) > 3}
     tech = len(uniq & TECH_WORDS)
+    weak = len((uniq & TECH_WEAK_WORDS) - TECH_WORDS)
     math_ = len(uniq & MATH_WORDS)
     live = len(uniq & LIVE_WORDS)
     if not text.isascii():
@@ -79,6 +81,7 @@ def structural(text: str, words: list[str]) -> list[str]:
         math_ += sum(1 for t in MATH_SUBSTRINGS if t in text)
         live += sum(1 for t in LIVE_SUBSTRINGS if t in text)
     out += _cumulative("#tech", tech, 4)
+    out += _cumulative("#techweak", weak, 3)
     out += _cumulative("#math", math_, 3)
     out += _cumulative("#live", live, 2)
     if words and words[0] in ACTION_WORDS:

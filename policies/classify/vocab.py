@@ -6,38 +6,71 @@ in English and other languages. They carry what a small training set cannot: tha
 from __future__ import annotations
 
 TECH_WORDS: frozenset[str] = frozenset("""
-code coding coder program programming programmer script scripts function functions method methods class classes
-variable variables array arrays string strings integer int float boolean bool dict dictionary hashmap hash list tuple
-struct enum interface generic generics template lambda closure callback promise promises async await thread threads
-threading mutex goroutine coroutine recursion recursive loop loops iterate iterator compile compiler compiled
-runtime debug debugger debugging bug bugs exception exceptions traceback stacktrace segfault null nullpointer pointer
-pointers malloc syntax refactor refactoring repo repository commit commits branch merge rebase git github gitlab
-pull diff patch deploy deployment docker dockerfile container containers kubernetes kubectl k8s helm terraform ansible
-nginx apache linux unix bash shell zsh powershell terminal cli command stdin stdout stderr cron ssh port ports localhost
-http https api apis rest restful graphql grpc endpoint endpoints json yaml toml xml csv html css scss dom div flexbox
+code coding coder programming programmer function functions
+array arrays int boolean bool dict dictionary hashmap
+struct enum generics async await
+threading mutex goroutine coroutine recursion recursive iterate iterator compiler
+debugger debugging traceback stacktrace segfault null nullpointer
+malloc refactor refactoring repository rebase git github gitlab
+diff docker dockerfile kubernetes kubectl k8s helm terraform ansible
+nginx apache linux unix bash zsh powershell stdin stdout stderr cron ssh localhost
+http https api apis rest restful graphql grpc json yaml toml xml csv html css scss dom div flexbox
 javascript typescript js ts jsx tsx node nodejs npm yarn pnpm deno react vue angular svelte nextjs webpack vite
 python pip pypi venv virtualenv conda django flask fastapi pandas numpy scipy matplotlib pytorch tensorflow sklearn
-jupyter notebook java jvm maven gradle spring kotlin scala groovy golang rust cargo crate crates borrow lifetime
-lifetimes c++ cpp csharp dotnet net unity ruby rails gem php laravel composer swift swiftui xcode objective perl lua
+jupyter java jvm maven gradle kotlin scala groovy golang rust cargo
+c++ cpp csharp dotnet ruby rails php laravel composer swift swiftui xcode objective perl lua
 haskell ocaml elixir erlang clojure julia matlab fortran cobol assembly wasm webassembly sql mysql postgres postgresql
-sqlite database db dbms nosql sqlalchemy prisma mongodb redis kafka rabbitmq elasticsearch query queries schema migration orm index indexes join joins
-groupby dataframe regex regexp unittest pytest jest mocha junit test tests testing mock mocks fixture fixtures lint
-linter eslint prettier mypy typescript ci cd pipeline workflow yaml webhook oauth jwt cors csrf xss sdk library
-libraries framework package packages module modules import imports dependency dependencies npm build builds makefile
-cmake gcc clang llvm binary executable algorithm algorithms complexity bigo leetcode hashmap heap stack queue linked
-tree trees graph bfs dfs dijkstra sorting quicksort mergesort backend frontend fullstack microservice microservices
-serverless lambda aws s3 ec2 gcp azure vscode vim emacs ide ide's intellij snippet snippets codebase monorepo
-async/await websocket websockets socket sockets tcp udp dns ssl tls cache caching memoize memoization serialization
-deserialize serialize parse parser parsing tokenizer lexer ast bytecode garbage gc heap overflow stackoverflow
-vba excel macro macros jquery bootstrap tailwind redux hooks usestate useeffect props component components render
-rendering django's orm models views controller controllers mvc crud uuid utf unicode encoding base64 hex bitwise
-función funciones código programa programación variable clase método bucle arreglo cadena depurar compilar
+sqlite database db dbms nosql sqlalchemy prisma mongodb redis kafka rabbitmq elasticsearch orm
+groupby dataframe regex regexp unittest pytest jest mocha junit
+linter eslint prettier mypy typescript yaml oauth jwt cors csrf xss
+npm makefile
+cmake gcc clang llvm executable algorithm algorithms complexity bigo leetcode hashmap
+bfs dfs dijkstra quicksort mergesort fullstack microservice microservices
+aws s3 ec2 gcp azure vscode vim emacs ide ide's intellij snippet snippets codebase monorepo
+async/await websocket websockets socket sockets tcp udp dns ssl tls memoize memoization serialization
+deserialize serialize parse parser parsing tokenizer lexer ast bytecode stackoverflow
+vba jquery bootstrap tailwind redux usestate useeffect
+django's orm mvc uuid utf unicode encoding base64 hex bitwise
+const def fn func void nullptr struct namespace decorator decorators getter setter constructor destructor
+inheritance polymorphism encapsulation oop typeof instanceof hoisting axios lodash nestjs koa fastify hibernate
+springboot junit mockito scikit keras opencv selenium puppeteer playwright cypress beautifulsoup scrapy boto3 celery
+pydantic uvicorn gunicorn asyncio aiohttp httpx jquery ajax xhr dotenv pip3 npx brew homebrew chmod sudo grep sed awk
+curl wget scp rsync tmux systemd systemctl journalctl crontab argv argc kwargs args stdin stdout fopen printf println
+readline breakpoint onclick onchange navbar css3 html5 sass mui shadcn middleware prisma sequelize mongoose typeorm knex
+langchain huggingface finetune tensor tensors cuda leetcode hackerrank codeforces codewars vscode jetbrains pycharm
+neovim flutter reactnative apk tdd transpile bundler babel devops prometheus grafana sentry certbot vercel netlify heroku
+firebase supabase subnet vpc iam
+función funciones código programa programación clase método bucle arreglo cadena depurar compilar
 fonction fonctions programme programmation boucle tableau chaîne méthode déboguer compiler requête
-funktion funktionen programmieren programmierung schleife klasse methode variable fehlermeldung kompilieren
+funktion funktionen programmieren programmierung schleife klasse methode fehlermeldung kompilieren
 função funções programação classe método laço vetor
 funzione funzioni codice programmazione ciclo classe metodo
 функция функцию функции код кода коде программа программу программирования класс метод цикл массив строка
 строку переменная ошибка компилятор скрипт запрос запроса репозиторий коммит
+""".split())
+
+# Words that are about code only sometimes ("table", "token", "server"): counted apart, they weigh less.
+TECH_WEAK_WORDS: frozenset[str] = frozenset("""
+list tree trees graph queue heap stack test tests testing index indexes join joins pull branch
+merge package packages module modules build builds library libraries command terminal port ports component components render
+rendering models views hooks props patch commit commits cache caching string strings class classes method methods
+program programs loop loops float integer bug bugs debug exception exceptions lambda spring backend frontend pipeline
+workflow linked sorting binary notebook query queries schema migration crud ci cd net unity gem crate
+crates borrow lifetime lifetimes container containers shell macro macros excel template generic interface promise promises thread
+threads closure callback lint mock mocks fixture fixtures cli deploy deployment serverless overflow garbage gc controller
+controllers variable variables hash tuple record compile compiled runtime script scripts repo pointer pointers syntax endpoint
+endpoints framework import imports dependency dependencies sdk webhook
+yield keyword keywords var let static public private protected override extends implements immutable mutable scope
+prototype express spring fetch session sessions header headers payload bearer token tokens auth authentication
+authorization login signup localhost env config configuration install installed installing uninstall upgrade apt
+ssh daemon process processes pid kill signal cli flag flags argument arguments parameter params return returns boolean
+float double char byte bytes bit bits buffer stream streams file files filepath path directory folder print log
+logging logger stack exception try catch except finally throw throws raise assert assertion frontend ui ux button
+buttons input form forms modal sidebar layout responsive canvas svg animation figma backend server servers router
+routing route routes controller handler handlers database tables table column columns row rows primary foreign
+constraint transaction transactions migration migrations llm gpt openai embedding embeddings vector vectors
+transformer dataset datasets dataframe gpu android ios observability cloudflare lambda cdn deploy deployed app apps
+website webpage plugin extension version versions update bug crash crashes error errors
 """.split())
 
 # Scripts without spaces between words: matched as substrings.
