@@ -29,6 +29,11 @@ class E2EGateway:
     script: AgentScript
     home: Path  # a fresh HOME for the tool, so no user config leaks in
     work: Path  # the tool's working directory
+    paths: frozenset[str]  # the app's routes
+
+    def needs(self, path: str) -> None:
+        if path not in self.paths:
+            pytest.skip(f"router/app.py does not route {path} yet")
 
 
 @pytest.fixture
@@ -43,11 +48,12 @@ def e2e_gateway(tmp_path: Path, classifier: Any) -> Iterator[E2EGateway]:
             "capabilities": {"tools": True, "vision": True, "fim": True},
         }
         settings = load_settings(None, home=tmp_path / "switchpoint", backends=[backend])
-        with ServerThread(create_app(settings, classifier=classifier)) as gateway:
+        app = create_app(settings, classifier=classifier)
+        with ServerThread(app) as gateway:
             home, work = tmp_path / "home", tmp_path / "work"
             home.mkdir()
             work.mkdir()
-            yield E2EGateway(gateway.url, script, home, work)
+            yield E2EGateway(gateway.url, script, home, work, frozenset(getattr(r, "path", "") for r in app.routes))
 
 
 def find_tool(name: str) -> str:

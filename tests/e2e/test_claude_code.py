@@ -5,18 +5,14 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from router.app import DIALECT_ROUTES
-
 from .conftest import E2EGateway, find_tool, run_tool
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif("/v1/messages" not in DIALECT_ROUTES, reason="router/app.py does not route /v1/messages yet"),
-]
+pytestmark = pytest.mark.e2e
 
 
 def test_claude_code_bash_round_trip(e2e_gateway: E2EGateway) -> None:
     claude = find_tool("claude")
+    e2e_gateway.needs("/v1/messages")
     env = {
         "ANTHROPIC_BASE_URL": e2e_gateway.url,
         "ANTHROPIC_API_KEY": "sk-switchpoint-e2e",

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from router.app import DIALECT_ROUTES
-
 from .conftest import E2EGateway, find_tool, run_tool
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif("/v1/responses" not in DIALECT_ROUTES, reason="router/app.py does not route /v1/responses yet"),
-]
+pytestmark = pytest.mark.e2e
 
 CONFIG = """\
 model = "scripted-model"
@@ -27,6 +22,7 @@ env_key = "SWITCHPOINT_API_KEY"
 
 def test_codex_exec_shell_round_trip(e2e_gateway: E2EGateway) -> None:
     codex = find_tool("codex")
+    e2e_gateway.needs("/v1/responses")
     codex_home = e2e_gateway.home / ".codex"
     codex_home.mkdir()
     (codex_home / "config.toml").write_text(CONFIG.format(url=e2e_gateway.url))
