@@ -20,6 +20,7 @@ from policies.routing import RoutingTable
 from .access import AccessControl, protect
 from .admin import AdminContext, admin_routes
 from .admin.auth import AdminAuth, load_or_create_admin_key
+from .admin.dashboard_files import dashboard_mount
 from .backends_factory import build_backend, with_embedded_defaults
 from .dialects import Dialect, get_dialect
 from .http_errors import EXCEPTION_HANDLERS, error_response
@@ -167,6 +168,7 @@ def create_app(
     )
     app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
     routes += admin_routes(AdminContext(auth=AdminAuth(admin_key), state=app.state))
+    routes.append(dashboard_mount(AdminAuth(admin_key)))
     app.router.routes.extend(routes)
     app.state.settings = settings
     app.state.gateway = gateway

@@ -73,6 +73,6 @@ def admin_routes(ctx: AdminContext) -> list[Route]:
 
 
 def _modules() -> list[Any]:
-    from . import keys
+    from . import backends_status, keys, stats
 
-    return [keys]
+    return [stats, backends_status, keys]
