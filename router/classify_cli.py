@@ -67,8 +67,20 @@ def main(argv: list[str]) -> int:
     if not args.file.is_file():
         print(f"switchpoint classify: no such file: {args.file}", file=sys.stderr)
         return 2
-    classifier = create_classifier(args.classifier)
+    try:
+        classifier = create_classifier(args.classifier)
+    except KeyError as exc:
+        print(f"switchpoint classify: {exc.args[0]}", file=sys.stderr)
+        return 2
     rows = list(read_rows(args.file))
+    try:
+        return _run(args, classifier, rows)
+    except BrokenPipeError:  # `switchpoint classify FILE | head`
+        sys.stderr.close()
+        return 0
+
+
+def _run(args: argparse.Namespace, classifier: Classifier, rows: list[Row]) -> int:
     if args.eval:
         report = run_eval(classifier, rows)
         if args.json:

@@ -78,9 +78,9 @@ class DefaultClassifier:
         ask = v.last if v.last.strip() else v.context
         p_code = sigmoid(code_logit(self.model, v))
         tokens = estimate_tokens(v.total_chars, ask)
-        n_tools = len(request.tools)
+        n_tools = len(v.tools)  # the tools field's, or those the system prompt describes
 
-        category, confidence = self._decide(request, v.has_images, v.after_tool_result, client, ask, p_code)
+        category, confidence = self._decide(request, v, client, ask, p_code)
         if client and category == "coding":
             p_code = max(p_code, 0.5)
         return Classification(
@@ -96,16 +96,16 @@ class DefaultClassifier:
             difficulty=difficulty(ask, tokens, v.turns, n_tools, client is not None),
         )
 
-    def _decide(self, request: CanonicalRequest, has_images: bool, after_tool_result: bool, client: str | None,
-                ask: str, p_code: float) -> tuple[str, float]:
-        if has_images:
+    def _decide(self, request: CanonicalRequest, v: RequestView, client: str | None, ask: str,
+                p_code: float) -> tuple[str, float]:
+        if v.has_images:
             return "vision", 0.99
         if request.is_fim or client:
             return "coding", 0.97
-        tools = request.tools if request.tool_choice != "none" else []
+        tools = v.tools if request.tool_choice != "none" else []
         if tools and (request.tool_choice == "required" or isinstance(request.tool_choice, dict)):
             return "tool_calling", 0.98
-        if after_tool_result:
+        if v.after_tool_result:
             return "tool_calling", 0.95
         if tools:
             rel = self.matcher.relevance(ask, tools)

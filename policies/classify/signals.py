@@ -105,27 +105,31 @@ def estimate_tokens(total_chars: int, sample: str) -> int:
 
 
 def difficulty(last: str, prompt_tokens: int, turns: int, n_tools: int, agent: bool) -> str:
+    """easy | medium | hard, from what makes a turn demanding: its length and structure, the words of hard
+    problems (prove, distributed, optimise...), code to read, a long context, an agent's loop."""
     low = last[:1500].lower()
+    words = len(low.split()) if low.isascii() else len(low) // 3
+    hits = sum(1 for w in HARD_WORDS if w in low)
     score = 0
-    words = len(low.split())
+    if words >= 8:
+        score += 1
     if words > 150:
         score += 1
+    score += min(hits, 2)
+    if "```" in low or low.count("\n    ") >= 3:
+        score += 1
+    if low.count("\n- ") + low.count("\n1.") + low.count("\n2.") + low.count("\n3.") >= 3:
+        score += 1  # a list of requirements
     if prompt_tokens > 8000:
         score += 1
     if prompt_tokens > 50000:
         score += 1
-    hits = sum(1 for w in HARD_WORDS if w in low)
-    score += min(hits, 2)
     if turns > 12:
         score += 1
-    if agent and words > 30:
+    if agent or n_tools > 15:
         score += 1
-    if n_tools > 15 and not agent:
-        score += 1
-    if low.count("```") >= 2 and low.count("\n") > 40:
-        score += 1
-    if words <= 12 and hits == 0 and (low.startswith(EASY_PREFIXES) or words <= 5):
+    if words <= 12 and hits == 0 and low.startswith(EASY_PREFIXES):
         score -= 1
     if score <= 0:
         return "easy"
-    return "medium" if score <= 2 else "hard"
+    return "medium" if score <= 3 else "hard"

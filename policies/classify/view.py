@@ -20,6 +20,9 @@ SYSTEM_CHARS = 1500  # characters read from the head of the system prompt
 SYSTEM_PARTS = 6  # system parts looked at (Claude Code splits its prompt into several)
 
 _REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.S)
+# Function specs written into the system prompt (Glaive-, Hermes-style "<tools>[...]</tools>").
+_SPEC = re.compile(r'"name"\s*:\s*"([\w.\-]{1,64})"\s*,\s*"description"\s*:\s*"([^"]{0,300})')
+SPEC_CHARS = 6000  # characters of the system prompt searched for function specs
 
 
 @dataclass(slots=True)
@@ -102,6 +105,8 @@ def build_view(req: CanonicalRequest) -> RequestView:
     v.total_chars = total
     v.turns = turns
     v.system = _system_head(msgs)
+    if not req.tools and '"parameters"' in v.system:
+        v.tools = prompt_tools(msgs)
 
     # The turn being answered: the last message that is not a system note (Aider appends one).
     i = len(msgs) - 1
@@ -134,6 +139,15 @@ def build_view(req: CanonicalRequest) -> RequestView:
             ctx.append(_text(msgs[k], CONTEXT_CHARS, 0))
     v.context = "\n".join(reversed(ctx))
     return v
+
+
+def prompt_tools(messages: list[Message]) -> list[Tool]:
+    """Tools a client described in its system prompt rather than in the tools field."""
+    for m in messages:
+        if m.role == "system":
+            text = "".join(p.text[:SPEC_CHARS] for p in m.content if isinstance(p, TextPart))[:SPEC_CHARS]
+            return [Tool(name, desc) for name, desc in _SPEC.findall(text)]
+    return []
 
 
 def _has_text(m: Message) -> bool:

@@ -32,9 +32,10 @@ FIXTURES = ROOT.parent / "shared" / "fixtures" / "clients"
 AGENT_SHARE = 0.05  # of the 10k requests, recorded Claude Code ones
 
 
-def agent_rows() -> list[Row]:
-    """Recorded Claude Code and Codex requests (with their headers), or none when shared/ is absent."""
+def agent_rows() -> tuple[list[Row], list[int]]:
+    """Recorded Claude Code requests (with their headers) and their sizes in bytes; none without shared/."""
     out: list[Row] = []
+    sizes: list[int] = []
     for name in ("claude_code_tool_roundtrip.full.jsonl", "all_clients.full.jsonl"):
         path = FIXTURES / name
         if not path.is_file():
@@ -47,7 +48,8 @@ def agent_rows() -> list[Row]:
             if rec.get("path", "").startswith("/v1/messages/count_tokens"):
                 continue
             out.append(Row(n, "coding", get_dialect("anthropic").parse_request(body), headers))
-    return out
+            sizes.append(len(json.dumps(body)))
+    return out, sizes
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     clf = load_default_classifier()
     heldout = list(read_rows(DATA / "classify_heldout.jsonl"))
     pool = list(read_rows(DATA / "classify_dev.jsonl")) + heldout
-    agents = agent_rows()
+    agents, sizes = agent_rows()
     rng = random.Random(1)
     n_agents = int(args.n * AGENT_SHARE) if agents else 0
     batch = [rng.choice(agents) for _ in range(n_agents)] + [rng.choice(pool) for _ in range(args.n - n_agents)]
@@ -89,8 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         "other": [t for t, r in zip(best, batch, strict=True) if not r.headers],
         "all, 1st pass": first,
     }
-    sizes = [len(json.dumps(r.request.messages[-1].content[0].text if r.request.messages[-1].content else ""))
-             for r in agents]
     print(f"classify() on {len(batch)} parsed requests ({n_agents} recorded Claude Code requests; "
           f"{'fixtures at ' + str(FIXTURES) if agents else 'fixtures absent: none'})")
     print(f"{'requests':<16}{'n':>7}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}{'mean ms':>10}")
@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<16}{len(s):>7}{pct(s, 0.5):>10.4f}{pct(s, 0.9):>10.4f}{pct(s, 0.99):>10.4f}"
               f"{s[-1]:>10.4f}{statistics.fmean(s):>10.4f}")
     if sizes:
-        print(f"(Claude Code requests: {len(agents)} distinct, last-turn text up to {max(sizes)} chars)")
+        kb = f"{min(sizes) // 1000}-{max(sizes) // 1000} KB"
+        print(f"(Claude Code requests: {len(agents)} distinct, {kb} of JSON each)")
     report = run_eval(clf, heldout)
     s = sorted(times["all"])
     print(json.dumps({"p50_ms": round(pct(s, 0.5), 4), "p99_ms": round(pct(s, 0.99), 4),

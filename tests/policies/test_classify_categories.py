@@ -170,3 +170,14 @@ def test_short_follow_up_takes_the_conversations_category(classify) -> None:
                   "Can you make it shorter?")
     assert classify(code).category == "coding"
     assert classify(poem).category == "prose"
+
+
+def test_tools_described_in_the_system_prompt(classify) -> None:
+    """Glaive- and Hermes-style clients put function specs in the system prompt, not in `tools`."""
+    system = ("You are a helpful assistant with access to the following functions. Use them if required -\n"
+              '{\n    "name": "get_exchange_rate",\n'
+              '    "description": "Get the exchange rate between two currencies",\n'
+              '    "parameters": {"type": "object", "properties": {"base_currency": {"type": "string"}}}\n}')
+    c = classify(openai("Can you tell me the exchange rate from US dollars to euros?", system=system))
+    assert (c.category, c.n_tools) == ("tool_calling", 1)
+    assert classify(openai("Write a limerick about a sleepy cat.", system=system)).category == "prose"
