@@ -7,6 +7,8 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+import openai
+
 from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
 from .errors import BackendConnectError, BackendError, BackendProtocolError, BackendStatusError, BackendTimeout
 from .openai_format import (
@@ -25,6 +27,7 @@ def _import_litellm() -> Any:
     import litellm
 
     litellm.telemetry = False
+    litellm.suppress_debug_info = True
     return litellm
 
 
@@ -120,7 +123,7 @@ class LiteLLMBackend:
                 pending.clear()
         except BackendError:
             raise
-        except lt.exceptions.OpenAIError as exc:  # every litellm error derives from it
+        except openai.OpenAIError as exc:  # every litellm error derives from it
             raise self._map_error(exc) from None
         if usage is not None:
             yield usage
