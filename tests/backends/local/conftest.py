@@ -31,9 +31,9 @@ def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int 
 
 
 def tiny_decoder(kind: str = "llama", *, vocab: int = 64, seed: int = 0, sharpness: float = 1.0,
-                 max_len: int = 128) -> Decoder:
+                 max_len: int = 128, layers: int = 2) -> Decoder:
     """A float32 decoder with random weights; `sharpness` scales the output layer (peakier p)."""
-    dec = decoder_from_hf(tiny_hf(kind, vocab=vocab, seed=seed), max_len=max_len, dtype=torch.float32)
+    dec = decoder_from_hf(tiny_hf(kind, vocab=vocab, seed=seed, layers=layers), max_len=max_len, dtype=torch.float32)
     dec.lm_head = dec.lm_head * sharpness
     return dec
 
