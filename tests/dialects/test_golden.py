@@ -13,8 +13,11 @@ import httpx
 import orjson
 import pytest
 
+from backends.contract import ImagePart
 from router.app import create_app
+from router.dialects import get_dialect
 from router.settings import load_settings
+from router.tokens import estimate_request_tokens
 from tests.fakes.gemini_upstream import GeminiScript, make_gemini
 from tests.fakes.openai_upstream import Script, make_upstream
 from tests.fakes.servers import ServerThread
@@ -32,6 +35,7 @@ RECORDED = [
 ]
 CAPS = {"vision": True, "tools": True, "fim": True}
 HOP_BY_HOP = {"host", "content-length", "accept-encoding", "connection", "transfer-encoding"}
+LOCAL_CONTEXT = 4096  # the local backend's default max_context
 TOOL_ARGS = {"command": "echo hi", "cmd": "echo hi"}
 
 
@@ -53,11 +57,17 @@ class Gateway:
             self.gemini.call = {"name": tool, "args": TOOL_ARGS} if tool else None
 
     @property
-    def text(self) -> str:
-        return self.openai.text if self.openai is not None else self.gemini.text  # type: ignore[union-attr]
+    def text(self) -> str | None:
+        """The scripted answer (None for the local model, which answers what it likes)."""
+        if self.openai is not None:
+            return self.openai.text
+        return self.gemini.text if self.gemini is not None else None
 
 
-@pytest.fixture(scope="module", params=["openai", "litellm"])
+@pytest.fixture(
+    scope="module",
+    params=["openai", "litellm", pytest.param("local", marks=pytest.mark.slow)],
+)
 def golden_gw(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, classifier: Any
 ) -> Iterator[Gateway]:
@@ -75,6 +85,17 @@ def golden_gw(
                     "capabilities": CAPS,
                 }
                 yield from _serve(home, backend, classifier, Gateway("", "openai", openai=script))
+        elif request.param == "local":
+            # The embedded SmolLM2 in process: its answers are not scripted, so they are only parsed.
+            pytest.importorskip("torch")
+            backend = {
+                "name": "smollm2",
+                "kind": "local",
+                "model": "smollm2",
+                "capabilities": CAPS,
+                "options": {"max_new_tokens_default": 32},
+            }
+            yield from _serve(home, backend, classifier, Gateway("", "local"))
         else:
             gscript = GeminiScript()
             mp.setenv("GEMINI_API_KEY", "fake-gemini-key")
@@ -104,7 +125,7 @@ def _serve(home: Path, backend: dict[str, Any], classifier: Any, gw: Gateway) ->
 def send(gw: Gateway, rec: dict[str, Any]) -> httpx.Response:
     headers = {k: v for k, v in rec["headers"].items() if k.lower() not in HOP_BY_HOP}
     url = gw.url + rec["path"] + (f"?{rec['query']}" if rec.get("query") else "")
-    return httpx.post(url, content=orjson.dumps(rec["json"]), headers=headers, timeout=60)
+    return httpx.post(url, content=orjson.dumps(rec["json"]), headers=headers, timeout=300)
 
 
 @pytest.mark.parametrize("answer", ["text", "tool"])
@@ -125,6 +146,14 @@ def test_replay(golden_gw: Gateway, answer: str, name: str, line: int, rec: dict
         return
     if answer == "tool" and not tools:
         pytest.skip("the client declared no tools")
+    if gateway.kind == "local":
+        if answer == "tool":
+            pytest.skip("the local model's tool calls are not scripted")
+        parsed = get_dialect(dialect).parse_request(body)
+        if estimate_request_tokens(parsed) > LOCAL_CONTEXT // 2:
+            pytest.skip("longer than the local model's context")
+        if any(isinstance(p, ImagePart) for m in parsed.messages for p in m.content):
+            pytest.skip("the local model has no vision")
     # A namespaced tool where the client has one: its call must come back under the client's names.
     chosen = next((t for t in tools if t[0] is not None), tools[0]) if answer == "tool" else None
     backend_tool = None
@@ -139,7 +168,9 @@ def test_replay(golden_gw: Gateway, answer: str, name: str, line: int, rec: dict
         text, calls = sdk_read_stream(dialect, resp.content)
     else:
         text, calls = sdk_read_json(dialect, resp.content)
-    if chosen is None:
+    if gateway.kind == "local":
+        assert text or calls, "the local model answered something"
+    elif chosen is None:
         assert text == gateway.text and calls == []
     else:
         assert calls == [chosen]
