@@ -26,6 +26,9 @@ from classify_pools import agents, asks, asks_more, tools
 from classify_pools.render import Turn, render
 
 HELDOUT_SHARE = 0.3
+TOOL_FOLLOW_UPS = ["And for Berlin?", "Same again for tomorrow, please.", "What about the other one?",
+                   "Do that again but for next week.", "And in Tokyo?", "Now the same for Maria.", "¿Y en Sevilla?",
+                   "Et pour demain ?", "Und für Hamburg?", "那上海呢？", "Ещё раз для Казани."]
 
 
 def split_of(key: str) -> str:
@@ -122,6 +125,9 @@ class Maker:
     def more_coding(self) -> str:
         r = self.rng.random()
         if r < 0.2:
+            return self.pick(asks_more.TECH_QUESTIONS)
+        r = self.rng.random()
+        if r < 0.2:
             tpl = self.rng.choice(asks_more.PLAIN_CODE_TEMPLATES)
             return tpl.format(task=self.pick(asks_more.PLAIN_CODE_TASKS + asks.CODE_TASKS))
         if r < 0.3:
@@ -139,6 +145,9 @@ class Maker:
         return self.pick(asks_more.CASUAL_CODE)
 
     def more_prose(self) -> str:
+        r = self.rng.random()
+        if r < 0.2:
+            return self.pick(asks_more.GENERAL_QUESTIONS)
         r = self.rng.random()
         if r < 0.25:
             return self.pick(asks_more.ALPACA_PROSE)
@@ -160,7 +169,13 @@ class Maker:
             other = self.pick(tools.TOOLSETS)
             tl += [t for t in other["tools"] if t["name"] not in {x["name"] for x in tl}]
         turns = [Turn("user", ask)]
-        if self.rng.random() < 0.3:  # the turn after the tool result
+        r = self.rng.random()
+        if r < 0.1:  # a finished exchange, then a follow-up that needs the tool again
+            turns += [Turn("call", name=use["tool"], args=use["args"]),
+                      Turn("result", name=use["tool"], text=use.get("result", '{"status": "ok"}')),
+                      Turn("assistant", "Done: " + use.get("result", "ok")),
+                      Turn("user", self.rng.choice(TOOL_FOLLOW_UPS))]
+        elif r < 0.35:  # the turn after the tool result
             turns.append(Turn("call", name=use["tool"], args=use["args"]))
             turns.append(Turn("result", name=use["tool"], text=use.get("result", '{"status": "ok"}')))
         sys_prompt = self.system("tools")
@@ -241,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "tests" / "data")
-    ap.add_argument("--dev-per-class", type=int, default=400)
-    ap.add_argument("--heldout-per-class", type=int, default=150)
+    ap.add_argument("--dev-per-class", type=int, default=700)
+    ap.add_argument("--heldout-per-class", type=int, default=200)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for split, n in (("dev", args.dev_per_class), ("heldout", args.heldout_per_class)):

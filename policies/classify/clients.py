@@ -20,6 +20,11 @@ USER_AGENTS: tuple[tuple[str, str], ...] = (
     ("cursor", "cursor"),
     ("zed/", "zed"),
     ("goose", "goose"),
+    ("geminicli", "gemini-cli"),
+    ("gemini-cli", "gemini-cli"),
+    ("qwen-code", "qwen-code"),
+    ("copilot", "copilot"),
+    ("windsurf", "windsurf"),
 )
 
 # (substring of the lowercased system-prompt head, client name)
@@ -41,6 +46,18 @@ SYSTEM_FINGERPRINTS: tuple[tuple[str, str], ...] = (
     ("you are a coding agent", "coding-agent"),
     ("you are an expert software engineer", "coding-agent"),
     ("you are a powerful agentic ai coding assistant", "cursor"),
+    ("you are cascade", "windsurf"),
+    ("github copilot", "copilot"),
+    ("you are an ai programming assistant", "copilot"),
+    ("openhands", "openhands"),
+    ("swe-agent", "swe-agent"),
+    ("you are a highly skilled software engineer", "cline"),
+    ("you are devin", "devin"),
+    ("you are zed", "zed"),
+    ("you are amp", "amp"),
+    ("you are gemini cli", "gemini-cli"),
+    ("interactive cli agent specializing in software engineering", "gemini-cli"),
+    ("you are qwen code", "qwen-code"),
 )
 
 # Tool sets that give a coding agent away even without its system prompt.

@@ -36,16 +36,20 @@ SHORT_TURN = 4  # words: a turn this short leans on the conversation ("go on", "
 FOLLOW_UP_TURN = 14  # words: a turn this short that points back ("make it shorter", "the same again") leans too
 CONTEXT_WEIGHT_FOLLOW_UP = 0.6  # weight of the earlier turns' logit behind a follow-up
 CONTEXT_WEIGHT = 0.12  # ... behind a turn that stands on its own
+SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "bye", "hola", "bonjour", "hallo", "ciao", "привет"})
 CONTEXT_CLIP = 4.0  # the earlier turns' logit is clipped to +-this: they tip a balance, never overrule
 
 
 def is_follow_up(turn: str) -> bool:
+    """Does the turn lean on the conversation: short, or pointing back ("the same", "again")?"""
     words = turn.lower().split()
-    if len(words) <= SHORT_TURN and turn.isascii():
-        return True
+    if not words or words[0].strip(",.!?") in SMALL_TALK or turn.lower().startswith("how are you"):
+        return False
     if len(words) > FOLLOW_UP_TURN:
         return False
-    if not turn.isascii() and len(turn) <= 12:  # CJK: no spaces, a dozen characters is a short turn
+    if len(words) == 1 and not turn.isascii():  # CJK has no spaces: a dozen characters is a short turn
+        return len(turn) <= 12 or any(s in turn for s in REFERENTIAL_SUBSTRINGS)
+    if len(words) <= SHORT_TURN:
         return True
     return any(w.strip(".,!?;:") in REFERENTIAL_WORDS for w in words) or (
         not turn.isascii() and any(s in turn for s in REFERENTIAL_SUBSTRINGS))
@@ -108,9 +112,14 @@ class DefaultClassifier:
         if v.after_tool_result:
             return "tool_calling", 0.95
         if tools:
-            rel = self.matcher.relevance(ask, tools)
+            # A follow-up ("and in Berlin?") carries on the ask before it.
+            follow_up = bool(v.context) and is_follow_up(ask)
+            turn = ask + "\n" + v.context if follow_up else ask
+            rel = self.matcher.relevance(turn, tools)
+            if rel > 0 and follow_up and v.used_tools:
+                return "tool_calling", 0.8
             if rel > 0:
-                intent = self.tool_model.probability(extract(ask))
+                intent = self.tool_model.probability(extract(turn))
                 if (rel > RELEVANT or (rel == RELEVANT and intent >= INTENT_STRONG_MATCH)
                         or intent >= INTENT_WEAK_MATCH):
                     return "tool_calling", min(0.97, 0.5 + 0.1 * min(rel, 3.0) + 0.2 * intent)

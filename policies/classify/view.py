@@ -33,6 +33,7 @@ class RequestView:
     tools: list[Tool] = field(default_factory=list)
     has_images: bool = False
     after_tool_result: bool = False  # the last message carries a tool result
+    used_tools: bool = False  # the conversation has tool calls in it
     turns: int = 0
     total_chars: int = 0  # every text part's length, counted not read
     n_messages: int = 0
@@ -100,6 +101,7 @@ def build_view(req: CanonicalRequest) -> RequestView:
                 v.has_images = True
         for tc in m.tool_calls:
             total += len(tc.arguments)
+            v.used_tools = True
     for tool in req.tools:
         total += len(tool.description) + 60 * len(tool.parameters.get("properties") or ()) + 20
     v.total_chars = total

@@ -181,3 +181,14 @@ def test_tools_described_in_the_system_prompt(classify) -> None:
     c = classify(openai("Can you tell me the exchange rate from US dollars to euros?", system=system))
     assert (c.category, c.n_tools) == ("tool_calling", 1)
     assert classify(openai("Write a limerick about a sleepy cat.", system=system)).category == "prose"
+
+
+def test_follow_up_in_a_tool_conversation_is_tool_calling(classify) -> None:
+    body = {"model": "auto", "tools": [{"type": "function", "function": WEATHER_TOOL}], "messages": [
+        {"role": "user", "content": "What's the weather in Oslo?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny, 3C"},
+        {"role": "assistant", "content": "It's sunny and 3C in Oslo."},
+        {"role": "user", "content": "And in Berlin?"}]}
+    assert classify(body).category == "tool_calling"
