@@ -26,9 +26,6 @@ from classify_pools import agents, asks, asks_more, tools
 from classify_pools.render import Turn, render
 
 HELDOUT_SHARE = 0.3
-TOOL_FOLLOW_UPS = ["And for Berlin?", "Same again for tomorrow, please.", "What about the other one?",
-                   "Do that again but for next week.", "And in Tokyo?", "Now the same for Maria.", "¿Y en Sevilla?",
-                   "Et pour demain ?", "Und für Hamburg?", "那上海呢？", "Ещё раз для Казани."]
 
 
 def split_of(key: str) -> str:
@@ -174,7 +171,7 @@ class Maker:
             turns += [Turn("call", name=use["tool"], args=use["args"]),
                       Turn("result", name=use["tool"], text=use.get("result", '{"status": "ok"}')),
                       Turn("assistant", "Done: " + use.get("result", "ok")),
-                      Turn("user", self.rng.choice(TOOL_FOLLOW_UPS))]
+                      Turn("user", self.rng.choice(tools.FOLLOW_UPS))]
         elif r < 0.35:  # the turn after the tool result
             turns.append(Turn("call", name=use["tool"], args=use["args"]))
             turns.append(Turn("result", name=use["tool"], text=use.get("result", '{"status": "ok"}')))

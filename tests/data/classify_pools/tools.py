@@ -327,3 +327,8 @@ DATA = {
 }
 
 TOOLSETS: list[dict[str, Any]] = [WEATHER, EMAIL, CALENDAR, TRAVEL, FINANCE, HOME, SHOP, CRM, INFO, PLACES, DATA]
+
+# Follow-ups after a finished tool exchange: they need the tool again.
+FOLLOW_UPS = ["And for Berlin?", "Same again for tomorrow, please.", "What about the other one?",
+              "Do that again but for next week.", "And in Tokyo?", "Now the same for Maria.", "¿Y en Sevilla?",
+              "Et pour demain ?", "Und für Hamburg?", "那上海呢？", "Ещё раз для Казани."]
