@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, case, func, literal_column, select
 from backends.errors import InvalidRequest
 
 from ..store import RequestRecord
-from .stats_sql import bin_index, merge_hist, percentile, rounded, time_bin
+from .stats_sql import bin_index, percentile, rounded, time_bin
 
 # window -> (seconds, bucket width in seconds)
 WINDOWS: dict[str, tuple[int, int]] = {
@@ -83,11 +83,12 @@ class Acc:
 
 
 def window_bounds(window: str, now: float | None = None) -> tuple[float, float, int]:
+    """(since, until, step): `span // step` buckets of `step` seconds from `since`, aligned to the
+    step so that charts do not shift between refreshes; the last bucket holds `until`."""
     if window not in WINDOWS:
         raise InvalidRequest(f"window must be one of {', '.join(WINDOWS)}", param="window")
     span, step = WINDOWS[window]
     until = now if now is not None else time.time()
-    # Align buckets to the step so that a chart does not shift between refreshes.
     since = (until // step) * step + step - span
     return since, until, step
 
@@ -107,8 +108,8 @@ def overview(
         where.append(T.backend == backend)
     if category:
         where.append(T.category == category)
-    tb = time_bin(engine, T.ts, since, step).label("tb")
-    keys = [tb, T.backend, T.category] if series else [T.backend, T.category]
+    tb_col = time_bin(engine, T.ts, since, step).label("tb")
+    keys = [tb_col, T.backend, T.category] if series else [T.backend, T.category]
     # Group by output names: Postgres cannot match two copies of an expression with bound parameters.
     group: list[Any] = [literal_column(k) for k in (["tb"] if series else []) + ["backend", "category"]]
     sums = select(
@@ -126,35 +127,47 @@ def overview(
     ).where(and_(*where))
 
     def hist(col: Any) -> Any:
-        k = bin_index(col).label("k")
+        k = bin_index(f"requests.{col.name}").label("k")
         q = select(*keys, k, func.count().label("n")).where(and_(*where, col.is_not(None)))
         return q.group_by(*group, literal_column("k"))
 
+    buckets = WINDOWS[window][0] // step
     total = Acc()
     by_backend: dict[str, Acc] = {}
     by_category: dict[str, Acc] = {}
-    buckets = int(-(-(until - since) // step))
     per_bin = [Acc() for _ in range(buckets)]
     backend_counts: dict[str, list[int]] = {}
 
-    def groups(row: Any) -> list[Acc]:
-        b, c = row.backend or NO_BACKEND, row.category or NO_CATEGORY
-        out = [total, by_backend.setdefault(b, Acc()), by_category.setdefault(c, Acc())]
-        if series and 0 <= row.tb < buckets:
-            out.append(per_bin[row.tb])
+    def groups(tb: int | None, b: str | None, c: str | None) -> list[Acc]:
+        b, c = b or NO_BACKEND, c or NO_CATEGORY
+        if b not in by_backend:
+            by_backend[b] = Acc()
+        if c not in by_category:
+            by_category[c] = Acc()
+        out = [total, by_backend[b], by_category[c]]
+        if tb is not None and 0 <= tb < buckets:
+            out.append(per_bin[tb])
         return out
 
     with engine.connect() as conn:
         for row in conn.execute(sums.group_by(*group)):
-            for acc in groups(row):
+            tb = row.tb if series else None
+            for acc in groups(tb, row.backend, row.category):
                 acc.add(row)
-            if series and 0 <= row.tb < buckets:
+            if tb is not None and 0 <= tb < buckets:
                 counts = backend_counts.setdefault(row.backend or NO_BACKEND, [0] * buckets)
-                counts[row.tb] += row.n
+                counts[tb] += row.n
         for name, col in (("latency", T.latency_ms), ("ttft", T.ttft_ms)):
-            for row in conn.execute(hist(col)):
-                for acc in groups(row):
-                    merge_hist(getattr(acc, name), row.k, row.n)
+            # Rows are (tb, backend, category, k, n): the same bin counts add into each group's histogram.
+            hists: dict[tuple[int | None, str | None, str | None], dict[int, int]] = {}
+            for *key, k, n in conn.execute(hist(col)):
+                h = hists.setdefault((key[0], key[1], key[2]) if series else (None, key[0], key[1]), {})
+                h[k] = h.get(k, 0) + n
+            for (tb, b, c), h in hists.items():
+                for acc in groups(tb, b, c):
+                    into = getattr(acc, name)
+                    for k, n in h.items():
+                        into[k] = into.get(k, 0) + n
 
     out: dict[str, Any] = {
         "window": window,

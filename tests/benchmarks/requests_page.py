@@ -4,7 +4,7 @@ Seeds N rows (default 1,000,000) spread over 30 days into a fresh SQLite file (t
 table and indexes, bulk inserted in one transaction), then times the page's queries through the same
 functions the admin API calls: the first page, the first page under each filter (category, backend,
 status, client, key, a time range, two filters at once), the next page from a cursor (and a page 50
-pages deep), and one row's detail; then the Overview's queries for 1h and 24h windows. Each query runs
+pages deep), and one row's detail; then the Overview's queries for 1h, 24h and 7d windows. Each query runs
 --repeat times and its median counts. Prints a table, the query plans, and last a JSON object.
 
     python tests/benchmarks/requests_page.py [--n 1000000] [--repeat 5] [--db PATH]
@@ -131,14 +131,14 @@ def main() -> None:
         print(f"seeded {args.n:,} rows in {seed_s:.1f}s ({path.stat().st_size / 1e6:.0f} MB)")
         day = now - 86400
         cases: dict[str, RequestFilter] = {
-            "first page": RequestFilter(),
-            "category=vision": RequestFilter(category="vision"),
-            "backend=gemini-pro": RequestFilter(backend="gemini-pro"),
-            "status=error": RequestFilter(status="error"),
-            "client=aider": RequestFilter(client="aider"),
-            "key_id=key_7": RequestFilter(key_id="key_7"),
-            "one day, 2 days ago": RequestFilter(since=day - 3 * 86400, until=day - 2 * 86400),
-            "status=error+backend": RequestFilter(status="error", backend="local-qwen"),
+            "first_page": RequestFilter(),
+            "filter_category": RequestFilter(category="vision"),
+            "filter_backend": RequestFilter(backend="gemini-pro"),
+            "filter_status_error": RequestFilter(status="error"),
+            "filter_client": RequestFilter(client="aider"),
+            "filter_key": RequestFilter(key_id="key_7"),
+            "filter_time_range": RequestFilter(since=day - 3 * 86400, until=day - 2 * 86400),
+            "filter_status_and_backend": RequestFilter(status="error", backend="local-qwen"),
         }
         results: dict[str, float] = {}
         plans: dict[str, str] = {}
@@ -147,18 +147,18 @@ def main() -> None:
             plans[name] = plan(engine, f)
         _, page = timed(lambda: list_requests(engine, RequestFilter()), 1)
         cursor = page["next_cursor"]
-        results["next page"], _ = timed(lambda: list_requests(engine, RequestFilter(), cursor), args.repeat)
-        plans["next page"] = plan(engine, RequestFilter(), cursor)
+        results["next_page"], _ = timed(lambda: list_requests(engine, RequestFilter(), cursor), args.repeat)
+        plans["next_page"] = plan(engine, RequestFilter(), cursor)
         deep = cursor
         for _ in range(49):
             deep = list_requests(engine, RequestFilter(category="coding"), deep)["next_cursor"]
-        results["page 51 (category)"], _ = timed(
+        results["page_51_filtered"], _ = timed(
             lambda: list_requests(engine, RequestFilter(category="coding"), deep), args.repeat
         )
         rid = page["items"][7]["id"]
         results["detail"], _ = timed(lambda: request_detail(engine, rid), args.repeat)
-        for window in ("1h", "24h"):
-            results[f"overview {window}"], _ = timed(lambda w=window: overview(engine, w, now=now), 3)
+        for window in ("1h", "24h", "7d"):
+            results[f"overview_{window}"], _ = timed(lambda w=window: overview(engine, w, now=now), 3)
         engine.dispose()
     print(f"\n{'query':<26} {'median ms':>10}")
     for name, ms in results.items():
@@ -173,7 +173,7 @@ def main() -> None:
                 "rows": args.n,
                 "seed_s": round(seed_s, 1),
                 "max_page_ms": round(max(page_ms), 2),
-                **{k.replace(" ", "_"): round(v, 2) for k, v in results.items()},
+                **{f"{k}_ms": round(v, 2) for k, v in results.items()},
             }
         )
     )
