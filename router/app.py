@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,7 +23,9 @@ from .admin import AdminContext, admin_routes
 from .admin.auth import AdminAuth, load_or_create_admin_key
 from .admin.dashboard_files import dashboard_mount
 from .backends_factory import build_backend, with_embedded_defaults
+from .body_log import BodyCapture, BodyLog
 from .dialects import Dialect, get_dialect
+from .guard import HeaderLimit
 from .http_errors import EXCEPTION_HANDLERS, error_response
 from .metrics import Metrics
 from .openapi import openapi_schema
@@ -70,6 +73,7 @@ def create_app(
         max_buffered=settings.log.max_buffered,
         on_drop=metrics.dropped_log_rows.inc,
     )
+    body_log = BodyLog(engine, flush_interval=settings.log.flush_interval) if settings.log_bodies else None
     table = RoutingTable(
         backends={name: b.capabilities for name, b in backends.items()},
         routes=settings.routes,
@@ -95,11 +99,15 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(create_tables, engine)
         request_log.start()
+        if body_log is not None:
+            body_log.start()
         try:
             yield
         finally:
             await access.aclose()
             await request_log.stop()
+            if body_log is not None:
+                await body_log.stop()
             for b in backends.values():
                 await b.aclose()
             await shared.aclose()
@@ -166,7 +174,10 @@ def create_app(
     admin_key = load_or_create_admin_key(
         settings.home, settings.admin_key.get_secret_value() if settings.admin_key else None
     )
-    app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+    middleware = [Middleware(HeaderLimit)]
+    if body_log is not None:
+        middleware.append(Middleware(BodyCapture, body_log=body_log))
+    app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
     routes += admin_routes(AdminContext(auth=AdminAuth(admin_key), state=app.state))
     routes.append(dashboard_mount(AdminAuth(admin_key)))
     app.router.routes.extend(routes)

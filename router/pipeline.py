@@ -135,6 +135,8 @@ class Gateway:
             return await self._complete(trace, dialect, req)
         except SwitchpointError as exc:
             return self._error(trace, dialect, exc)
+        except orjson.JSONEncodeError:  # a free-form field nested deeper than the encoder's limit (255)
+            return self._error(trace, dialect, InvalidRequest("request body nests too deeply to forward"))
         except ClientDisconnect:
             self._record(trace, None, status="cancelled", http_status=499, error="client disconnected")
             return Response(status_code=499)
