@@ -455,53 +455,58 @@ class ResponsesStream:
 
     def event(self, ev: Event) -> bytes:
         if isinstance(ev, TextDelta) and ev.text:
-            out = b""
-            if self._text is None:
-                self._text = len(self._output)
-                item = message_item(f"msg_{self.meta.id}_{self._text}", "")
-                self._output.append(item)
-                where = {"item_id": item["id"], "output_index": self._text, "content_index": 0}
-                out = self._ev(
-                    "response.output_item.added",
-                    output_index=self._text,
-                    item={**item, "status": "in_progress", "content": []},
-                )
-                out += self._ev("response.content_part.added", **where, part=dict(item["content"][0]))
-            item = self._output[self._text]
-            item["content"][0]["text"] += ev.text
-            return out + self._ev(
-                "response.output_text.delta",
+            return self._text_delta(ev.text)
+        if isinstance(ev, ToolCallDelta):
+            return self._call_delta(ev)
+        return b""
+
+    def _text_delta(self, text: str) -> bytes:
+        out = b""
+        if self._text is None:
+            self._text = len(self._output)
+            item = message_item(f"msg_{self.meta.id}_{self._text}", "")
+            self._output.append(item)
+            added = {**item, "status": "in_progress", "content": []}
+            out = self._ev("response.output_item.added", output_index=self._text, item=added)
+            out += self._ev(
+                "response.content_part.added",
                 item_id=item["id"],
                 output_index=self._text,
                 content_index=0,
-                delta=ev.text,
-                logprobs=[],
+                part=dict(item["content"][0]),
             )
-        if isinstance(ev, ToolCallDelta):
-            out = b""
-            if ev.index not in self._calls:
-                out = self._close_text()
-                idx = len(self._output)
-                call = ToolCall(ev.id or f"call_{self.meta.id}_{ev.index}", ev.name or "", "")
-                item = call_item(f"fc_{self.meta.id}_{idx}", call, self.ns)
-                self._output.append(item)
-                self._calls[ev.index] = idx
-                self._open_calls.append(idx)
-                out += self._ev("response.output_item.added", output_index=idx, item={**item, "status": "in_progress"})
-            idx = self._calls[ev.index]
-            item = self._output[idx]
-            if ev.name and not item["name"]:
-                item.update(call_item(item["id"], ToolCall(item["call_id"], ev.name, item["arguments"]), self.ns))
-            if ev.arguments:
-                item["arguments"] += ev.arguments
-                out += self._ev(
-                    "response.function_call_arguments.delta",
-                    item_id=item["id"],
-                    output_index=idx,
-                    delta=ev.arguments,
-                )
-            return out
-        return b""
+        item = self._output[self._text]
+        item["content"][0]["text"] += text
+        return out + self._ev(
+            "response.output_text.delta",
+            item_id=item["id"],
+            output_index=self._text,
+            content_index=0,
+            delta=text,
+            logprobs=[],
+        )
+
+    def _call_delta(self, ev: ToolCallDelta) -> bytes:
+        out = b""
+        if ev.index not in self._calls:
+            out = self._close_text()
+            idx = len(self._output)
+            call = ToolCall(ev.id or f"call_{self.meta.id}_{ev.index}", ev.name or "", "")
+            item = call_item(f"fc_{self.meta.id}_{idx}", call, self.ns)
+            self._output.append(item)
+            self._calls[ev.index] = idx
+            self._open_calls.append(idx)
+            out += self._ev("response.output_item.added", output_index=idx, item={**item, "status": "in_progress"})
+        idx = self._calls[ev.index]
+        item = self._output[idx]
+        if ev.name and not item["name"]:  # the name came after the first delta
+            item.update(call_item(item["id"], ToolCall(item["call_id"], ev.name, item["arguments"]), self.ns))
+        if ev.arguments:
+            item["arguments"] += ev.arguments
+            out += self._ev(
+                "response.function_call_arguments.delta", item_id=item["id"], output_index=idx, delta=ev.arguments
+            )
+        return out
 
     def finish(self, c: Completion) -> bytes:
         out = self._close_text()
