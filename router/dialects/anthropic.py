@@ -82,9 +82,7 @@ def _tag(v: Any) -> str:
 
 
 ResultPart = Annotated[
-    Annotated[TextBlock, Tag("text")]
-    | Annotated[ImageBlock, Tag("image")]
-    | Annotated[OtherBlock, Tag("other")],
+    Annotated[TextBlock, Tag("text")] | Annotated[ImageBlock, Tag("image")] | Annotated[OtherBlock, Tag("other")],
     Discriminator(lambda v: _tag(v) if _tag(v) in ("text", "image") else "other"),
 ]
 
@@ -191,18 +189,27 @@ def _messages(m: MessageIn) -> list[Message]:
         elif isinstance(b, ImageBlock):
             parts.append(_image(b))
         elif isinstance(b, ToolUseBlock):
-            calls.append(
-                ToolCall(b.id, b.name, orjson.dumps(b.input if b.input is not None else {}).decode())
-            )
+            calls.append(ToolCall(b.id, b.name, orjson.dumps(b.input if b.input is not None else {}).decode()))
         elif isinstance(b, ToolResultBlock):
             tool_msg, images = _tool_result(b)
             out.append(tool_msg)
             if images:
                 parts += [TextPart(f"(images returned by tool call {b.tool_use_id})"), *images]
-        # thinking and other blocks stay with Anthropic: a different model cannot use them.
-    if parts or calls or not out:
+        elif isinstance(b, OtherBlock):
+            parts += _other(b)
+    # An assistant turn that held only thinking has nothing left for another model.
+    if parts or calls or (not out and m.role != "assistant"):
         out.append(Message(role=m.role, content=parts, tool_calls=calls))
     return out
+
+
+def _other(b: OtherBlock) -> list[ContentPart]:
+    """A plain-text document reads as text; thinking, PDFs and server tool blocks stay with Anthropic."""
+    source = (b.model_extra or {}).get("source")
+    if b.type == "document" and isinstance(source, dict) and source.get("type") == "text":
+        return [TextPart(str(source.get("data", "")))]
+    log.debug("anthropic: dropped a %s block", b.type)
+    return []
 
 
 def _system(system: str | list[TextBlock] | None) -> list[Message]:
@@ -367,9 +374,7 @@ class MessagesStream:
             "stop_sequence": None,
             "usage": {"input_tokens": 0, "output_tokens": 0},
         }
-        return sse({"type": "message_start", "message": message}, "message_start") + sse(
-            {"type": "ping"}, "ping"
-        )
+        return sse({"type": "message_start", "message": message}, "message_start") + sse({"type": "ping"}, "ping")
 
     def _close(self) -> bytes:
         if self._open is None:
@@ -410,9 +415,7 @@ class MessagesStream:
                 out = self._begin(block)
                 self._calls[ev.index] = self._blocks - 1
             if ev.arguments:
-                out += self._delta(
-                    self._calls[ev.index], {"type": "input_json_delta", "partial_json": ev.arguments}
-                )
+                out += self._delta(self._calls[ev.index], {"type": "input_json_delta", "partial_json": ev.arguments})
             return out
         return b""
 

@@ -139,6 +139,23 @@ def test_tool_use_and_tool_results() -> None:
     assert ImagePart("https://x/y.png") in last.content and last.content[-1] == TextPart("thanks")
 
 
+def test_thinking_only_turns_and_text_documents() -> None:
+    msgs = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": "hmm", "signature": "s"}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "notes"}},
+                {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBE"}},
+                {"type": "text", "text": "summarise"},
+            ],
+        },
+    ]
+    r = parse_request(body(messages=msgs))
+    assert [(m.role, m.text()) for m in r.messages] == [("user", "hi"), ("user", "notessummarise")]
+
+
 def test_tool_use_with_empty_input() -> None:
     msgs = [{"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "now", "input": {}}]}]
     assert parse_request(body(messages=msgs)).messages[0].tool_calls[0].arguments == "{}"
