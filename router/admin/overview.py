@@ -42,8 +42,8 @@ class Acc:
     fallbacks: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    tps_sum: float = 0.0
-    tps_n: int = 0
+    tps_tokens: float = 0.0
+    tps_seconds: float = 0.0
     draft_proposed: int = 0
     draft_accepted: int = 0
     cost_usd: float = 0.0
@@ -51,16 +51,17 @@ class Acc:
     ttft: dict[int, int] = field(default_factory=dict)
 
     def add(self, row: Any) -> None:
-        self.requests += row.n
-        self.errors += row.errors or 0
-        self.fallbacks += row.fallbacks or 0
-        self.input_tokens += row.input_tokens or 0
-        self.output_tokens += row.output_tokens or 0
-        self.tps_sum += row.tps_sum or 0.0
-        self.tps_n += row.tps_n or 0
-        self.draft_proposed += row.draft_proposed or 0
-        self.draft_accepted += row.draft_accepted or 0
-        self.cost_usd += row.cost_usd or 0.0
+        # Postgres sums integers as numeric (Decimal): convert each sum once, here.
+        self.requests += int(row.n)
+        self.errors += int(row.errors or 0)
+        self.fallbacks += int(row.fallbacks or 0)
+        self.input_tokens += int(row.input_tokens or 0)
+        self.output_tokens += int(row.output_tokens or 0)
+        self.tps_tokens += float(row.tps_tokens or 0)
+        self.tps_seconds += float(row.tps_seconds or 0)
+        self.draft_proposed += int(row.draft_proposed or 0)
+        self.draft_accepted += int(row.draft_accepted or 0)
+        self.cost_usd += float(row.cost_usd or 0)
 
     def view(self) -> dict[str, Any]:
         return {
@@ -72,7 +73,7 @@ class Acc:
             "ttft_p95_ms": rounded(percentile(self.ttft, 0.95)),
             "latency_p50_ms": rounded(percentile(self.latency, 0.5)),
             "latency_p95_ms": rounded(percentile(self.latency, 0.95)),
-            "tokens_per_s": rounded(self.tps_sum / self.tps_n) if self.tps_n else None,
+            "tokens_per_s": rounded(self.tps_tokens / self.tps_seconds) if self.tps_seconds > 0 else None,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "draft_proposed": self.draft_proposed,
@@ -119,8 +120,9 @@ def overview(
         func.sum(case((T.attempts > 1, 1), else_=0)).label("fallbacks"),
         func.sum(T.input_tokens).label("input_tokens"),
         func.sum(T.output_tokens).label("output_tokens"),
-        func.sum(T.decode_tps).label("tps_sum"),
-        func.count(T.decode_tps).label("tps_n"),
+        # Decode speed as tokens over time, summed: (n-1) tokens took (n-1)/decode_tps seconds each.
+        func.sum(case((T.decode_tps > 0, T.output_tokens - 1), else_=0)).label("tps_tokens"),
+        func.sum((T.output_tokens - 1) / func.nullif(T.decode_tps, 0)).label("tps_seconds"),
         func.sum(T.draft_proposed).label("draft_proposed"),
         func.sum(T.draft_accepted).label("draft_accepted"),
         func.sum(T.cost_usd).label("cost_usd"),

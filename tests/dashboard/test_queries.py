@@ -71,6 +71,9 @@ def test_overview_matches_the_rows(engine, rows):
         for q in (0.5, 0.95):
             want = exact([r[col] for r in window], q)
             assert abs(t[f"{key}_p{int(q * 100)}_ms"] - want) / want < 0.1
+    tokens = sum(r["output_tokens"] - 1 for r in window)
+    seconds = sum((r["output_tokens"] - 1) / r["decode_tps"] for r in window)
+    assert t["tokens_per_s"] == pytest.approx(tokens / seconds, abs=0.1)
     gemini = [r for r in window if r["backend"] == "gemini-pro"]
     by = {b["name"]: b for b in data["by_backend"]}
     assert by["gemini-pro"]["requests"] == len(gemini) and by["gemini-pro"]["draft_acceptance"] is None

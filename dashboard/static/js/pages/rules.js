@@ -6,7 +6,36 @@ import { api } from "../api.js";
 import { errorBox, fmt, h, mount, section, table } from "../dom.js";
 
 function when(v) {
-  return typeof v === "number" ? fmt.time(v) : v || "–";
+  if (typeof v === "number") return fmt.time(v);
+  const t = Date.parse(v || "");
+  return Number.isNaN(t) ? v || "–" : fmt.time(t / 1000);
+}
+
+const SYNTAX = `# evaluated in order: the first chain or reject wins
+rules:
+  - name: hard-coding-to-cloud
+    match: {category: coding, difficulty: [hard]}
+    chain: [gemini, local]   # backends to try, in order
+  - name: cap-prose
+    match: {category: prose}
+    set: {max_tokens: 2048}  # overrides; evaluation goes on
+  - name: no-images-for-interns
+    match: {key_id: key_intern, images: true}
+    reject: "images are not enabled for this key"
+# match: category, difficulty, client, model (globs),
+#   key_id, prompt_tokens {min, max}, images, tools,
+#   background, header, metadata`;
+
+// The dry run's changes grouped by (category, now, with the edit), biggest group first.
+function grouped(changed) {
+  const groups = new Map();
+  for (const r of changed) {
+    const key = [r.category, chainText(r.current), chainText(r.proposed)].join("\u0000");
+    const g = groups.get(key) || { category: r.category, now: chainText(r.current), next: chainText(r.proposed), n: 0 };
+    g.n += 1;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.n - a.n);
 }
 
 function chainText(d) {
@@ -57,16 +86,28 @@ export async function render(view) {
       const changed = res.results.filter((r) => r.changed);
       mount(dry,
         h("p", { id: "dry-summary" }, h("strong", {}, `${res.changed} of ${res.total}`), " recent requests would route differently."),
-        table(
+        h("div", { class: "scroll" }, table(
           [
-            { label: "request", render: (r) => h("a", { href: `#/request/${encodeURIComponent(r.request_id)}` }, r.request_id.slice(0, 14)) },
             { label: "category", key: "category" },
-            { label: "now", render: (r) => chainText(r.current) },
-            { label: "with the edit", render: (r) => chainText(r.proposed) },
+            { label: "now", render: (g) => g.now },
+            { label: "with the edit", render: (g) => h("strong", {}, g.next) },
+            { label: "requests", num: true, render: (g) => g.n },
           ],
-          changed.slice(0, 100),
+          grouped(changed),
           { empty: "No request would route differently." },
-        ));
+        )),
+        changed.length
+          ? h("details", {}, h("summary", {}, `The ${Math.min(changed.length, 100)} requests`),
+              h("div", { class: "scroll" }, table(
+                [
+                  { label: "request", render: (r) => h("a", { href: `#/request/${encodeURIComponent(r.request_id)}` }, r.request_id.slice(0, 14)) },
+                  { label: "category", key: "category" },
+                  { label: "now", render: (r) => chainText(r.current) },
+                  { label: "with the edit", render: (r) => chainText(r.proposed) },
+                ],
+                changed.slice(0, 100),
+              )))
+          : null);
     } catch (err) {
       mount(dry, errorBox(err));
     }
@@ -76,8 +117,8 @@ export async function render(view) {
     if (!(await validate())) return;
     try {
       const res = await api("/admin/rules", { method: "POST", body: { yaml: editor.value, comment: comment.value } });
-      mount(applied, h("p", { class: "ok" }, `Applied as version ${res.version}.`));
       await render(view);
+      view.querySelector("#apply-result")?.replaceChildren(h("p", { class: "ok" }, `Applied as version ${res.version}.`));
     } catch (err) {
       mount(applied, errorBox(err));
     }
@@ -93,7 +134,10 @@ export async function render(view) {
     }
   };
 
-  const versions = history.error ? null : history.versions || [];
+  const versions = history.error ? null : [...(history.versions || [])];
+  if (versions && !versions.some((v) => v.version === 0)) {
+    versions.push({ version: 0, created_by: "config", comment: "the rules of the configuration file", diff: "" });
+  }
   mount(
     view,
     h("div", { class: "page-head" }, h("h1", {}, "Routing rules"),
@@ -108,18 +152,20 @@ export async function render(view) {
           h("button", { id: "reset", onclick: () => { editor.value = current.yaml || ""; validate(); } }, "Reset")),
         h("div", { class: "toolbar" }, comment, h("button", { id: "apply", class: "primary", onclick: apply }, "Apply")),
         applied),
-      section("Dry run", dry.childNodes.length ? dry : mount(dry, h("p", { class: "muted" }, "Run the edit against recent logged requests before applying it.")))),
+      h("div", {},
+        section("Dry run", mount(dry, h("p", { class: "muted" }, "Run the edit against recent logged requests before applying it."))),
+        section("Syntax", h("pre", { class: "syntax" }, SYNTAX)))),
     section("History",
       versions === null
         ? errorBox(history.error)
         : h("div", { id: "history" }, versions.map((v) =>
             h("details", { class: "version", open: v.version === current.version },
               h("summary", {},
-                h("strong", {}, `version ${v.version}`), ` · ${when(v.created_at)} · ${v.created_by || "–"}`,
+                h("strong", {}, `version ${v.version}`), [v.created_at ? when(v.created_at) : null, v.created_by].filter(Boolean).map((x) => ` · ${x}`).join(""),
                 v.comment ? h("span", { class: "muted" }, ` · ${v.comment}`) : null,
                 v.version === current.version
                   ? h("span", { class: "pill" }, "current")
                   : h("button", { class: "rollback", "data-version": v.version, onclick: (ev) => { ev.preventDefault(); rollback(v.version); } }, "Roll back to this")),
-              diffView(v.diff))))),
+              v.diff ? diffView(v.diff) : h("p", { class: "muted" }, "no diff recorded"))))),
   );
 }

@@ -2,16 +2,36 @@
 // applying one (POST /admin/tuning/apply) creates a new rule version.
 
 import { api } from "../api.js";
-import { errorBox, fmt, h, mount, section } from "../dom.js";
+import { errorBox, fmt, h, mount, section, table } from "../dom.js";
 import { go } from "../nav.js";
-import { diffView } from "./rules.js";
+
+function value(key, v) {
+  if (typeof v !== "number") return v === null || v === undefined ? "–" : JSON.stringify(v);
+  if (key.endsWith("_ms")) return fmt.ms(v);
+  if (key.includes("cost")) return fmt.usd(v);
+  if (key === "share" || key.includes("rate") || key === "confidence") return fmt.pct(v);
+  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+}
 
 function predicted(p) {
   if (!p || typeof p !== "object") return h("p", { class: "muted" }, "no prediction");
-  return h("dl", { class: "kv" }, Object.entries(p).flatMap(([k, v]) => [
-    h("dt", {}, k.replaceAll("_", " ")),
-    h("dd", {}, typeof v === "number" ? (Math.abs(v) < 1 && !Number.isInteger(v) ? fmt.pct(v) : fmt.num(v)) : JSON.stringify(v)),
-  ]));
+  return h("dl", { class: "kv" }, Object.entries(p).flatMap(([k, v]) => [h("dt", {}, k.replaceAll("_", " ")), h("dd", {}, value(k, v))]));
+}
+
+function changes(list) {
+  if (!Array.isArray(list) || !list.length) return null;
+  return table(
+    [
+      { label: "category", render: (c) => c.category },
+      { label: "difficulty", render: (c) => c.difficulty ?? "any" },
+      { label: "from", render: (c) => c.from },
+      { label: "to", render: (c) => h("strong", {}, c.to) },
+      { label: "Δ utility", num: true, render: (c) => value("delta_utility", c.delta_utility) },
+      { label: "confidence", num: true, render: (c) => fmt.pct(c.confidence) },
+      { label: "share of traffic", num: true, render: (c) => fmt.pct(c.share) },
+    ],
+    list,
+  );
 }
 
 export async function render(view) {
@@ -41,7 +61,8 @@ export async function render(view) {
                 h("div", { class: "meter", title: conf === null ? "unknown" : fmt.pct(conf) },
                   h("div", { class: "meter-fill", style: `width:${conf === null ? 0 : Math.round(conf * 100)}%` })),
                 h("span", {}, conf === null ? "–" : fmt.pct(conf)))),
-            h("details", {}, h("summary", {}, "Proposed rules"), p.yaml ? diffView(p.yaml) : h("p", { class: "muted" }, "–")),
+            changes(p.changes),
+            h("details", {}, h("summary", {}, "The rules it would apply"), h("pre", { class: "syntax" }, p.yaml || "–")),
             h("div", { class: "toolbar" }, h("button", { class: "primary apply-proposal", onclick: () => apply(p, box) }, "Apply")),
             box);
         }))
