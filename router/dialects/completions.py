@@ -73,7 +73,7 @@ def parse_request(body: Any) -> CanonicalRequest:
     return CanonicalRequest(
         model=r.model,
         prompt=_prompt(r.prompt),
-        suffix=r.suffix,
+        suffix=r.suffix or None,  # an empty suffix is a plain completion: any backend can serve it
         stream=bool(r.stream),
         max_tokens=r.max_tokens,
         temperature=r.temperature,

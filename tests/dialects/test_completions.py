@@ -47,6 +47,10 @@ def test_fill_in_the_middle() -> None:
     assert r.stop == ["\n\n", "def "]
 
 
+def test_empty_suffix_is_a_plain_completion() -> None:
+    assert not parse(suffix="").is_fim
+
+
 def test_stream_options_kept_for_the_pipeline() -> None:
     assert parse(stream=True, stream_options={"include_usage": True}).native == {
         "stream_options": {"include_usage": True}
