@@ -106,7 +106,7 @@ def golden_gw(
                     "model": "gemini/gemini-2.5-flash",
                     "base_url": up.url + "/v1beta",
                     "api_key_env": "GEMINI_API_KEY",
-                    "capabilities": CAPS,
+                    "capabilities": {**CAPS, "fim": False},  # Gemini has no fill-in-the-middle
                 }
                 yield from _serve(home, backend, classifier, Gateway("", "litellm", gemini=gscript))
     finally:
@@ -174,3 +174,23 @@ def test_replay(golden_gw: Gateway, answer: str, name: str, line: int, rec: dict
         assert text == gateway.text and calls == []
     else:
         assert calls == [chosen]
+
+
+FIM = {"model": "auto", "prompt": "def add(a, b):\n    ", "suffix": "\n\nprint(add(1, 2))", "max_tokens": 32}
+
+
+def test_fill_in_the_middle(golden_gw: Gateway) -> None:
+    """Legacy completions with a suffix reach only a backend that declares FIM; others get a clear error."""
+    gateway = golden_gw
+    if "/v1/completions" not in gateway.paths:
+        pytest.skip("router/app.py does not route /v1/completions yet")
+    rec = {"path": "/v1/completions", "headers": {"authorization": "Bearer sk-test"}, "json": FIM}
+    resp = send(gateway, rec)
+    if gateway.kind == "openai":
+        assert resp.status_code == 200, resp.text
+        text, _ = sdk_read_json("completions", resp.content)
+        assert text == f"<fim prefix={len(FIM['prompt'])} suffix={len(FIM['suffix'])}>"
+        assert gateway.openai is not None and gateway.openai.requests[-1]["suffix"] == FIM["suffix"]
+    else:  # neither Gemini nor the embedded SmolLM2 does FIM
+        assert resp.status_code == 503, resp.text
+        assert resp.json()["error"]["code"] == "no_backend_available"
