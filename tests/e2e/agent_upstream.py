@@ -1,9 +1,9 @@
 """A loopback model for the end-to-end tests, speaking OpenAI chat completions (stream and JSON).
 
 It plays a tiny agent model: asked to run `cmd` (in backticks) with a shell tool on offer, it calls
-that tool; given the tool's result, it answers with a line quoting it; asked to change a file for
-Aider, it answers with the whole new file; anything else gets a short greeting. Requests are kept
-for the assertions.
+that tool; asked to "call the tool `name` with `{json}`", it calls exactly that; given the tool's
+result, it answers with a line quoting it; asked to change a file for Aider, it answers with the
+whole new file; anything else gets a short greeting. Requests are kept for the assertions.
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ def decide(req: dict[str, Any], script: AgentScript) -> tuple[str, dict[str, Any
         return f"The command printed: {result.strip()}", None
     user = _text(last.get("content")) if last.get("role") == "user" else ""
     tools = {t["function"]["name"] for t in req.get("tools") or () if t.get("type") == "function"}
+    direct = re.search(r"call the tool `([^`]+)` with `([^`]+)`", user)
+    if direct and direct.group(1) in tools:
+        return "", {"id": f"call_{len(script.requests)}", "name": direct.group(1), "arguments": direct.group(2)}
     wanted = re.search(r"run `([^`]+)`", user)
     shell = next((name for name in SHELL_TOOLS if name in tools), None)
     if wanted and shell:
