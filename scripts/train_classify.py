@@ -20,6 +20,7 @@ import math
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from policies.classify.clients import recognise  # noqa: E402
 from policies.classify.default import DefaultClassifier  # noqa: E402
 from policies.classify.linear import LinearModel, dump_heads  # noqa: E402
-from policies.classify.textfeat import extract  # noqa: E402
+from policies.classify.textfeat import TextFeatures, extract, intent  # noqa: E402
 from policies.classify.tools import ToolMatcher  # noqa: E402
 from policies.classify.view import build_view  # noqa: E402
 from router.classify_cli import Row, read_rows, run_eval  # noqa: E402
@@ -36,9 +37,9 @@ from router.classify_cli import Row, read_rows, run_eval  # noqa: E402
 Example = tuple[list[tuple[str, float]], int]
 
 
-def vectorize(text: str) -> list[tuple[str, float]]:
+def vectorize(text: str, features: Callable[[str], TextFeatures] = extract) -> list[tuple[str, float]]:
     """The model's input as (feature, value): what LinearModel.logit sums, spelled out for training."""
-    f = extract(text)
+    f = features(text)
     scale = 1.0 / math.sqrt(len(f.chars)) if f.chars else 0.0
     merged: dict[str, float] = {}
     for w in f.words:
@@ -59,12 +60,11 @@ def examples(rows: list, matcher: ToolMatcher) -> tuple[list[Example], list[Exam
             continue
         last = v.last if v.last.strip() else v.context
         if r.label in ("coding", "prose"):
-            x = vectorize(last)
-            code.append((x, 1 if r.label == "coding" else 0))
+            code.append((vectorize(last), 1 if r.label == "coding" else 0))
             if not r.request.tools or matcher.relevance(last, r.request.tools) > 0:
-                tool.append((x, 0))
-        elif r.label == "tool_calling" and not v.after_tool_result:
-            tool.append((vectorize(last), 1))
+                tool.append((vectorize(last, intent), 0))
+        elif r.label == "tool_calling" and not v.after_tool_result and not v.used_tools:
+            tool.append((vectorize(last, intent), 1))
     return code, tool
 
 
@@ -108,10 +108,11 @@ def train(data: list[Example], epochs: int, l2: float, lr: float, seed: int,
 
 def fit(name: str, data: list[Example], args: argparse.Namespace) -> LinearModel:
     print(f"head {name}: {len(data)} rows, {sum(y for _, y in data)} positive")
-    b, w = train(data, args.epochs, args.l2, args.lr, args.seed, args.dropout)
+    l2 = args.tool_l2 if name == "tool" else args.l2
+    b, w = train(data, args.epochs, l2, args.lr, args.seed, args.dropout)
     words = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "w" and abs(v) >= args.min_weight}
     chars = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "c" and abs(v) >= args.min_weight}
-    return LinearModel(round(b, 4), words, chars, {"rows": len(data), "epochs": args.epochs, "l2": args.l2})
+    return LinearModel(round(b, 4), words, chars, {"rows": len(data), "epochs": args.epochs, "l2": l2})
 
 
 def accuracy(model: LinearModel, data: list[Example]) -> float:
@@ -184,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "policies" / "classify" / "weights" / "linear.json")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--tool-l2", type=float, default=1e-2, help="L2 of the tool head (few, domain-bound rows)")
     ap.add_argument("--lr", type=float, default=0.2)
     ap.add_argument("--min-weight", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=13)

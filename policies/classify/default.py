@@ -20,6 +20,7 @@ from .clients import recognise
 from .linear import LinearModel, sigmoid
 from .signals import detect_language, difficulty, estimate_tokens
 from .textfeat import extract
+from .textfeat import intent as intent_features
 from .tools import RELEVANT, ToolMatcher
 from .types import Classification
 from .view import RequestView, build_view
@@ -36,8 +37,17 @@ SHORT_TURN = 4  # words: a turn this short leans on the conversation ("go on", "
 FOLLOW_UP_TURN = 14  # words: a turn this short that points back ("make it shorter", "the same again") leans too
 CONTEXT_WEIGHT_FOLLOW_UP = 0.6  # weight of the earlier turns' logit behind a follow-up
 CONTEXT_WEIGHT = 0.12  # ... behind a turn that stands on its own
+WRITES_CODE = 0.8  # P(coding) from which an ask is for code, whatever tools share its words
+WRITING_VERBS = frozenset({"write", "compose", "draft", "rewrite", "summarize", "summarise", "explain", "describe",
+                           "escribe", "écris", "schreib", "schreibe", "напиши", "escreva", "scrivi"})
 SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "bye", "hola", "bonjour", "hallo", "ciao", "привет"})
 CONTEXT_CLIP = 4.0  # the earlier turns' logit is clipped to +-this: they tip a balance, never overrule
+
+
+def writes(ask: str, p_code: float) -> bool:
+    """An ask for code or for a text to be written: offered tools that share its words do not fit it."""
+    first = ask.lstrip().split(None, 1)[:1]
+    return p_code >= WRITES_CODE or (bool(first) and first[0].lower().strip(",.:") in WRITING_VERBS)
 
 
 def is_follow_up(turn: str) -> bool:
@@ -118,8 +128,8 @@ class DefaultClassifier:
             rel = self.matcher.relevance(turn, tools)
             if rel > 0 and follow_up and v.used_tools:
                 return "tool_calling", 0.8
-            if rel > 0:
-                intent = self.tool_model.probability(extract(turn))
+            if rel > 0 and not writes(ask, p_code):
+                intent = self.tool_model.probability(intent_features(turn))
                 if (rel > RELEVANT or (rel == RELEVANT and intent >= INTENT_STRONG_MATCH)
                         or intent >= INTENT_WEAK_MATCH):
                     return "tool_calling", min(0.97, 0.5 + 0.1 * min(rel, 3.0) + 0.2 * intent)

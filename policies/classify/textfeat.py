@@ -13,6 +13,9 @@ from itertools import pairwise
 
 from .vocab import (
     ACTION_WORDS,
+    FUNCTION_WORDS,
+    GENERATE_SUBSTRINGS,
+    GENERATE_WORDS,
     LIVE_SUBSTRINGS,
     LIVE_WORDS,
     MATH_SUBSTRINGS,
@@ -101,3 +104,29 @@ def extract(text: str) -> TextFeatures:
     words = ws + [a + " " + b for a, b in pairwise(ws)] + structural(text[:WORD_LIMIT], ws)
     c = " " + " ".join(low[:CHAR_LIMIT].split()) + " "
     return TextFeatures(words, [c[i : i + 3] for i in range(len(c) - 2)])
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def intent(text: str) -> TextFeatures:
+    """Features of what an ask wants, whatever its domain: the tool head's input. Domain words are left
+    out on purpose, so that "what's my BMI" reads like "what's the weather" and unlike "write a poem"."""
+    head = text[:600]
+    low = head.lower()
+    ws = [w for w in _WORD.findall(low) if w.isascii() or max(w) < "\u3000"]
+    out = structural(head, ws)
+    out += ["f:" + w for w in ws if w in FUNCTION_WORDS]
+    if ws:
+        out.append("first:" + (ws[0] if ws[0] in FUNCTION_WORDS or ws[0] in GENERATE_WORDS
+                               or ws[0] in ACTION_WORDS else "~"))
+    gen = any(w in GENERATE_WORDS for w in ws) or (not head.isascii() and any(s in head for s in GENERATE_SUBSTRINGS))
+    if gen:
+        out.append("#gen")
+        if ws and ws[0] in GENERATE_WORDS:
+            out.append("#gen_first")
+    if "?" in head or "\uff1f" in head:
+        out.append("#question")
+    if _DIGIT.search(head):
+        out.append("#digits")
+    return TextFeatures(out, [])

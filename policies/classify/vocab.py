@@ -115,3 +115,19 @@ eso esto otra otro más corto mejor de nuevo ça cela encore autre plus court ve
 das es noch nochmal kürzer anders einfacher isso outra mais curto ещё это короче снова другой
 """.split())
 REFERENTIAL_SUBSTRINGS: tuple[str, ...] = ("再", "这个", "那个", "换", "もう", "それ", "別の", "もっと", "다시", "이거")
+
+# Words of asks that want text or code written, not something looked up or done.
+GENERATE_WORDS: frozenset[str] = frozenset("""
+write compose draft create generate explain summarize summarise translate rewrite describe poem story essay
+haiku limerick song joke code function script program implement class regex query snippet
+escribe redacta explica resume traduce poema cuento historia écris rédige explique résume traduis poème histoire
+schreib schreibe verfasse erkläre fasse übersetze gedicht geschichte escreva explique resuma traduza poema história
+scrivi spiega riassumi traduci poesia напиши объясни перескажи переведи стихотворение рассказ
+""".split())
+GENERATE_SUBSTRINGS: tuple[str, ...] = ("写", "解释", "翻译", "诗", "故事", "書いて", "説明", "翻訳", "詩", "物語", "써 줘", "설명")
+# Words that carry the shape of a request whatever its domain: they feed the tool head.
+FUNCTION_WORDS: frozenset[str] = frozenset("""
+what whats what's how when where who which why is are was do does did can could would will should please
+my me i i'm mine our we you your it this that the a an for in on at to from of with about tonight today tomorrow
+now current currently latest next last right much many
+""".split())
