@@ -77,6 +77,7 @@ def test_turn_after_a_tool_result_is_tool_calling(classify) -> None:
     ("Summarize the causes of the French Revolution in three sentences.", "prose"),
     ("Write a Python function that merges two sorted lists.", "coding"),
     ("What's the stock price of Apple?", "prose"),  # a lookup, but no offered tool covers it
+    ("Write a Python function that returns the weather emoji for a temperature.", "coding"),  # shares a word
 ])
 def test_tools_present_but_not_needed(classify, text: str, label: str) -> None:
     c = classify(openai(text, tools=[WEATHER_TOOL, EMAIL_TOOL]))
@@ -192,3 +193,15 @@ def test_follow_up_in_a_tool_conversation_is_tool_calling(classify) -> None:
         {"role": "assistant", "content": "It's sunny and 3C in Oslo."},
         {"role": "user", "content": "And in Berlin?"}]}
     assert classify(body).category == "tool_calling"
+
+
+def test_fill_in_the_middle_is_coding(classify) -> None:
+    body = {"dialect": "completions", "model": "auto", "prompt": "def add(a, b):\n    ",
+            "suffix": "\n\nprint(add(1, 2))"}
+    c = classify(body)
+    assert c.category == "coding" and c.turns == 1
+
+
+def test_empty_conversation_does_not_fail(classify) -> None:
+    c = classify({"dialect": "responses", "model": "m", "input": [], "instructions": "Be brief."})
+    assert c.category == "prose" and c.turns == 0 and c.language == "und"
