@@ -60,10 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--behaviour", default="ok")
     p.add_argument("--text", default=Script.text)
+    p.add_argument("--chunks", type=int, default=Script.chunks)
     p.add_argument("--fail-every", type=int, default=0)
     p.add_argument("--fail-status", type=int, default=500)
     args = p.parse_args(argv)
-    script = Script(behaviour=args.behaviour, text=args.text)
+    script = Script(behaviour=args.behaviour, text=args.text, chunks=args.chunks)
     app = make_app(script, args.fail_every, args.fail_status)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
     return 0
