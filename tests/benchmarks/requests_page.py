@@ -109,7 +109,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def plan(engine: Engine, f: RequestFilter, cursor: str | None = None) -> str:
-    stmt = list_statement(f, cursor)
+    stmt = list_statement(f, cursor, dialect=engine.dialect.name)
     sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
     with engine.connect() as conn:
         return "; ".join(r[-1] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))

@@ -94,6 +94,12 @@ def test_dashboard_pages_show_real_traffic(browser, dash, upstream, tmp_path):
         page.select_option("select[name=status]", "error")
         expect(page.locator("table.grid tbody tr")).to_have_count(1)
         page.select_option("select[name=status]", "")
+        page.fill("input[name=to]", "2001-01-01T00:00")
+        page.dispatch_event("input[name=to]", "change")
+        expect(page.locator("td.empty")).to_have_count(1)  # nothing logged before 2001
+        page.fill("input[name=to]", "")
+        page.dispatch_event("input[name=to]", "change")
+        expect(page.locator("table.grid tbody tr")).to_have_count(n)
         page.select_option("select[name=backend]", "beta")
         expect(page.locator("table.grid tbody tr")).to_have_count(2)
         page.locator("table.grid tbody tr").first.click()
@@ -101,6 +107,10 @@ def test_dashboard_pages_show_real_traffic(browser, dash, upstream, tmp_path):
         assert page.inner_text("#served-by") == "beta"
         assert "alpha" in page.inner_text("ol.attempts")  # the failed attempt, with its error
         assert "not shown" in page.inner_text("#body-note")
+        if any(getattr(r, "path", "") == "/v1/feedback" for r in app.routes):
+            page.click("#thumb-up")
+            expect(page.locator("#feedback-note")).to_contain_text("Thanks")
+            expect(page.locator("#quality")).to_contain_text("feedback")
         page.screenshot(path=shots / "request.png", full_page=True)
 
         page.click("#nav a[data-page=backends]")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 
 from router.admin.overview import overview
-from router.admin.requests_view import RequestFilter, list_requests, request_detail
+from router.admin.requests_view import RequestFilter, encode_cursor, list_requests, list_statement, request_detail
 from router.store import RequestRecord, create_tables, make_engine
 from tests.benchmarks.requests_page import SPAN_S, fake_rows
 
@@ -105,3 +105,28 @@ def test_keyset_paging_walks_every_row_once(engine, rows):
     assert [r["id"] for r in ties["items"] + rest["items"]][:3] == ["req_tie_2", "req_tie_1", "req_tie_0"]
     d = request_detail(engine, "req_tie_1")
     assert d["chain"] == [d["backend"]] and d["quality"] == [] and d["body"]["logged"] is False
+
+
+@pytest.mark.parametrize(
+    ("f", "index"),
+    [
+        (RequestFilter(), "ix_requests_ts"),
+        (RequestFilter(since=NOW - 86400, until=NOW - 3600), "ix_requests_ts"),
+        (RequestFilter(category="coding"), "ix_requests_category_ts"),
+        (RequestFilter(status="error", backend="local-qwen"), "ix_requests_status_ts"),
+        (RequestFilter(status="ok", backend="local-qwen"), "ix_requests_backend_ts"),
+        (RequestFilter(key_id="key_7", client="aider", category="coding"), "ix_requests_key_ts"),
+        (RequestFilter(client="aider", backend="gemini-pro", since=NOW - 86400), "ix_requests_client_ts"),
+    ],
+)
+def test_each_page_reads_one_index_range(tmp_path, f, index):
+    """SQLite's plan for a page: the lead filter's (column, ts) index, in ts order, never a table scan."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    create_tables(engine)
+    stmt = list_statement(f, encode_cursor(NOW, "req_x"), dialect="sqlite")
+    sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as c:
+        plan = " ; ".join(r[-1] for r in c.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    engine.dispose()
+    assert f"USING INDEX {index} " in plan + " ", plan
+    assert "SCAN requests" not in plan.replace(f"SCAN requests USING INDEX {index}", ""), plan

@@ -30,7 +30,7 @@ export function mount(el, ...children) {
 export const fmt = {
   ms(v) {
     if (v === null || v === undefined) return "–";
-    if (v >= 10000) return (v / 1000).toFixed(1) + " s";
+    if (v >= 1000) return (v / 1000).toFixed(v >= 10000 ? 1 : 2) + " s";
     if (v >= 100) return Math.round(v) + " ms";
     return v.toFixed(1) + " ms";
   },

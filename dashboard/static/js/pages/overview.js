@@ -6,6 +6,8 @@ import { fmt, h, mount, section, stat, table } from "../dom.js";
 import { go, parseHash } from "../nav.js";
 
 const WINDOWS = ["15m", "1h", "6h", "24h", "7d", "30d"];
+// Long windows read many rows: refresh them less often.
+const REFRESH_S = { "15m": 15, "1h": 15, "6h": 60, "24h": 60, "7d": 300, "30d": 900 };
 let timer = null;
 
 export function leave() {
@@ -51,7 +53,7 @@ export async function render(view, route) {
   mount(
     view,
     h("div", { class: "page-head" }, h("h1", {}, "Overview"), picker,
-      h("span", { class: "muted" }, `${fmt.time(data.since)} – ${fmt.time(data.until)}, refreshes every 15 s`)),
+      h("span", { class: "muted" }, `${fmt.time(data.since)} – ${fmt.time(data.until)}, refreshes every ${REFRESH_S[window] >= 60 ? REFRESH_S[window] / 60 + " min" : REFRESH_S[window] + " s"}`)),
     h("div", { class: "stats", id: "totals" },
       stat("requests", fmt.num(T.requests)),
       stat("error rate", fmt.pct(T.error_rate), `${fmt.num(T.errors)} errors`),
@@ -85,5 +87,5 @@ export async function render(view, route) {
   leave();
   timer = setInterval(() => {
     if (document.visibilityState === "visible") render(view, route).catch(() => null);
-  }, 15000);
+  }, REFRESH_S[window] * 1000);
 }

@@ -7,7 +7,13 @@ import { go } from "../nav.js";
 
 const RANGES = { "": "any time", "15m": "last 15 min", "1h": "last hour", "24h": "last 24 h", "7d": "last 7 days" };
 const SPAN = { "15m": 900, "1h": 3600, "24h": 86400, "7d": 7 * 86400 };
-const FIELDS = ["range", "category", "backend", "status", "client", "key_id"];
+const FIELDS = ["range", "from", "to", "category", "backend", "status", "client", "key_id"];
+
+// <input type="datetime-local"> value (local time) <-> unix seconds
+function toUnix(local) {
+  const t = Date.parse(local);
+  return Number.isNaN(t) ? "" : String(Math.floor(t / 1000));
+}
 const trail = []; // cursors of the pages before this one, for "Newer"
 
 function select(name, value, options, label) {
@@ -25,11 +31,14 @@ export async function render(view, route) {
   const cursor = q.get("cursor") || "";
   const query = { category: f.category, backend: f.backend, status: f.status, client: f.client, key_id: f.key_id, cursor, limit: 50 };
   if (SPAN[f.range]) query.since = Math.floor(Date.now() / 1000) - SPAN[f.range];
-  if (q.get("until")) query.until = q.get("until");
+  if (f.from) query.since = toUnix(f.from);
+  if (f.to) query.until = toUnix(f.to);
   const page = await api("/admin/requests", { query });
   const facets = page.facets;
   const form = h("form", { class: "filters", id: "filters" },
     select("range", f.range, Object.entries(RANGES), "time"),
+    h("label", {}, "from", h("input", { name: "from", type: "datetime-local", value: f.from })),
+    h("label", {}, "to", h("input", { name: "to", type: "datetime-local", value: f.to })),
     select("category", f.category, [["", "any"], ...facets.categories.map((c) => [c, c])], "category"),
     select("backend", f.backend, [["", "any"], ...facets.backends.map((b) => [b, b])], "backend"),
     select("status", f.status, [["", "any"], ...facets.statuses.map((s) => [s, s])], "status"),
@@ -44,7 +53,7 @@ export async function render(view, route) {
     go("requests", "", Object.fromEntries(new FormData(form)));
   });
   form.addEventListener("change", (ev) => {
-    if (ev.target.tagName === "SELECT") form.requestSubmit();
+    if (ev.target.tagName === "SELECT" || ev.target.type === "datetime-local") form.requestSubmit();
   });
   const filters = Object.fromEntries(FIELDS.map((k) => [k, f[k]]));
   const older = () => {
