@@ -30,11 +30,14 @@ MAX_PARAMS = 12
 
 
 def stem(word: str) -> str:
+    """Light stemming, enough to meet "scores" with "score" and "scheduled" with "schedule"."""
     w = word.lower()
-    for suf in ("ings", "ing", "ies", "ed", "es", "s"):
+    for suf in ("ings", "ing", "ies", "ed", "s"):
         if len(w) > len(suf) + 3 and w.endswith(suf):
             w = w[: -len(suf)] + ("y" if suf == "ies" else "")
             break
+    if len(w) > 4 and w.endswith("e"):
+        w = w[:-1]
     return w[:7]
 
 

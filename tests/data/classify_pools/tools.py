@@ -326,7 +326,82 @@ DATA = {
     ],
 }
 
-TOOLSETS: list[dict[str, Any]] = [WEATHER, EMAIL, CALENDAR, TRAVEL, FINANCE, HOME, SHOP, CRM, INFO, PLACES, DATA]
+MATHSCI = {
+    "tools": [
+        fn("calculate_circle_area", "Calculate the area of a circle given its radius", {"radius": ("number", "Radius")}),
+        fn("solve_quadratic", "Find the roots of a quadratic equation ax^2 + bx + c = 0",
+           {"a": ("number", "Coefficient a"), "b": ("number", "Coefficient b"), "c": ("number", "Coefficient c")}),
+        fn("get_prime_factors", "Return the prime factors of an integer", {"number": ("integer", "The integer")}),
+        fn("calculate_compound_interest", "Compute compound interest for a principal, rate and number of years",
+           {"principal": ("number", "Initial amount"), "rate": ("number", "Annual rate in percent"),
+            "years": ("integer", "Years")}),
+    ],
+    "uses": [
+        use("Calculate the area of a circle with a radius of 7 cm.", "calculate_circle_area", {"radius": 7}),
+        use("What are the roots of the equation 2x^2 + 3x - 5 = 0?", "solve_quadratic", {"a": 2, "b": 3, "c": -5}),
+        use("Find the prime factors of 360.", "get_prime_factors", {"number": 360}),
+        use("How much interest will I earn on $10,000 at 5% compounded over 8 years?", "calculate_compound_interest",
+            {"principal": 10000, "rate": 5, "years": 8}),
+        use("Solve the quadratic x^2 - 5x + 6 = 0 for me", "solve_quadratic", {"a": 1, "b": -5, "c": 6}),
+        use("What's the area of a circle whose radius is 2.5 meters?", "calculate_circle_area", {"radius": 2.5}),
+        use("Calcula el área de un círculo de radio 4.", "calculate_circle_area", {"radius": 4}),
+        use("Zerlege 924 in Primfaktoren.", "get_prime_factors", {"number": 924}),
+        use("求方程 x^2 + 2x - 8 = 0 的根", "solve_quadratic", {"a": 1, "b": 2, "c": -8}),
+    ],
+}
+
+MEDIA = {
+    "tools": [
+        fn("find_movie_showtimes", "Find showtimes for a movie at cinemas in a city",
+           {"movie": ("string", "Movie title"), "city": ("string", "City"), "date": ("string", "Date")}),
+        fn("get_sports_scores", "Get the latest game scores and results for a sports team or league",
+           {"team": ("string", "Team or league name")}),
+        fn("get_recipe", "Find a cooking recipe by dish name or ingredients", {"query": ("string", "Dish or ingredients")}),
+    ],
+    "uses": [
+        use("What time is Oppenheimer showing at cinemas in Chicago tonight?", "find_movie_showtimes",
+            {"movie": "Oppenheimer", "city": "Chicago"}),
+        use("Did the Yankees win their game yesterday? Get the score.", "get_sports_scores", {"team": "Yankees"}),
+        use("Find me a recipe for vegan lasagna", "get_recipe", {"query": "vegan lasagna"}),
+        use("What are the latest Premier League results?", "get_sports_scores", {"team": "Premier League"}),
+        use("Any showtimes for the new Pixar movie in Austin this weekend?", "find_movie_showtimes",
+            {"movie": "Pixar", "city": "Austin"}),
+        use("I have chickpeas, spinach and rice. Find a recipe that uses them.", "get_recipe",
+            {"query": "chickpeas spinach rice"}),
+        use("¿Cómo quedó el partido del Real Madrid? Dame el resultado.", "get_sports_scores", {"team": "Real Madrid"}),
+        use("Trouve-moi une recette de quiche lorraine.", "get_recipe", {"query": "quiche lorraine"}),
+        use("Найди рецепт борща", "get_recipe", {"query": "борщ"}),
+    ],
+}
+
+WORK = {
+    "tools": [
+        fn("search_jobs", "Search job listings by title, location and remote option",
+           {"title": ("string", "Job title"), "location": ("string", "City or region"), "remote": ("boolean", "Remote only")}),
+        fn("post_to_social", "Publish a post to the company's social media accounts",
+           {"text": ("string", "Post text"), "platform": ("string", "Platform")}, enums={"platform": ["x", "linkedin", "instagram"]}),
+        fn("define_word", "Look up the dictionary definition of a word", {"word": ("string", "The word"),
+                                                                         "language": ("string", "Language code")}),
+        fn("upload_file", "Upload a file to the team's cloud storage folder", {"path": ("string", "Local path"),
+                                                                              "folder": ("string", "Destination folder")}),
+    ],
+    "uses": [
+        use("Find remote data analyst jobs in Canada", "search_jobs", {"title": "data analyst", "location": "Canada", "remote": True}),
+        use("Post 'We're hiring! Join our support team' on LinkedIn", "post_to_social",
+            {"text": "We're hiring! Join our support team", "platform": "linkedin"}),
+        use("What's the dictionary definition of 'ephemeral'?", "define_word", {"word": "ephemeral"}),
+        use("Upload report.pdf to the Finance folder", "upload_file", {"path": "report.pdf", "folder": "Finance"}),
+        use("Are there any nursing jobs in Leeds?", "search_jobs", {"title": "nurse", "location": "Leeds"}),
+        use("Define the word 'serendipity' for me", "define_word", {"word": "serendipity"}),
+        use("Busca trabajos de diseñador gráfico en Valencia", "search_jobs", {"title": "diseñador gráfico", "location": "Valencia"}),
+        use("Publie sur Instagram : « Nouvelle collection en boutique ! »", "post_to_social",
+            {"text": "Nouvelle collection en boutique !", "platform": "instagram"}),
+        use("查一下“卷”这个词的意思", "define_word", {"word": "卷", "language": "zh"}),
+    ],
+}
+
+TOOLSETS: list[dict[str, Any]] = [WEATHER, EMAIL, CALENDAR, TRAVEL, FINANCE, HOME, SHOP, CRM, INFO, PLACES, DATA,
+                                   MATHSCI, MEDIA, WORK]
 
 # Follow-ups after a finished tool exchange: they need the tool again.
 FOLLOW_UPS = ["And for Berlin?", "Same again for tomorrow, please.", "What about the other one?",
