@@ -64,8 +64,8 @@ class ToolMatcher:
         key = tuple((t.name, len(t.description)) for t in tools[:MAX_TOOLS])
         vocab = self._cache.get(key)
         if vocab is None:
-            if len(self._cache) >= self._cache_size:
-                self._cache.pop(next(iter(self._cache)))
+            if len(self._cache) >= self._cache_size:  # drop the oldest; threads racing here only rebuild
+                self._cache.pop(next(iter(self._cache), ()), None)
             vocab = self._cache[key] = self._vocabulary(tools)
         return vocab
 

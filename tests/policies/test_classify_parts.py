@@ -91,3 +91,13 @@ def test_classification_fields(classify) -> None:
     assert 0.0 <= c.confidence <= 1.0 and 0.0 <= c.code_score <= 1.0
     assert c.difficulty in ("easy", "medium", "hard") and c.language == "en"
     assert not hasattr(c, "__dict__")  # slotted
+
+
+def test_tool_matcher_cache_is_bounded() -> None:
+    from backends.contract import Tool
+    from policies.classify.tools import ToolMatcher
+
+    m = ToolMatcher(cache_size=2)
+    for name in ("get_weather", "send_email", "play_music"):
+        assert m.relevance(name.replace("_", " "), [Tool(name, "does " + name)]) > 0
+    assert len(m._cache) == 2
