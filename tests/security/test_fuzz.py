@@ -3,52 +3,28 @@ headers and methods, ~50 examples per operation and mode; no answer may be a 5xx
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from router.app import create_app
 from router.openapi import openapi_schema
 from router.settings import load_settings
-from tests.fakes.openai_upstream import Script, make_upstream
 from tests.fakes.servers import ServerThread
+from tests.security.helpers import fuzz_upstream
 from tests.security.test_bad_input import ROUTES
 
 schema = schemathesis.openapi.from_dict(openapi_schema(ROUTES))
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=50, deterministic=True, database="none"
 )
-
-
-async def stream_completions(request: Request) -> Response:
-    """Legacy completions, streamed too (the shared fake upstream answers them only as JSON)."""
-    req = orjson.loads(await request.body())
-    choice = {"index": 0, "text": "pass", "finish_reason": "stop"}
-    if not req.get("stream"):
-        return Response(orjson.dumps({"object": "text_completion", "model": "m", "choices": [choice]}))
-
-    async def events() -> AsyncIterator[bytes]:
-        yield b"data: " + orjson.dumps({"object": "text_completion", "model": "m", "choices": [choice]}) + b"\n\n"
-        yield b"data: [DONE]\n\n"
-
-    return StreamingResponse(events(), media_type="text/event-stream")
-
-
-def fuzz_upstream() -> Starlette:
-    base = make_upstream(Script())
-    return Starlette(routes=[Route("/v1/completions", stream_completions, methods=["POST"]), *base.routes])
 
 
 @pytest.fixture(scope="module")
