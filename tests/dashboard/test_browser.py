@@ -182,3 +182,23 @@ def test_edit_dry_run_apply_and_roll_back_a_rule(browser, dash, upstream, tmp_pa
         page.screenshot(path=shots / "tuning.png", full_page=True)
         assert not errors, errors
         context.close()
+
+
+def test_logged_values_are_shown_as_text_not_markup(browser, dash):
+    evil = '<img src=x onerror="document.title=1">'
+    with dash() as (url, app):
+        r = httpx.post(
+            url + "/v1/chat/completions",
+            json={"model": evil, "messages": [{"role": "user", "content": "hi"}]},
+            timeout=30,
+        )
+        rid = r.headers["x-switchpoint-request-id"]
+        log_rows(app, 1)
+        context = browser.new_context()
+        page = context.new_page()
+        login(page, url)
+        page.goto(f"{url}/dashboard/#/request/{rid}")
+        page.wait_for_selector("#served-by")
+        assert evil in page.inner_text("main")
+        assert page.locator("main img").count() == 0 and page.title() != "1"
+        context.close()
