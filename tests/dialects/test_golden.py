@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
+import anthropic
 import httpx
+import openai
 import orjson
 import pytest
 
@@ -194,3 +197,23 @@ def test_fill_in_the_middle(golden_gw: Gateway) -> None:
     else:  # neither Gemini nor the embedded SmolLM2 does FIM
         assert resp.status_code == 503, resp.text
         assert resp.json()["error"]["code"] == "no_backend_available"
+
+
+def test_auth_errors_in_each_apis_shape(gateway: Any, upstream: tuple[Script, str]) -> None:
+    """With keys required, a wrong key gets 401 in the caller's error shape, and the SDKs raise their own type."""
+    _, up = upstream
+    backend = {"name": "up", "kind": "openai", "base_url": up, "model": "m-up", "capabilities": CAPS}
+    with gateway({"backends": [backend]}, require_keys=True) as (url, app):
+        paths = {getattr(r, "path", "") for r in app.routes}
+        if not {"/v1/messages", "/v1/responses"} <= paths:
+            pytest.skip("router/app.py does not route /v1/messages and /v1/responses yet")
+        with anthropic.Anthropic(base_url=url, api_key="sk-wrong", max_retries=0) as client:
+            with pytest.raises(anthropic.AuthenticationError) as a:
+                client.messages.create(
+                    model="claude-opus-4-8", max_tokens=5, messages=[{"role": "user", "content": "x"}]
+                )
+            assert a.value.body == {"type": "error", "error": {"type": "authentication_error", "message": ANY}}
+        with openai.OpenAI(base_url=url + "/v1", api_key="sk-wrong", max_retries=0) as oclient:
+            with pytest.raises(openai.AuthenticationError) as o:
+                oclient.responses.create(model="gpt-5", input="x")
+            assert o.value.code == "invalid_api_key"
