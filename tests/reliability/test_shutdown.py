@@ -159,8 +159,8 @@ def test_ten_thousand_requests_with_faults_and_a_restart_lose_no_rows(tmp_path: 
         procs.upstream(tmp_path, "--fail-every", "11", "--fail-status", "429") as secondary,
     ):
         cfg = config(
-            procs.backend("primary", primary.url),
-            procs.backend("secondary", secondary.url),
+            procs.backend("primary", primary.url, timeouts={"connect": 60.0}),
+            procs.backend("secondary", secondary.url, timeouts={"connect": 60.0}),
             routes={"default": ["primary", "secondary"]},
         )
         first = procs.gateway(home, cfg)
