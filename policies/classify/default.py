@@ -57,8 +57,8 @@ def is_follow_up(turn: str) -> bool:
         return False
     if len(words) > FOLLOW_UP_TURN:
         return False
-    if len(words) == 1 and not turn.isascii():  # CJK has no spaces: a dozen characters is a short turn
-        return len(turn) <= 12 or any(s in turn for s in REFERENTIAL_SUBSTRINGS)
+    if len(words) == 1 and not turn.isascii():  # CJK has no spaces: a handful of characters is a short turn
+        return len(turn) <= 5 or any(s in turn for s in REFERENTIAL_SUBSTRINGS)
     if len(words) <= SHORT_TURN:
         return True
     return any(w.strip(".,!?;:") in REFERENTIAL_WORDS for w in words) or (

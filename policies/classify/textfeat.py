@@ -20,6 +20,7 @@ from .vocab import (
     LIVE_WORDS,
     MATH_SUBSTRINGS,
     MATH_WORDS,
+    TECH_PHRASES,
     TECH_SUBSTRINGS,
     TECH_WEAK_WORDS,
     TECH_WORDS,
@@ -35,7 +36,19 @@ _FILE = re.compile(r"\b[\w/.-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|kt|c|cc|cpp|h|hp
                    r"json|toml|html|css|scss|vue|lua|r|scala|dart|ex|exs|ipynb|md|tf|dockerfile|gradle|xml)\b")
 _ERROR = re.compile(r"Traceback|Exception|Error:|error\[|\bat [\w.$]+\(|segmentation fault|undefined reference|"
                     r"stack trace|npm ERR|panic:|SyntaxError|TypeError|ValueError|NullPointer|exit code")
+# The way programming problems are set: "Given an array nums ..., return ...", "Input: ... Output: ...".
+_CONTEST = re.compile(r"^(?:given (?:an?|the|two|n)\b|you are given\b|input:|design a data structure)", re.I)
 _INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
+
+
+# What the hand-written features are worth to the code head before any training: training starts from
+# these and its L2 pulls toward them, so phrasings it never saw still meet this prior. (The shipped
+# weights already include them.)
+CODE_PRIOR: dict[str, float] = {
+    "#tech1": 1.5, "#tech2": 1.0, "#tech3": 0.5, "#techweak1": 0.3, "#techweak2": 0.3, "#codeblock": 1.5,
+    "#inline_code": 0.5, "#indented": 0.5, "#ident": 0.5, "#file": 0.7, "#error": 1.5, "#contest": 1.5,
+    "#sym3": 0.3, "#math1": -0.7, "#math2": -0.5,
+}
 
 
 @dataclass(slots=True)
@@ -73,9 +86,11 @@ def structural(text: str, words: list[str]) -> list[str]:
         out.append("#file")
     if _ERROR.search(text):
         out.append("#error")
+    if _CONTEST.search(text[:400]):
+        out.append("#contest")
     uniq = set(words)
     uniq |= {w[:-1] for w in uniq if w.endswith("s") and len(w) > 3}
-    tech = len(uniq & TECH_WORDS)
+    tech = len(uniq & TECH_WORDS) + sum(1 for a, b in pairwise(words) if f"{a} {b}" in TECH_PHRASES)
     weak = len((uniq & TECH_WEAK_WORDS) - TECH_WORDS)
     math_ = len(uniq & MATH_WORDS)
     live = len(uniq & LIVE_WORDS)

@@ -73,6 +73,17 @@ transformer dataset datasets dataframe gpu android ios observability cloudflare 
 website webpage plugin extension version versions update bug crash crashes error errors
 """.split())
 
+# Two-word terms of programming, matched on word bigrams.
+TECH_PHRASES: frozenset[str] = frozenset({
+    "race condition", "tail call", "call stack", "dependency injection", "design pattern", "design patterns",
+    "data structure", "data structures", "big o", "time complexity", "space complexity", "linked list",
+    "binary tree", "hash map", "hash table", "pull request", "merge conflict", "stack trace", "unit test",
+    "unit tests", "type hints", "type error", "syntax error", "null pointer", "memory leak", "event loop",
+    "dynamic programming", "garbage collection", "load balancer", "rate limiting", "web app", "web server",
+    "command line", "source code", "open source", "version control", "code review", "edge cases", "api key",
+    "status code", "environment variable", "environment variables", "virtual environment", "pure function",
+})
+
 # Scripts without spaces between words: matched as substrings.
 TECH_SUBSTRINGS: tuple[str, ...] = (
     "函数", "代码", "程序", "编程", "变量", "数组", "字符串", "接口", "报错", "调试", "编译", "脚本", "数据库", "算法", "类型",
@@ -82,9 +93,9 @@ TECH_SUBSTRINGS: tuple[str, ...] = (
 
 MATH_WORDS: frozenset[str] = frozenset("""
 solve equation equations derivative integral integrate limit prime primes probability percent percentage sum
-product quotient fraction fractions square root roots polynomial factor factorial matrix matrices eigenvalue
-eigenvalues vector theorem proof prove lemma geometry triangle circle angle angles radius area volume perimeter
-algebra calculus arithmetic statistics median variance deviation odds dice ratio interest compound
+quotient fraction fractions square polynomial factorial matrix matrices eigenvalue
+eigenvalues vector theorem proof prove lemma geometry triangle circle angle angles radius area perimeter
+algebra calculus arithmetic statistics median variance deviation odds dice ratio compound
 ecuación resuelve calcula probabilidad équation résoudre calcule probabilité gleichung lösen berechne
 wahrscheinlichkeit equação resolva уравнение реши вычисли вероятность сколько
 """.split())

@@ -550,3 +550,30 @@ TECH_QUESTIONS = [
     "What's the difference between git fetch and git pull?", "How do I read command-line arguments in Rust?",
     "What is the difference between SQL and NoSQL databases?", "How do I prevent XSS in a web app?", "What is a hash collision?",
 ]
+
+# Programming-contest statements: no language, no code, but a problem to solve in code.
+CONTEST = [
+    "Given an array of integers nums and an integer k, return the number of contiguous subarrays whose sum equals k.",
+    "Given the root of a binary tree, return its maximum depth.",
+    "You are given two non-empty linked lists representing two non-negative integers stored in reverse order. Add the two numbers and return the sum as a linked list.",
+    "Given a string s containing just the characters '(', ')', '{', '}', '[' and ']', determine if the input string is valid.",
+    "You are given an array prices where prices[i] is the price of a given stock on the ith day. Return the maximum profit you can achieve from one transaction.",
+    "Given an m x n grid of characters board and a string word, return true if word exists in the grid.",
+    "Given n non-negative integers representing an elevation map where the width of each bar is 1, compute how much water it can trap after raining.",
+    "Design a data structure that supports insert, delete and getRandom in average O(1) time.",
+    "Given a list of words, group the anagrams together. You can return the answer in any order.",
+    "You are given n items with weights and values and a knapsack of capacity W. Find the maximum total value that fits.",
+    "Given an integer n, return the number of structurally unique binary search trees which have exactly n nodes.",
+    "Input: the first line contains an integer t, the number of test cases. Each test case contains a string of length n. Output the minimum number of operations to make the string a palindrome.",
+    "Given a sorted array that has been rotated at an unknown pivot, find the index of a target value in O(log n) time.",
+    "Return all possible subsets of a set of distinct integers; the solution must not contain duplicate subsets.",
+    "Given two strings text1 and text2, return the length of their longest common subsequence.",
+    "Implement a function that checks whether a Sudoku board of 9x9 cells is valid.",
+]
+DATA_FORMAT = [
+    "Generate a JSON object representing a user with name, email and a list of roles.", "Convert this CSV to JSON:\nname,age\nAnn,31\nBob,45",
+    "Write a YAML config for a service with two replicas and an environment variable DEBUG=false.", "Create an XML sitemap with three URLs.",
+    "Give me a JSON schema for an order with id, items and total.", "Turn this list into a markdown table with columns name and price: apples 3, pears 4",
+    "Write an HTML email template with a header, a button and a footer.", "Make a .gitignore for a Node and Python project.",
+    "Write a Dockerfile for a Go web server.", "Produce a docker-compose file with Postgres and Redis.",
+]
