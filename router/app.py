@@ -25,6 +25,7 @@ from .admin.dashboard_files import dashboard_mount
 from .backends_factory import build_backend, with_embedded_defaults
 from .body_log import BodyCapture, BodyLog
 from .dialects import Dialect, get_dialect
+from .feedback import feedback_endpoint
 from .guard import HeaderLimit
 from .http_errors import EXCEPTION_HANDLERS, error_response
 from .metrics import Metrics
@@ -80,13 +81,14 @@ def create_app(
         aliases=settings.aliases,
         reject_unknown_models=settings.unknown_models == "reject",
     )
+    routing = RoutingService(table, shared=shared, engine=engine, rules=settings.rules, config=settings.routing)
     access = AccessControl(
         engine=engine, shared=shared, require_keys=settings.require_keys, reserve_tokens=settings.key_reserve_tokens
     )
     gateway = Gateway(
         backends=backends,
         classifier=classifier or _default_classifier(),
-        routing=RoutingService(table),
+        routing=routing,
         access=access,
         request_log=request_log,
         metrics=metrics,
@@ -105,6 +107,7 @@ def create_app(
             yield
         finally:
             await access.aclose()
+            await routing.aclose()
             await request_log.stop()
             if body_log is not None:
                 await body_log.stop()
@@ -165,6 +168,7 @@ def create_app(
         Route(path, dialect_endpoint(get_dialect(name)), methods=["POST"]) for path, name in DIALECT_ROUTES.items()
     ]
     routes += [
+        Route("/v1/feedback", feedback_endpoint(gateway), methods=["POST"]),
         Route("/v1/models", protect(access, models, error_response), methods=["GET"]),
         Route("/openapi.json", lambda request: _json(openapi_schema(DIALECT_ROUTES)), methods=["GET"]),
         Route("/health", health, methods=["GET"]),

@@ -62,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .classify_cli import main as classify_main
 
         return classify_main(argv[1:])
+    if argv[:1] == ["tune"]:
+        from .tune_cli import main as tune_main
+
+        return tune_main(argv[1:])
     if argv[:2] == ["drafter", "train"]:
         from backends.local.train import main as train_main
 
@@ -81,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("file")
     check.set_defaults(func=cmd_config_check)
     sub.add_parser("classify", help="classify requests from a JSON Lines file (see: switchpoint classify -h)")
+    sub.add_parser("tune", help="propose routing rules from the logs (see: switchpoint tune -h)")
     drafter = sub.add_parser("drafter", help="MTP drafter tools (see: switchpoint drafter train -h)")
     drafter.add_subparsers(dest="drafter_command", required=True).add_parser("train", help="train an MTP head")
     args = parser.parse_args(argv)

@@ -129,7 +129,7 @@ class Gateway:
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
-            trace.decision = self.routing.decide(req, cls, headers)
+            trace.decision = await self.routing.decide(req, cls, headers, trace.key_id)
             if req.stream:
                 return await self._stream(trace, dialect, req)
             return await self._complete(trace, dialect, req)
@@ -371,6 +371,7 @@ class Gateway:
             "error": error,
         }
         self.log.record(row)
+        self.routing.observe(row, req, completion)
         if trace.key_id is not None:
             self.access.charge(trace.key_id, usage)
         m = self.metrics

@@ -1,33 +1,320 @@
 """The routing service: the stateful side of routing decisions (the pure rules live in policies/).
 
-The pipeline asks it for a decision and tells it how each attempt went, so that later decisions can
-use what happened (cooldowns, stickiness, tuning)."""
+Per request: capability gates -> operator rules (current version) -> routes -> cooldowns -> session
+stickiness -> parameter overrides. The pipeline tells it how each attempt went (cooldowns) and what
+each request produced (implicit quality signals). State that replicas share (cooldowns, sticky
+sessions, the rule version) lives in SharedState; rule versions and signals in the database."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
 from backends.contract import CanonicalRequest
-from backends.errors import BackendError
-from policies.routing import Decision, Needs, RoutingTable, decide
+from backends.errors import BackendError, InvalidRequest
+from policies.cooldown import CooldownPolicy, counts_as_failure, split_cooling
+from policies.quality import RESENT, implicit_signals, tool_call_problems
+from policies.routing import Decision, Needs, RoutingTable, decide, missing_capability
+from policies.rules import Facts, RuleSet, evaluate, is_background, parse_rules, parse_rules_yaml
+from policies.stickiness import Pin, session_key, stick
+
+from . import store_rules
+from .shared_state import MemoryState, SharedState
+from .store_quality import SignalWriter, signal_row
+
+log = logging.getLogger(__name__)
+
+RULES_KEY = "rules:version"
+RESENT_WINDOW_S = 300.0
+
+
+def needs_of(request: CanonicalRequest, classification: Any) -> Needs:
+    return Needs(
+        vision=classification.has_images,
+        tools=bool(request.tools) and request.tool_choice != "none",
+        fim=request.is_fim,
+        prompt_tokens=classification.prompt_tokens,
+    )
+
+
+def facts_of(request: CanonicalRequest, classification: Any, headers: Mapping[str, str], key_id: str | None) -> Facts:
+    system = "\n".join(m.text() for m in request.messages if m.role == "system")
+    return Facts(
+        category=classification.category,
+        difficulty=getattr(classification, "difficulty", "medium"),
+        client=getattr(classification, "client", None),
+        model=request.model,
+        prompt_tokens=classification.prompt_tokens,
+        images=classification.has_images,
+        tools=bool(request.tools),
+        background=is_background(request.model, system),
+        key_id=key_id,
+        headers=headers,
+        metadata=request.metadata,
+    )
+
+
+def plan(
+    facts: Facts, needs: Needs, table: RoutingTable, rules: RuleSet, seconds_left: Mapping[str, float]
+) -> tuple[Decision, dict[str, Any]]:
+    """Gates, rules, routes and cooldowns for one request: the decision and the parameter overrides.
+    Pure; explain and dry-run call it too. Raises InvalidRequest for a rejecting rule."""
+    usable = {b for b, caps in table.backends.items() if missing_capability(needs, caps) is None}
+    outcome, passed = evaluate(rules, facts, usable)
+    rule = outcome.rule
+    if rule is not None and rule.reject is not None:
+        raise InvalidRequest(f"rejected by rule '{rule.name}': {rule.reject}")
+    explicit = table.aliases.get(facts.model, facts.model) in table.backends
+    if rule is not None and rule.chain is not None and not explicit:
+        chain = [b for b in rule.chain if b in usable]
+        skipped = {
+            b: f"cannot serve {missing_capability(needs, table.backends[b])}" for b in rule.chain if b not in usable
+        }
+        reason = f"rule {rule.name} routes to {', '.join(rule.chain)}"
+        if skipped:
+            reason += " (skipped " + ", ".join(f"{b}: {w}" for b, w in skipped.items()) + ")"
+        decision = Decision(chain=chain, rule=f"rule:{rule.name}", reason=reason, skipped=skipped)
+    else:
+        category = "fast" if facts.background and "fast" in table.routes and not explicit else facts.category
+        decision = decide(facts.model, category, needs, table)
+        if category == "fast":
+            decision.reason = f"a background call (small model or title generation); {decision.reason}"
+    for name, why in passed.items():
+        decision.reason += f"; rule {name} passed over: {why}"
+    if not decision.rule.startswith("model:"):
+        kept, cooling = split_cooling(decision.chain, seconds_left)
+        if cooling:
+            decision.chain = kept
+            decision.skipped.update(cooling)
+            decision.reason += "; skipped " + ", ".join(f"{b}: {w}" for b, w in cooling.items())
+    if outcome.overrides:
+        sets = ", ".join(f"{k}={v}" for k, v in outcome.overrides.items())
+        decision.reason += f"; {sets} set by rule {', '.join(outcome.set_by)}"
+    return decision, outcome.overrides
+
+
+def apply_overrides(request: CanonicalRequest, overrides: Mapping[str, Any]) -> None:
+    cap = overrides.get("max_tokens")
+    if cap is not None:
+        request.max_tokens = min(cap, request.max_tokens) if request.max_tokens else cap
+    if "temperature" in overrides:
+        request.temperature = overrides["temperature"]
+    if "reasoning_effort" in overrides:
+        request.reasoning_effort = overrides["reasoning_effort"]
+        if request.openai_body is not None:
+            request.openai_body = {**request.openai_body, "reasoning_effort": overrides["reasoning_effort"]}
 
 
 class RoutingService:
-    def __init__(self, table: RoutingTable) -> None:
+    def __init__(
+        self,
+        table: RoutingTable,
+        *,
+        shared: SharedState | None = None,
+        engine: Engine | None = None,
+        rules: list[dict[str, Any]] | None = None,
+        config: Any = None,
+    ) -> None:
         self.table = table
-
-    def decide(self, request: CanonicalRequest, classification: Any, headers: Mapping[str, str]) -> Decision:
-        needs = Needs(
-            vision=classification.has_images,
-            tools=bool(request.tools) and request.tool_choice != "none",
-            fim=request.is_fim,
-            prompt_tokens=classification.prompt_tokens,
+        self.shared = shared or MemoryState()
+        self.engine = engine
+        self.cooldown = CooldownPolicy(
+            getattr(config, "cooldown_failures", 3),
+            getattr(config, "cooldown_window_s", 30.0),
+            getattr(config, "cooldown_s", 30.0),
         )
-        return decide(request.model, classification.category, needs, self.table)
+        self.sticky_ttl = float(getattr(config, "sticky_ttl_s", 3600.0))
+        self.poll_s = float(getattr(config, "rules_poll_s", 1.0))
+        ruleset, errors = parse_rules(rules or [], list(table.backends))
+        if errors:
+            raise ValueError("; ".join(errors))
+        self.rules = ruleset
+        self.base_yaml = self.yaml_text = ruleset.to_yaml()
+        self.version = 0
+        self.version_meta: dict[str, Any] = {"created_by": "config", "created_at": time.time(), "comment": "config"}
+        self._next_poll = 0.0
+        self._polls = 0
+        self._cooling_until: dict[str, float] = {}  # this replica's view of the shared cooldowns
+        self._pins: dict[str, float] = {}  # sessions this replica pinned -> expiry
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.signals = SignalWriter(engine) if engine is not None else None
+
+    # ---- decisions -------------------------------------------------------------------------------
+
+    async def decide(
+        self,
+        request: CanonicalRequest,
+        classification: Any,
+        headers: Mapping[str, str],
+        key_id: str | None = None,
+    ) -> Decision:
+        await self.maybe_reload()
+        facts = facts_of(request, classification, headers, key_id)
+        seconds_left = await self.refresh_cooldowns()
+        decision, overrides = plan(facts, needs_of(request, classification), self.table, self.rules, seconds_left)
+        apply_overrides(request, overrides)
+        if self.sticky_ttl > 0 and not decision.rule.startswith("model:"):
+            await self._stick(decision, request, headers, facts.difficulty)
+        return decision
+
+    async def _stick(
+        self, decision: Decision, request: CanonicalRequest, headers: Mapping[str, str], diff: str
+    ) -> None:
+        key = session_key(headers, request)
+        if key is None:
+            return
+        pin = Pin.decode(await self.shared.get("sticky:" + key))
+        failed: set[str] = set()
+        if pin is not None and int(await self.shared.get("cooldown:fails:" + pin.backend) or 0) > 0:
+            failed.add(pin.backend)
+        decision.chain, new_pin, why = stick(decision.chain, pin, diff, failed)
+        if why:
+            decision.reason += "; " + why
+        if new_pin != pin:
+            await self.shared.set("sticky:" + key, new_pin.encode(), self.sticky_ttl)
+        now = time.monotonic()
+        self._pins[key] = now + self.sticky_ttl
+        if len(self._pins) > 10_000:
+            self._pins = {k: t for k, t in self._pins.items() if t > now}
+
+    def explain(
+        self, request: CanonicalRequest, classification: Any, headers: Mapping[str, str], key_id: str | None = None
+    ) -> Decision:
+        """What decide() would answer, without touching session pins."""
+        facts = facts_of(request, classification, headers, key_id)
+        decision, _ = plan(facts, needs_of(request, classification), self.table, self.rules, self.cooldowns())
+        return decision
+
+    # ---- rule versions ---------------------------------------------------------------------------
+
+    async def maybe_reload(self, force: bool = False) -> None:
+        """Pick up a rule version another replica (or the admin API) stored; at most every poll_s."""
+        now = time.monotonic()
+        if self.engine is None or (now < self._next_poll and not force):
+            return
+        self._next_poll = now + self.poll_s
+        self._polls += 1
+        published = await self.shared.get(RULES_KEY)
+        # Redis says when a version changes; the database is read anyway every 5th poll, for writers
+        # that could not reach Redis (and for replicas that share only the database).
+        if published is not None and int(published) == self.version and not force and self._polls % 5:
+            return
+        try:
+            row = await asyncio.to_thread(store_rules.get, self.engine)
+        except SQLAlchemyError as exc:
+            log.warning("rules: cannot read the current version, keeping v%d: %s", self.version, exc)
+            return
+        if row is None or row.version == self.version:
+            return
+        ruleset, errors = parse_rules_yaml(row.yaml, list(self.table.backends))
+        if errors:
+            log.warning("rules: v%d does not apply here, keeping v%d: %s", row.version, self.version, errors)
+            return
+        self.rules, self.version, self.yaml_text = ruleset, row.version, row.yaml
+        self.version_meta = {"created_by": row.created_by, "created_at": row.created_at, "comment": row.comment}
+        log.info("rules: now at v%d", row.version)
+
+    def validate(self, yaml_text: str) -> tuple[RuleSet, list[str]]:
+        return parse_rules_yaml(yaml_text, list(self.table.backends))
+
+    async def publish(self, yaml_text: str, created_by: str, comment: str) -> int:
+        """Validate and store a new version; this replica applies it at once, the others within poll_s."""
+        if self.engine is None:
+            raise InvalidRequest("rule versions need a database")
+        _, errors = self.validate(yaml_text)
+        if errors:
+            raise InvalidRequest("invalid rules: " + "; ".join(errors))
+        n = await asyncio.to_thread(store_rules.add, self.engine, yaml_text, created_by, comment, self.base_yaml)
+        await self.shared.set(RULES_KEY, str(n))
+        await self.maybe_reload(force=True)
+        return n
+
+    # ---- cooldowns -------------------------------------------------------------------------------
+
+    async def refresh_cooldowns(self) -> dict[str, float]:
+        """Read every backend's cooldown from shared state; seconds left per cooling backend."""
+        now = time.time()
+        for name in self.table.backends:
+            until = await self.shared.get("cooldown:until:" + name)
+            if until is None:
+                self._cooling_until.pop(name, None)
+            else:
+                self._cooling_until[name] = float(until)
+        return {b: until - now for b, until in self._cooling_until.items() if until > now}
+
+    def cooldowns(self) -> dict[str, float]:
+        """Backend -> seconds of cooldown left, as this replica last saw the shared state."""
+        now = time.time()
+        return {b: round(until - now, 3) for b, until in self._cooling_until.items() if until > now}
+
+    def sticky_sessions(self) -> int:
+        now = time.monotonic()
+        return sum(1 for t in self._pins.values() if t > now)
+
+    def _spawn(self, coro: Any) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:
+            coro.close()
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _count_failure(self, backend: str) -> None:
+        n = await self.shared.incr("cooldown:fails:" + backend, 1, self.cooldown.window_s)
+        if self.cooldown.trips(n):
+            until = time.time() + self.cooldown.cooldown_s
+            await self.shared.set("cooldown:until:" + backend, repr(until), self.cooldown.cooldown_s)
+            await self.shared.delete("cooldown:fails:" + backend)
+            self._cooling_until[backend] = until
+            log.warning(
+                "%s failed %d times within %.0fs: cooling down for %.0fs",
+                backend,
+                n,
+                self.cooldown.window_s,
+                self.cooldown.cooldown_s,
+            )
 
     def report_failure(self, backend: str, error: BackendError) -> None:
         """An attempt on `backend` failed (before or after its first byte)."""
+        if backend and counts_as_failure(error.retryable):
+            self._spawn(self._count_failure(backend))
 
     def report_success(self, backend: str) -> None:
         """An attempt on `backend` completed."""
+
+    # ---- quality signals -------------------------------------------------------------------------
+
+    def observe(self, row: Mapping[str, Any], request: CanonicalRequest | None, completion: Any) -> None:
+        """A finished request: store its implicit quality signals, off the request path."""
+        if self.signals is None or row.get("status") == "cancelled":
+            return
+        problems = None
+        calls = list(getattr(completion, "tool_calls", None) or [])
+        if request is not None and calls and request.tools:
+            problems = tool_call_problems(((c.name, c.arguments) for c in calls), request.tools)
+        found = implicit_signals(status=row["status"], finish_reason=row.get("finish_reason"), tool_problems=problems)
+        self.signals.add(signal_row(row["id"], k, s, label, "gateway") for k, s, label in found)
+        if request is not None and request.messages and row["status"] == "ok":
+            self._spawn(self._check_resent(row["id"], request))
+
+    async def _check_resent(self, request_id: str, request: CanonicalRequest) -> None:
+        text = "\x00".join(f"{m.role}:{m.text()}" for m in request.messages)
+        key = "prompt:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        previous = await self.shared.get(key)
+        await self.shared.set(key, request_id, RESENT_WINDOW_S)
+        if previous is not None and previous != request_id and self.signals is not None:
+            self.signals.add([signal_row(previous, "resent", RESENT, f"re-sent as {request_id}", "gateway")])
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            await asyncio.gather(task, return_exceptions=True)
+        if self.signals is not None:
+            await self.signals.aclose()

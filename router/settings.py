@@ -65,6 +65,22 @@ class LogConfig(_Strict):
     max_buffered: int = Field(default=50_000, ge=1)  # rows held in memory while the database is away
 
 
+class RoutingConfig(_Strict):
+    """Cooldowns, stickiness, rule reloads, exploration and the tuning objective (docs/policies.md)."""
+
+    cooldown_failures: int = Field(default=3, ge=0)  # 0: never cool down
+    cooldown_window_s: float = Field(default=30.0, gt=0)
+    cooldown_s: float = Field(default=30.0, gt=0)
+    sticky_ttl_s: float = Field(default=3600.0, ge=0)  # 0: no stickiness
+    rules_poll_s: float = Field(default=1.0, gt=0)
+    explore_share: float = Field(default=0.0, ge=0, le=0.5)
+    weight_quality: float = Field(default=1.0, ge=0)
+    weight_latency: float = Field(default=0.05, ge=0)  # per second of total latency
+    weight_cost: float = Field(default=0.1, ge=0)  # per US cent
+    min_quality: float = Field(default=0.0, ge=0, le=1)
+    max_p95_latency_ms: float | None = Field(default=None, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything Switchpoint reads at start. Environment (SWITCHPOINT_*) overrides the YAML file."""
 
@@ -81,6 +97,8 @@ class Settings(BaseSettings):
     backends: list[BackendConfig] = Field(default_factory=list)
     aliases: dict[str, str] = Field(default_factory=dict)
     routes: dict[str, list[str]] = Field(default_factory=dict)
+    rules: list[dict[str, Any]] = Field(default_factory=list)  # policies/rules.py; tried before routes
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     max_attempts: int = Field(default=3, ge=1)
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
@@ -110,11 +128,16 @@ class Settings(BaseSettings):
             if target != "auto" and target not in known:
                 raise ValueError(f"aliases.{alias}: unknown backend '{target}'")
         for category, chain in self.routes.items():
-            if category not in (*CATEGORIES, "default"):
+            if category not in (*CATEGORIES, "default", "fast"):
                 raise ValueError(f"routes.{category}: unknown category (use {', '.join(CATEGORIES)} or default)")
             for b in chain:
                 if b not in known:
                     raise ValueError(f"routes.{category}: unknown backend '{b}'")
+        from policies.rules import parse_rules
+
+        _, errors = parse_rules(self.rules, names)
+        if errors:
+            raise ValueError("; ".join(errors))
         return self
 
     @property

@@ -93,6 +93,8 @@ def make_engine(url: str) -> Engine:
 
 
 def create_tables(engine: Engine) -> None:
+    from . import store_quality, store_rules  # noqa: F401  (their tables)
+
     SQLModel.metadata.create_all(engine)
 
 

@@ -1,0 +1,108 @@
+"""Quality signals, scored 0..1 (1 best). Pure.
+
+Explicit feedback uses the same scale (thumbs down 0, thumbs up 1; anything between for graded
+feedback). A request's quality is the mean of its explicit feedback when it has any, else of its
+judge scores, else the worst of its implicit signals, else unknown (None)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+
+from backends.contract import Tool
+
+# Implicit signals and the score each carries.
+TOOL_ARGS_OK, TOOL_ARGS_BAD = 1.0, 0.0
+FINISH_LENGTH = 0.3  # cut off by max_tokens: often unusable
+UPSTREAM_ERROR = 0.0
+RESENT = 0.2  # the same prompt again within minutes: the first answer probably did not help
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+
+
+def schema_problems(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
+    """Where `value` breaks `schema` (the JSON Schema subset tools use: type, required, properties,
+    enum, items). Unknown keywords are ignored, so a schema we do not understand never fails a call."""
+    problems: list[str] = []
+    types = schema.get("type")
+    if isinstance(types, str):
+        types = [types]
+    if isinstance(types, list) and types:
+        allowed = tuple(t for name in types for t in _TYPES.get(name, (object,)))
+        bad_bool = isinstance(value, bool) and "boolean" not in types
+        if not isinstance(value, allowed) or bad_bool:
+            return [f"{path}: expected {'/'.join(types)}"]
+    if "enum" in schema and isinstance(schema["enum"], list) and value not in schema["enum"]:
+        problems.append(f"{path}: not one of the allowed values")
+    if isinstance(value, dict):
+        for name in schema.get("required") or []:
+            if name not in value:
+                problems.append(f"{path}.{name}: required")
+        props = schema.get("properties") or {}
+        for name, sub in props.items():
+            if name in value and isinstance(sub, dict):
+                problems += schema_problems(value[name], sub, f"{path}.{name}")
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            problems += schema_problems(item, schema["items"], f"{path}[{i}]")
+    return problems
+
+
+def tool_call_problems(calls: Iterable[tuple[str, str]], tools: Sequence[Tool]) -> list[str]:
+    """Problems with the (name, arguments JSON) calls a model made against the tools it was offered."""
+    by_name = {t.name: t for t in tools}
+    problems: list[str] = []
+    for name, arguments in calls:
+        tool = by_name.get(name)
+        if tool is None:
+            problems.append(f"{name}: not an offered tool")
+            continue
+        try:
+            args = orjson.loads(arguments or "{}")
+        except orjson.JSONDecodeError:
+            problems.append(f"{name}: arguments are not valid JSON")
+            continue
+        problems += [f"{name}: {p}" for p in schema_problems(args, tool.parameters or {})]
+    return problems
+
+
+def implicit_signals(
+    *, status: str, finish_reason: str | None, tool_problems: list[str] | None
+) -> list[tuple[str, float, str | None]]:
+    """(kind, score, label) for what one finished request says about its answer."""
+    out: list[tuple[str, float, str | None]] = []
+    if status == "error":
+        out.append(("upstream_error", UPSTREAM_ERROR, None))
+        return out
+    if finish_reason == "length":
+        out.append(("finish_length", FINISH_LENGTH, None))
+    if tool_problems is not None:
+        if tool_problems:
+            out.append(("tool_args", TOOL_ARGS_BAD, "; ".join(tool_problems)[:200]))
+        else:
+            out.append(("tool_args", TOOL_ARGS_OK, None))
+    return out
+
+
+def request_quality(signals: Iterable[tuple[str, float]]) -> float | None:
+    """One request's quality from its (kind, score) signals; None when nothing is known."""
+    by_kind: dict[str, list[float]] = {"feedback": [], "judge": [], "implicit": []}
+    for kind, score in signals:
+        by_kind[kind if kind in ("feedback", "judge") else "implicit"].append(score)
+    if by_kind["feedback"]:
+        return sum(by_kind["feedback"]) / len(by_kind["feedback"])
+    if by_kind["judge"]:
+        return sum(by_kind["judge"]) / len(by_kind["judge"])
+    if by_kind["implicit"]:
+        return min(by_kind["implicit"])
+    return None

@@ -1,0 +1,49 @@
+"""`POST /admin/route/explain`: which category, rule and backend chain a request would get, and why.
+
+The body is a request in any dialect, plus optional fields: "dialect" ("openai" by default,
+"anthropic", "responses", "completions"), "headers" (as the client would send them) and "key_id"."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from starlette.requests import Request
+
+from backends.errors import InvalidRequest, SwitchpointError
+
+from ..dialects import get_dialect
+from . import AdminContext, json_body
+
+
+def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
+    async def explain(request: Request) -> Any:
+        body = await json_body(request)
+        if not isinstance(body, dict):
+            raise InvalidRequest("the body must be a JSON object (a request in any dialect)")
+        body = dict(body)
+        name = body.pop("dialect", "openai")
+        headers = body.pop("headers", None) or {}
+        key_id = body.pop("key_id", None)
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            raise InvalidRequest("headers: an object of strings", param="headers")
+        try:
+            dialect = get_dialect(str(name))
+        except KeyError:
+            raise InvalidRequest(f"unknown dialect '{name}'", param="dialect") from None
+        req = dialect.parse_request(body)
+        headers = {k.lower(): v for k, v in headers.items()}
+        gateway = ctx.state.gateway
+        cls = gateway.classifier.classify(req, headers)
+        is_dc = dataclasses.is_dataclass(cls) and not isinstance(cls, type)
+        signals = dataclasses.asdict(cls) if is_dc else dict(vars(cls))
+        out: dict[str, Any] = {"category": cls.category, "signals": signals}
+        await gateway.routing.maybe_reload()
+        await gateway.routing.refresh_cooldowns()
+        try:
+            d = gateway.routing.explain(req, cls, headers, key_id)
+        except SwitchpointError as exc:
+            return {**out, "rule": f"error:{exc.code}", "chain": [], "reason": exc.message, "skipped": {}}
+        return {**out, "rule": d.rule, "chain": d.chain, "reason": d.reason, "skipped": d.skipped}
+
+    return [("/admin/route/explain", explain, ["POST"])]

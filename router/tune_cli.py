@@ -1,0 +1,182 @@
+"""`switchpoint tune`: read the request log and quality signals, print proposals to change the routing
+rules with their predicted effect and confidence; `--apply ID` stores one as a new rule version.
+
+    switchpoint tune --config switchpoint.yaml [--limit 5000] [--json] [--apply ID]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine
+
+from backends.contract import Capabilities
+from backends.errors import ConfigError, SwitchpointError
+from policies.quality import request_quality
+from policies.routing import Needs, RoutingTable
+from policies.rules import CATEGORIES, DIFFICULTIES, Facts, RuleSet, parse_rules, parse_rules_yaml
+from policies.tuning import Objective, Observation, Proposal, propose
+
+from . import store_rules
+from .routing_service import RULES_KEY, plan
+from .settings import Settings, load_settings
+from .store_quality import recent_requests, signals_for
+
+
+def objective_of(settings: Settings) -> Objective:
+    r = settings.routing
+    return Objective(r.weight_quality, r.weight_latency, r.weight_cost, r.min_quality, r.max_p95_latency_ms)
+
+
+def observations(rows: list[dict[str, Any]], signals: dict[str, list[tuple[str, float]]]) -> list[Observation]:
+    """Logged requests as the tuner sees them; a request every backend failed counts against the first."""
+    out = []
+    for r in rows:
+        if r["status"] == "cancelled" or not r["category"]:
+            continue
+        backend = r["backend"] or (r["chain"][0] if r["chain"] else None)
+        if backend is None:
+            continue
+        out.append(
+            Observation(
+                category=r["category"],
+                difficulty=(r["signals"] or {}).get("difficulty", "medium"),
+                backend=backend,
+                quality=request_quality(signals.get(r["id"], [])),
+                latency_ms=r["latency_ms"],
+                ttft_ms=r["ttft_ms"],
+                tps=r["decode_tps"],
+                cost_usd=r["cost_usd"],
+                probability=r["probability"],
+            )
+        )
+    return out
+
+
+def current_chains(table: RoutingTable, rules: RuleSet) -> dict[tuple[str, str], list[str]]:
+    """The chain the rules give plain `model: auto` traffic of each category and difficulty."""
+    out = {}
+    for cat in CATEGORIES:
+        for diff in DIFFICULTIES:
+            facts = Facts(category=cat, difficulty=diff, images=cat == "vision", tools=cat == "tool_calling")
+            needs = Needs(vision=facts.images, tools=facts.tools)
+            try:
+                decision, _ = plan(facts, needs, table, rules, {})
+            except SwitchpointError:
+                continue
+            out[(cat, diff)] = decision.chain
+    return out
+
+
+def compute_proposals(
+    engine: Engine, table: RoutingTable, rules: RuleSet, objective: Objective, limit: int = 5000, **kw: Any
+) -> list[Proposal]:
+    rows = recent_requests(engine, limit)
+    sig = signals_for(engine, [r["id"] for r in rows])
+    return propose(observations(rows, sig), current_chains(table, rules), rules, objective, **kw)
+
+
+def _table(settings: Settings) -> RoutingTable:
+    from .backends_factory import with_embedded_defaults
+
+    settings = with_embedded_defaults(settings)
+    return RoutingTable(
+        backends={b.name: Capabilities(**b.capabilities.model_dump()) for b in settings.backends},
+        routes=settings.routes,
+        aliases=settings.aliases,
+        reject_unknown_models=settings.unknown_models == "reject",
+    )
+
+
+def _print(proposals: list[Proposal]) -> None:
+    if not proposals:
+        print("no proposals: the logs do not show a confident improvement (or there is too little data)")
+    for p in proposals:
+        pr = p.predicted
+        print(f"[{p.id}] {p.description}  (confidence {p.confidence:.0%})")
+        print(
+            f"    predicted: utility {pr['utility']}  quality {pr['quality']}  p95 {pr['p95_latency_ms']} ms"
+            f"  cost ${pr['cost_usd']}/request"
+        )
+        for c in p.changes:
+            print(
+                f"    {c.category}/{c.difficulty}: {c.current} -> {c.proposed}  {c.delta_utility:+.3f} utility"
+                f"  ({c.share:.0%} of traffic, confidence {c.confidence:.0%})"
+            )
+        if p.ips and p.ips["value"] is not None:
+            print(
+                f"    counterfactual (IPS) utility {p.ips['value']:.3f} vs current {p.ips['current']:.3f}"
+                f" on {p.ips['matched']}/{p.ips['n']} logged requests"
+            )
+
+
+def main(argv: list[str]) -> int:
+    from .store import create_tables, make_engine
+
+    parser = argparse.ArgumentParser(prog="switchpoint tune", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="YAML configuration file")
+    parser.add_argument("--limit", type=int, default=5000, help="how many recent requests to read")
+    parser.add_argument("--min-samples", type=int, default=10)
+    parser.add_argument("--min-confidence", type=float, default=0.8)
+    parser.add_argument("--json", action="store_true", help="print proposals as JSON")
+    parser.add_argument("--apply", metavar="ID", help="store proposal ID as a new rule version")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    engine = make_engine(settings.effective_database_url)
+    try:
+        create_tables(engine)
+        table = _table(settings)
+        latest = store_rules.get(engine)
+        base, _ = parse_rules(settings.rules, list(table.backends))
+        rules, errors = parse_rules_yaml(latest.yaml, list(table.backends)) if latest else (base, [])
+        if errors:
+            print("the current rule version does not validate: " + "; ".join(errors), file=sys.stderr)
+            return 2
+        proposals = compute_proposals(
+            engine,
+            table,
+            rules,
+            objective_of(settings),
+            args.limit,
+            min_samples=args.min_samples,
+            min_confidence=args.min_confidence,
+        )
+        if args.apply:
+            chosen = next((p for p in proposals if p.id == args.apply), None)
+            if chosen is None:
+                print(f"no proposal {args.apply} (proposals change as the logs grow; run tune again)", file=sys.stderr)
+                return 1
+            n = store_rules.add(engine, chosen.yaml, "cli", f"tune: {chosen.description}", base.to_yaml())
+            asyncio.run(_announce(settings, n))
+            print(f"applied {chosen.id} as rule version {n}")
+            return 0
+        if args.json:
+            print(orjson.dumps({"proposals": [p.as_dict() for p in proposals]}, option=orjson.OPT_INDENT_2).decode())
+        else:
+            _print(proposals)
+        return 0
+    finally:
+        engine.dispose()
+
+
+async def _announce(settings: Settings, version: int) -> None:
+    """Tell running replicas (through Redis, when configured) that a new version exists."""
+    from .shared_state import make_shared_state
+
+    shared = make_shared_state(settings.redis_url)
+    try:
+        await shared.set(RULES_KEY, str(version))
+    finally:
+        await shared.aclose()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,89 @@
+"""Quality signals through the real gateway: POST /v1/feedback and the implicit signals."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlmodel import Session
+
+from router.store_quality import QualitySignal
+from tests.router.helpers import one_backend
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def signals(app: Any, request_id: str, n: int = 1, timeout: float = 10.0) -> list[tuple[str, float, str | None]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with Session(app.state.engine) as s:
+            q = select(QualitySignal).where(QualitySignal.request_id == request_id).order_by(QualitySignal.id)
+            rows = [(r.kind, r.score, r.label) for r in s.execute(q).scalars()]
+        if len(rows) >= n or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
+def chat(url: str, text: str, **body: Any) -> httpx.Response:
+    payload = {"model": "auto", "messages": [{"role": "user", "content": text}], **body}
+    return httpx.post(url + "/v1/chat/completions", json=payload, timeout=30)
+
+
+def test_feedback_is_stored_and_validated(gateway, upstream):
+    _, up = upstream
+    with gateway(one_backend(up)) as (url, app):
+        rid = chat(url, "Write a haiku.").headers["x-switchpoint-request-id"]
+        r = httpx.post(url + "/v1/feedback", json={"request_id": rid, "score": 1, "label": "great"})
+        assert r.status_code == 200 and r.json() == {"ok": True, "request_id": rid, "score": 1.0, "label": "great"}
+        r = httpx.post(url + "/v1/feedback", json={"request_id": rid, "score": 0.25})
+        assert r.status_code == 200
+        assert signals(app, rid, 2) == [("feedback", 1.0, "great"), ("feedback", 0.25, None)]
+        for bad in (
+            {"request_id": rid, "score": 1.5},
+            {"request_id": rid, "score": -1},
+            {"request_id": rid},
+            {"score": 1},
+            {"request_id": rid, "score": True},
+            {"request_id": rid, "score": 1, "label": 3},
+        ):
+            r = httpx.post(url + "/v1/feedback", json=bad)
+            assert r.status_code == 400, bad
+            assert r.json()["error"]["type"] == "invalid_request_error"
+        r = httpx.post(url + "/v1/feedback", json={"request_id": "req_nope", "score": 1})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "request_not_found"
+        r = httpx.post(url + "/v1/feedback", content=b"{not json")
+        assert r.status_code == 400
+
+
+def test_implicit_signals(gateway, upstream):
+    script, up = upstream
+    with gateway(one_backend(up)) as (url, app):
+        script.behaviour = "tool"
+        good = chat(url, "Weather in Paris?", tools=[WEATHER]).headers["x-switchpoint-request-id"]
+        script.tool_args = '{"town": 3}'
+        bad = chat(url, "Weather in Oslo?", tools=[WEATHER]).headers["x-switchpoint-request-id"]
+        script.tool_args = '{"city": '
+        broken = chat(url, "Weather in Rome?", tools=[WEATHER], stream=True).headers["x-switchpoint-request-id"]
+        assert signals(app, good) == [("tool_args", 1.0, None)]
+        [(kind, score, label)] = signals(app, bad)
+        assert (kind, score) == ("tool_args", 0.0) and label is not None and "$.city: required" in label
+        [(kind, score, label)] = signals(app, broken)
+        assert (kind, score) == ("tool_args", 0.0) and label is not None and "not valid JSON" in label
+        script.behaviour = "ok"
+        text = f"Summarise this, please: {uuid.uuid4().hex}"
+        first = chat(url, text).headers["x-switchpoint-request-id"]
+        second = chat(url, text).headers["x-switchpoint-request-id"]
+        [(kind, score, label)] = signals(app, first)
+        assert kind == "resent" and score < 0.5 and label == f"re-sent as {second}"
+        script.behaviour, script.status = "status", 503
+        failed = chat(url, "Anything.").headers["x-switchpoint-request-id"]
+        assert signals(app, failed) == [("upstream_error", 0.0, None)]
