@@ -86,6 +86,10 @@ def test_dashboard_pages_show_real_traffic(browser, dash, upstream, tmp_path):
         page.screenshot(path=shots / "overview.png", full_page=True)
         page.click("button[data-window='24h']")
         page.wait_for_selector("button[data-window='24h'].on")
+        page.select_option("select[name=backend]", "beta")
+        expect(page.locator("#totals .stat-value").first).to_have_text("2")  # the two fallbacks beta served
+        page.select_option("select[name=backend]", "")
+        expect(page.locator("#totals .stat-value").first).to_have_text(str(n))
 
         page.click("#nav a[data-page=requests]")
         page.wait_for_selector("table.grid tbody tr.clickable")
@@ -164,6 +168,7 @@ def test_edit_dry_run_apply_and_roll_back_a_rule(browser, dash, upstream, tmp_pa
 
         page.fill("#apply-comment", "prose to beta (browser test)")
         page.click("#apply")
+        expect(page.locator("#apply-result")).to_contain_text("Applied as version")
         expect(page.locator("#rules-version")).not_to_have_text(before)
         r = send(url, "Write a limerick about a cat.")
         assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "beta"
@@ -172,7 +177,7 @@ def test_edit_dry_run_apply_and_roll_back_a_rule(browser, dash, upstream, tmp_pa
 
         old = before.removeprefix("version ").strip()
         page.click(f"button.rollback[data-version='{old}']")
-        page.wait_for_selector("#apply-result p.ok")
+        expect(page.locator("#apply-result")).to_contain_text(f"Rolled back to version {old}")
         assert page.input_value("#rules-editor") == original
         r = send(url, "Write a limerick about a dog.")
         assert r.headers["x-switchpoint-backend"] == "alpha"

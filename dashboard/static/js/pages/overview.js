@@ -40,19 +40,30 @@ function bars(title, rows, keys, names, f) {
 
 export async function render(view, route) {
   const window = WINDOWS.includes(route.query.get("window")) ? route.query.get("window") : "1h";
-  const data = await api("/admin/stats/overview", { query: { window } });
+  const backend = route.query.get("backend") || "";
+  const category = route.query.get("category") || "";
+  const [data, page] = await Promise.all([
+    api("/admin/stats/overview", { query: { window, backend, category } }),
+    api("/admin/requests", { query: { limit: 1 } }), // for the filter choices (configured backends)
+  ]);
   if (parseHash().page !== "overview") return;
   const T = data.totals;
   const S = data.series;
   const long = data.step_s >= 3600;
   const ft = (ts) => fmt.clock(ts, long);
+  const state = { window, backend, category };
   const picker = h("div", { class: "segmented", role: "group", "aria-label": "time window" },
-    WINDOWS.map((w) => h("button", { class: w === window ? "on" : null, "data-window": w, onclick: () => go("overview", "", { window: w }) }, w)));
+    WINDOWS.map((w) => h("button", { class: w === window ? "on" : null, "data-window": w, onclick: () => go("overview", "", { ...state, window: w }) }, w)));
+  const choose = (name, value, options) =>
+    h("select", { name, "aria-label": name, onchange: (ev) => go("overview", "", { ...state, [name]: ev.target.value }) },
+      h("option", { value: "" }, `every ${name}`),
+      options.map((o) => h("option", { value: o, selected: o === value }, o)));
   const byBackend = Object.entries(S.requests_by_backend).map(([name, values]) => ({ name, values }));
   const line = (title, series, f, opts = {}) => lineChart({ title, t: S.t, series, fmt: f, fmtTime: ft, ...opts });
   mount(
     view,
     h("div", { class: "page-head" }, h("h1", {}, "Overview"), picker,
+      choose("backend", backend, page.facets.backends), choose("category", category, page.facets.categories),
       h("span", { class: "muted" }, `${fmt.time(data.since)} – ${fmt.time(data.until)}, refreshes every ${REFRESH_S[window] >= 60 ? REFRESH_S[window] / 60 + " min" : REFRESH_S[window] + " s"}`)),
     h("div", { class: "stats", id: "totals" },
       stat("requests", fmt.num(T.requests)),
