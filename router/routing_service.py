@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import random
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -24,15 +25,30 @@ from policies.quality import RESENT, implicit_signals, tool_call_problems
 from policies.routing import Decision, Needs, RoutingTable, decide, missing_capability
 from policies.rules import Facts, RuleSet, evaluate, is_background, parse_rules, parse_rules_yaml
 from policies.stickiness import Pin, session_key, stick
+from policies.tuning import CellEstimate, Objective, estimate, explore_chain
+from policies.tuning.estimates import Cell
 
 from . import store_rules
 from .shared_state import MemoryState, SharedState
-from .store_quality import SignalWriter, signal_row
+from .store_quality import SignalWriter, load_observations, signal_row
 
 log = logging.getLogger(__name__)
 
 RULES_KEY = "rules:version"
 RESENT_WINDOW_S = 300.0
+ESTIMATES_EVERY_S = 60.0
+
+
+def objective_from(config: Any) -> Objective:
+    """The tuning objective from the `routing:` settings (defaults when there are none)."""
+    d = Objective()
+    return Objective(
+        getattr(config, "weight_quality", d.w_quality),
+        getattr(config, "weight_latency", d.w_latency),
+        getattr(config, "weight_cost", d.w_cost),
+        getattr(config, "min_quality", d.min_quality),
+        getattr(config, "max_p95_latency_ms", d.max_p95_latency_ms),
+    )
 
 
 def needs_of(request: CanonicalRequest, classification: Any) -> Needs:
@@ -145,6 +161,11 @@ class RoutingService:
         self._pins: dict[str, float] = {}  # sessions this replica pinned -> expiry
         self._tasks: set[asyncio.Task[Any]] = set()
         self.signals = SignalWriter(engine) if engine is not None else None
+        self.explore_share = float(getattr(config, "explore_share", 0.0))
+        self.objective = objective_from(config)
+        self._rng = random.Random()
+        self._estimates: dict[Cell, CellEstimate] = {}
+        self._estimates_due = 0.0
 
     # ---- decisions -------------------------------------------------------------------------------
 
@@ -160,17 +181,43 @@ class RoutingService:
         seconds_left = await self.refresh_cooldowns()
         decision, overrides = plan(facts, needs_of(request, classification), self.table, self.rules, seconds_left)
         apply_overrides(request, overrides)
-        if self.sticky_ttl > 0 and not decision.rule.startswith("model:"):
-            await self._stick(decision, request, headers, facts.difficulty)
+        if decision.rule.startswith("model:"):
+            return decision
+        key = session_key(headers, request) if self.sticky_ttl > 0 else None
+        pin = Pin.decode(await self.shared.get("sticky:" + key)) if key else None
+        if self.explore_share > 0 and pin is None:
+            self._refresh_estimates()
+            decision.chain, decision.probability, why = explore_chain(
+                decision.chain,
+                self._estimates,
+                facts.category,
+                facts.difficulty,
+                self.objective,
+                self.explore_share,
+                self._rng,
+            )
+            decision.reason += f"; {why}" if why else ""
+        if key is not None:
+            await self._stick(decision, key, pin, facts.difficulty)
         return decision
 
-    async def _stick(
-        self, decision: Decision, request: CanonicalRequest, headers: Mapping[str, str], diff: str
-    ) -> None:
-        key = session_key(headers, request)
-        if key is None:
+    def _refresh_estimates(self) -> None:
+        """Exploration's estimates, re-read from the logs in the background at most once a minute."""
+        now = time.monotonic()
+        if self.engine is None or now < self._estimates_due:
             return
-        pin = Pin.decode(await self.shared.get("sticky:" + key))
+        self._estimates_due = now + ESTIMATES_EVERY_S
+        self._spawn(self._load_estimates(self.engine))
+
+    async def _load_estimates(self, engine: Engine) -> None:
+        try:
+            obs = await asyncio.to_thread(load_observations, engine)
+        except SQLAlchemyError as exc:
+            log.warning("exploration: cannot read the logs: %s", exc.__class__.__name__)
+            return
+        self._estimates = estimate(obs)
+
+    async def _stick(self, decision: Decision, key: str, pin: Pin | None, diff: str) -> None:
         failed: set[str] = set()
         if pin is not None and int(await self.shared.get("cooldown:fails:" + pin.backend) or 0) > 0:
             failed.add(pin.backend)

@@ -16,6 +16,9 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Index, Session, SQLModel, col
 
+from policies.quality import request_quality
+from policies.tuning import Observation
+
 from .store import RequestRecord
 
 log = logging.getLogger(__name__)
@@ -133,3 +136,34 @@ def signals_for(engine: Engine, request_ids: list[str]) -> dict[str, list[tuple[
             for rid, kind, score in s.execute(q):
                 out.setdefault(rid, []).append((kind, score))
     return out
+
+
+def observations(rows: list[dict[str, Any]], signals: dict[str, list[tuple[str, float]]]) -> list[Observation]:
+    """Logged requests as the tuner sees them; a request every backend failed counts against the first."""
+    out = []
+    for r in rows:
+        if r["status"] == "cancelled" or not r["category"]:
+            continue
+        backend = r["backend"] or (r["chain"][0] if r["chain"] else None)
+        if backend is None:
+            continue
+        out.append(
+            Observation(
+                category=r["category"],
+                difficulty=(r["signals"] or {}).get("difficulty", "medium"),
+                backend=backend,
+                quality=request_quality(signals.get(r["id"], [])),
+                latency_ms=r["latency_ms"],
+                ttft_ms=r["ttft_ms"],
+                tps=r["decode_tps"],
+                cost_usd=r["cost_usd"],
+                probability=r["probability"],
+            )
+        )
+    return out
+
+
+def load_observations(engine: Engine, limit: int = 5000) -> list[Observation]:
+    """The last `limit` requests with their quality, as the tuner reads them."""
+    rows = recent_requests(engine, limit)
+    return observations(rows, signals_for(engine, [r["id"] for r in rows]))

@@ -16,45 +16,18 @@ from sqlalchemy import Engine
 
 from backends.contract import Capabilities
 from backends.errors import ConfigError, SwitchpointError
-from policies.quality import request_quality
 from policies.routing import Needs, RoutingTable
 from policies.rules import CATEGORIES, DIFFICULTIES, Facts, RuleSet, parse_rules, parse_rules_yaml
-from policies.tuning import Objective, Observation, Proposal, propose
+from policies.tuning import Objective, Proposal, propose
 
 from . import store_rules
-from .routing_service import RULES_KEY, plan
+from .routing_service import RULES_KEY, objective_from, plan
 from .settings import Settings, load_settings
-from .store_quality import recent_requests, signals_for
+from .store_quality import load_observations
 
 
 def objective_of(settings: Settings) -> Objective:
-    r = settings.routing
-    return Objective(r.weight_quality, r.weight_latency, r.weight_cost, r.min_quality, r.max_p95_latency_ms)
-
-
-def observations(rows: list[dict[str, Any]], signals: dict[str, list[tuple[str, float]]]) -> list[Observation]:
-    """Logged requests as the tuner sees them; a request every backend failed counts against the first."""
-    out = []
-    for r in rows:
-        if r["status"] == "cancelled" or not r["category"]:
-            continue
-        backend = r["backend"] or (r["chain"][0] if r["chain"] else None)
-        if backend is None:
-            continue
-        out.append(
-            Observation(
-                category=r["category"],
-                difficulty=(r["signals"] or {}).get("difficulty", "medium"),
-                backend=backend,
-                quality=request_quality(signals.get(r["id"], [])),
-                latency_ms=r["latency_ms"],
-                ttft_ms=r["ttft_ms"],
-                tps=r["decode_tps"],
-                cost_usd=r["cost_usd"],
-                probability=r["probability"],
-            )
-        )
-    return out
+    return objective_from(settings.routing)
 
 
 def current_chains(table: RoutingTable, rules: RuleSet) -> dict[tuple[str, str], list[str]]:
@@ -75,9 +48,7 @@ def current_chains(table: RoutingTable, rules: RuleSet) -> dict[tuple[str, str],
 def compute_proposals(
     engine: Engine, table: RoutingTable, rules: RuleSet, objective: Objective, limit: int = 5000, **kw: Any
 ) -> list[Proposal]:
-    rows = recent_requests(engine, limit)
-    sig = signals_for(engine, [r["id"] for r in rows])
-    return propose(observations(rows, sig), current_chains(table, rules), rules, objective, **kw)
+    return propose(load_observations(engine, limit), current_chains(table, rules), rules, objective, **kw)
 
 
 def _table(settings: Settings) -> RoutingTable:

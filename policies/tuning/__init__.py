@@ -4,7 +4,7 @@ evaluation (IPS), Thompson-sampling exploration and rule proposals. Pure: the ro
 from __future__ import annotations
 
 from .estimates import CellEstimate, Observation, Stat, estimate
-from .explore import Posterior, posteriors, thompson
+from .explore import Posterior, explore_chain, posteriors, thompson
 from .ips import IPSResult, ips
 from .objective import Objective
 from .propose import Change, Proposal, propose, tuned_rules
@@ -19,6 +19,7 @@ __all__ = [
     "Proposal",
     "Stat",
     "estimate",
+    "explore_chain",
     "ips",
     "posteriors",
     "propose",

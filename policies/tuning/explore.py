@@ -71,3 +71,22 @@ def thompson(
     choice = rng.choices(list(wins), weights=list(wins.values()))[0] if explore else default
     p = (1 - share) * (choice == default) + share * wins[choice] / draws
     return choice, p
+
+
+def explore_chain(
+    chain: Sequence[str],
+    estimates: Mapping[Cell, CellEstimate],
+    category: str,
+    difficulty: str,
+    obj: Objective,
+    share: float,
+    rng: random.Random,
+) -> tuple[list[str], float, str]:
+    """The chain with the explored backend first (when exploring), its probability, and why."""
+    if share <= 0 or len(chain) < 2:
+        return list(chain), 1.0, ""
+    post = posteriors(estimates, category, difficulty, chain, obj)
+    choice, p = thompson(post, chain[0], share, rng, obj.min_quality)
+    if choice == chain[0]:
+        return list(chain), p, ""
+    return [choice, *[b for b in chain if b != choice]], p, f"exploring {choice} (Thompson sampling, p={p:.2f})"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from backends.contract import Capabilities
 from policies.routing import Needs, RoutingTable
 from policies.rules import Facts, RuleSet, parse_rules_yaml
-from policies.tuning import Objective, Observation, estimate, posteriors, propose, thompson
+from policies.tuning import Objective, Observation, estimate, explore_chain, propose
 from router.routing_service import plan
 from router.tune_cli import current_chains
 
@@ -149,8 +149,8 @@ def run(seed: int, n_requests: int, explore: float, every: int) -> dict[str, obj
         cat, diff = rng.choices(cats, cat_w)[0], rng.choices(diffs, diff_w)[0]
         facts = Facts(category=cat, difficulty=diff, images=cat == "vision", tools=cat == "tool_calling")
         decision, _ = plan(facts, Needs(vision=facts.images, tools=facts.tools), TABLE, rules, {})
-        post = posteriors(estimates, cat, diff, decision.chain, OBJECTIVE)
-        backend, p = thompson(post, decision.chain[0], explore, rng, OBJECTIVE.min_quality)
+        chain, p, _ = explore_chain(decision.chain, estimates, cat, diff, OBJECTIVE, explore, rng)
+        backend = chain[0]
         tr = truth(cat, diff, backend)
         assert tr is not None
         latency = tr.median_latency_s * math.exp(rng.gauss(0, SIGMA)) * 1000
@@ -191,8 +191,8 @@ def run(seed: int, n_requests: int, explore: float, every: int) -> dict[str, obj
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=2000)
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--explore", type=float, default=0.15)
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--explore", type=float, default=0.2)
     ap.add_argument("--every", type=int, default=200, help="run the tuner every N requests")
     args = ap.parse_args()
     start, _ = policy_value(deployed(RuleSet()))

@@ -98,3 +98,28 @@ def test_client_errors_do_not_cool_a_backend_down_and_health_costs_no_completion
             await backend.aclose()
 
     assert asyncio.run(check()) is True and len(script.requests) == n  # /v1/models only, no completion
+
+
+def test_exploration_logs_the_probability_of_its_choice(gateway, upstream, upstream2):
+    import random
+
+    _, up1 = upstream
+    _, up2 = upstream2
+    cfg = {
+        "admin_key": ADMIN,
+        "backends": [
+            {"name": "one", "kind": "openai", "base_url": up1, "model": "m-one"},
+            {"name": "two", "kind": "openai", "base_url": up2, "model": "m-two"},
+        ],
+        "routes": {"default": ["one", "two"]},
+        "routing": {"explore_share": 0.5},
+    }
+    with gateway(cfg) as (url, app):
+        app.state.gateway.routing._rng = random.Random(7)
+        served = [chat(url, f"question {uuid.uuid4().hex}").headers["x-switchpoint-backend"] for _ in range(30)]
+        rows = log_rows(app, 30)
+        assert {"one", "two"} <= set(served)
+        by_backend = {row.backend: row for row in rows}
+        # with nothing known, each draw is a coin flip: "one" (the rule's choice) has p near 0.75
+        assert 0.6 < by_backend["one"].probability < 0.9 and 0.1 < by_backend["two"].probability < 0.4
+        assert "exploring two" in (by_backend["two"].reason or "")
