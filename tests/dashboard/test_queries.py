@@ -130,3 +130,32 @@ def test_each_page_reads_one_index_range(tmp_path, f, index):
     engine.dispose()
     assert f"USING INDEX {index} " in plan + " ", plan
     assert "SCAN requests" not in plan.replace(f"SCAN requests USING INDEX {index}", ""), plan
+
+
+def test_detail_shows_quality_signals_and_bodies_only_when_logged(engine, rows):
+    from sqlalchemy import Column, Float, Integer, MetaData, String, Table
+
+    meta = MetaData()
+    quality = Table(
+        "quality_signals", meta, Column("id", Integer, primary_key=True), Column("request_id", String),
+        Column("ts", Float), Column("kind", String), Column("score", Float), Column("label", String),
+        Column("source", String),
+    )  # fmt: skip
+    bodies = Table("request_bodies", meta, Column("id", String, primary_key=True), Column("body", String))
+    rid = rows[5]["id"]
+    assert request_detail(engine, rid, bodies_on=True)["body"] == {
+        "logged": False,
+        "reason": "this request's body was not stored",
+    }
+    meta.create_all(engine)
+    with engine.begin() as c:
+        c.execute(insert(quality), [{"request_id": rid, "ts": 1.0, "kind": "feedback", "score": 1.0,
+                                     "label": "thumbs up", "source": "key_1"}])  # fmt: skip
+        c.execute(insert(bodies), [{"id": rid, "body": '{"messages": []}'}])
+    d = request_detail(engine, rid, bodies_on=True)
+    [signal] = d["quality"]
+    assert {k: v for k, v in signal.items() if k != "id"} == {
+        "ts": 1.0, "kind": "feedback", "score": 1.0, "label": "thumbs up", "source": "key_1"
+    }  # fmt: skip
+    assert d["body"] == {"logged": True, "text": '{"messages": []}'}
+    assert request_detail(engine, rid)["body"] == {"logged": False, "reason": "body logging is off"}
