@@ -207,3 +207,25 @@ def test_logged_values_are_shown_as_text_not_markup(browser, dash):
         assert evil in page.inner_text("main")
         assert page.locator("main img").count() == 0 and page.title() != "1"
         context.close()
+
+
+def test_apply_a_tuning_proposal(browser, gateway, upstream, upstream2):
+    from tests.dashboard.test_screenshots import backends, seed_history
+
+    with gateway(backends(upstream[1], upstream2[1]), admin_key=ADMIN_KEY) as (url, app):
+        with admin(url) as c:
+            if c.get("/admin/tuning").status_code != 200:
+                pytest.skip("the tuning API (issue 6: GET /admin/tuning) is not in this gateway yet")
+        seed_history(app, 20_000)  # with feedback: local backends do worse on coding
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        page = context.new_page()
+        login(page, url)
+        page.click("#nav a[data-page=tuning]")
+        page.wait_for_selector("button.apply-proposal")
+        assert "confidence" in page.inner_text("main").lower()
+        page.locator("button.apply-proposal").first.click()
+        expect(page.locator("main")).to_contain_text("Applied: rules are now version 1")
+        page.click("#nav a[data-page=rules]")
+        expect(page.locator("#rules-version")).to_have_text("version 1")
+        assert "tune:" in page.inner_text("#history")
+        context.close()
