@@ -6,6 +6,7 @@ judge scores, else the worst of its implicit signals, else unknown (None)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -106,3 +107,38 @@ def request_quality(signals: Iterable[tuple[str, float]]) -> float | None:
     if by_kind["implicit"]:
         return min(by_kind["implicit"])
     return None
+
+
+# ---- judge --------------------------------------------------------------------------------------
+
+RUBRICS = {
+    "coding": "Is the code correct, complete for what was asked, idiomatic, and free of invented APIs?",
+    "tool_calling": "Did the answer call the right tool with correct, complete arguments, or answer directly "
+    "when no tool was needed?",
+    "prose": "Is the answer accurate, on point, well organised and of a sensible length?",
+    "vision": "Does the answer describe or use what the image actually shows, without inventing details?",
+}
+JUDGE_SYSTEM = (
+    "You grade an AI assistant's answer. {rubric} Reply with one line: 'Score: N/10' where 0 is useless "
+    "and 10 is excellent. No other text."
+)
+
+
+def judge_messages(category: str, question: str, answer: str, limit: int = 4000) -> tuple[str, str]:
+    """(system, user) texts asking a judge model to grade one answer with the category's rubric."""
+    rubric = RUBRICS.get(category, RUBRICS["prose"])
+    user = f"Question:\n{question[-limit:]}\n\nAnswer:\n{answer[:limit]}"
+    return JUDGE_SYSTEM.format(rubric=rubric), user
+
+
+def parse_judge_score(text: str) -> float | None:
+    """0..1 from 'Score: 7/10', '7/10', '7' (out of 10) or '0.7'; None when there is no number in range."""
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?", text)
+    if m is None:
+        return None
+    value, scale = float(m.group(1)), float(m.group(2)) if m.group(2) else None
+    if scale is None:
+        scale = 1.0 if value <= 1.0 and "." in m.group(1) else 10.0
+    if scale <= 0 or not 0 <= value <= scale:
+        return None
+    return value / scale

@@ -28,6 +28,7 @@ from .dialects import Dialect, get_dialect
 from .feedback import feedback_endpoint
 from .guard import HeaderLimit
 from .http_errors import EXCEPTION_HANDLERS, error_response
+from .judge import make_judge
 from .metrics import Metrics
 from .openapi import openapi_schema
 from .pipeline import Classifier, Gateway
@@ -81,7 +82,14 @@ def create_app(
         aliases=settings.aliases,
         reject_unknown_models=settings.unknown_models == "reject",
     )
-    routing = RoutingService(table, shared=shared, engine=engine, rules=settings.rules, config=settings.routing)
+    routing = RoutingService(
+        table,
+        shared=shared,
+        engine=engine,
+        rules=settings.rules,
+        config=settings.routing,
+        judge=make_judge(settings.routing, backends),
+    )
     access = AccessControl(
         engine=engine, shared=shared, require_keys=settings.require_keys, reserve_tokens=settings.key_reserve_tokens
     )

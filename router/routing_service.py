@@ -29,6 +29,7 @@ from policies.tuning import CellEstimate, Objective, estimate, explore_chain
 from policies.tuning.estimates import Cell
 
 from . import store_rules
+from .judge import Judge
 from .shared_state import MemoryState, SharedState
 from .store_quality import SignalWriter, load_observations, signal_row
 
@@ -137,6 +138,7 @@ class RoutingService:
         engine: Engine | None = None,
         rules: list[dict[str, Any]] | None = None,
         config: Any = None,
+        judge: Judge | None = None,
     ) -> None:
         self.table = table
         self.shared = shared or MemoryState()
@@ -161,6 +163,7 @@ class RoutingService:
         self._pins: dict[str, float] = {}  # sessions this replica pinned -> expiry
         self._tasks: set[asyncio.Task[Any]] = set()
         self.signals = SignalWriter(engine) if engine is not None else None
+        self.judge = judge
         self.explore_share = float(getattr(config, "explore_share", 0.0))
         self.objective = objective_from(config)
         self._rng = random.Random()
@@ -351,6 +354,8 @@ class RoutingService:
         self.signals.add(signal_row(row["id"], k, s, label, "gateway") for k, s, label in found)
         if request is not None and request.messages and row["status"] == "ok":
             self._spawn(self._check_resent(row["id"], request))
+        if self.judge is not None and request is not None and self.judge.wants(row):
+            self._spawn(self.judge.grade(row["id"], row.get("category") or "prose", request, completion, self.signals))
 
     async def _check_resent(self, request_id: str, request: CanonicalRequest) -> None:
         text = "\x00".join(f"{m.role}:{m.text()}" for m in request.messages)

@@ -79,6 +79,8 @@ class RoutingConfig(_Strict):
     weight_cost: float = Field(default=0.1, ge=0)  # per US cent
     min_quality: float = Field(default=0.0, ge=0, le=1)
     max_p95_latency_ms: float | None = Field(default=None, gt=0)
+    judge_backend: str | None = None  # a backend that grades a sampled share of answers
+    judge_share: float = Field(default=0.05, ge=0, le=1)
 
 
 class Settings(BaseSettings):
@@ -135,6 +137,8 @@ class Settings(BaseSettings):
                     raise ValueError(f"routes.{category}: unknown backend '{b}'")
         from policies.rules import parse_rules
 
+        if self.routing.judge_backend and self.routing.judge_backend not in known:
+            raise ValueError(f"routing.judge_backend: unknown backend '{self.routing.judge_backend}'")
         _, errors = parse_rules(self.rules, names)
         if errors:
             raise ValueError("; ".join(errors))

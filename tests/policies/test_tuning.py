@@ -131,3 +131,14 @@ def test_quality_signals():
     assert request_quality([("tool_args", 1.0), ("finish_length", 0.3)]) == 0.3
     assert request_quality([("tool_args", 1.0), ("judge", 0.8), ("feedback", 0.0), ("feedback", 1.0)]) == 0.5
     assert request_quality([("judge", 0.8), ("resent", 0.2)]) == 0.8
+
+
+def test_judge_scores_parse():
+    from policies.quality import judge_messages, parse_judge_score
+
+    assert parse_judge_score("Score: 7/10") == 0.7
+    assert parse_judge_score("8") == 0.8 and parse_judge_score("0.65") == 0.65
+    assert parse_judge_score("4 / 5") == 0.8
+    assert parse_judge_score("Score: 12/10") is None and parse_judge_score("excellent") is None
+    system, user = judge_messages("coding", "q" * 5000, "answer")
+    assert "invented APIs" in system and user.endswith("answer") and len(user) < 4100

@@ -87,3 +87,26 @@ def test_implicit_signals(gateway, upstream):
         script.behaviour, script.status = "status", 503
         failed = chat(url, "Anything.").headers["x-switchpoint-request-id"]
         assert signals(app, failed) == [("upstream_error", 0.0, None)]
+
+
+def test_judge_grades_a_sampled_share_off_the_request_path(gateway, upstream, upstream2):
+    _, up = upstream
+    judge_script, judge_up = upstream2
+    judge_script.text = "Score: 8/10"
+    cfg = {
+        "backends": [
+            {"name": "up", "kind": "openai", "base_url": up, "model": "m-up"},
+            {"name": "grader", "kind": "openai", "base_url": judge_up, "model": "m-judge"},
+        ],
+        "routes": {"default": ["up"]},
+        "routing": {"judge_backend": "grader", "judge_share": 1.0},
+    }
+    with gateway(cfg) as (url, app):
+        r = chat(url, "Write a haiku about autumn.")
+        assert r.headers["x-switchpoint-backend"] == "up"
+        rid = r.headers["x-switchpoint-request-id"]
+        assert signals(app, rid) == [("judge", 0.8, None)]
+        [asked] = judge_script.requests
+        assert asked["model"] == "m-judge" and "Write a haiku about autumn." in asked["messages"][1]["content"]
+        assert "Hello from the upstream." in asked["messages"][1]["content"]
+        assert "well organised" in asked["messages"][0]["content"]  # the prose rubric

@@ -1,0 +1,61 @@
+"""The optional judge: a configured backend grades a sampled share of answers with a rubric per
+category, off the request path; each grade is a `judge` quality signal (0..1)."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from backends.contract import Backend, CanonicalRequest, Message, TextDelta, TextPart
+from backends.errors import BackendError
+from policies.quality import judge_messages, parse_judge_score
+
+from .store_quality import SignalWriter, signal_row
+
+log = logging.getLogger(__name__)
+
+
+class Judge:
+    def __init__(self, backend: Backend, share: float, rng: random.Random | None = None) -> None:
+        self.backend = backend
+        self.share = share
+        self._rng = rng or random.Random()
+
+    def wants(self, row: dict[str, Any] | Any) -> bool:
+        return bool(row.get("status") == "ok" and row.get("backend") and self._rng.random() < self.share)
+
+    async def grade(
+        self, request_id: str, category: str, request: CanonicalRequest, completion: Any, writer: SignalWriter
+    ) -> None:
+        question = next((m.text() for m in reversed(request.messages) if m.role == "user"), request.prompt or "")
+        calls = "".join(f"\n[tool call] {c.name}({c.arguments})" for c in getattr(completion, "tool_calls", []))
+        system, user = judge_messages(category, question, (getattr(completion, "text", "") or "") + calls)
+        ask = CanonicalRequest(
+            model=self.backend.model,
+            messages=[Message("system", [TextPart(system)]), Message("user", [TextPart(user)])],
+            max_tokens=16,
+            temperature=0.0,
+        )
+        text = ""
+        try:
+            async for ev in self.backend.stream(ask):
+                if isinstance(ev, TextDelta):
+                    text += ev.text
+        except BackendError as exc:
+            log.info("judge %s failed on %s: %s", self.backend.name, request_id, exc.message)
+            return
+        score = parse_judge_score(text)
+        if score is None:
+            log.info("judge %s gave no score for %s: %r", self.backend.name, request_id, text[:80])
+            return
+        writer.add([signal_row(request_id, "judge", score, None, self.backend.name)])
+
+
+def make_judge(config: Any, backends: dict[str, Backend] | Any) -> Judge | None:
+    """The judge the `routing:` settings configure (`judge_backend`, `judge_share`), or None."""
+    name = getattr(config, "judge_backend", None)
+    share = float(getattr(config, "judge_share", 0.0))
+    if not name or share <= 0:
+        return None
+    return Judge(backends[name], share)
