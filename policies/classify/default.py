@@ -24,7 +24,7 @@ from .textfeat import intent as intent_features
 from .tools import RELEVANT, ToolMatcher
 from .types import Classification
 from .view import RequestView, build_view
-from .vocab import REFERENTIAL_SUBSTRINGS, REFERENTIAL_WORDS
+from .vocab import PRONOUNS, REFERENTIAL_SUBSTRINGS, REFERENTIAL_WORDS
 
 THRESHOLD = 0.5  # P(coding) from which a turn is coding
 # An ask the tools cover (by overlap) needs one when it reads like an action or a lookup (the tool head);
@@ -33,7 +33,8 @@ INTENT_STRONG_MATCH = 0.05  # ... with a strong overlap (a word of a tool's name
 INTENT_WEAK_MATCH = 0.2  # ... with a weak one (a word of a description)
 
 
-SHORT_TURN = 4  # words: a turn this short leans on the conversation ("go on", "再短一点")
+SHORT_TURN = 3  # words: a turn this short leans on the conversation ("go on", "再短一点")
+PRONOUN_TURN = 7  # words: a turn this short with "it" or "that" in it leans too
 FOLLOW_UP_TURN = 14  # words: a turn this short that points back ("make it shorter", "the same again") leans too
 CONTEXT_WEIGHT_FOLLOW_UP = 0.6  # weight of the earlier turns' logit behind a follow-up
 CONTEXT_WEIGHT = 0.12  # ... behind a turn that stands on its own
@@ -61,7 +62,10 @@ def is_follow_up(turn: str) -> bool:
         return len(turn) <= 5 or any(s in turn for s in REFERENTIAL_SUBSTRINGS)
     if len(words) <= SHORT_TURN:
         return True
-    return any(w.strip(".,!?;:") in REFERENTIAL_WORDS for w in words) or (
+    bare = [w.strip(".,!?;:") for w in words]
+    if len(words) <= PRONOUN_TURN and any(w in PRONOUNS for w in bare):
+        return True
+    return any(w in REFERENTIAL_WORDS for w in bare) or (
         not turn.isascii() and any(s in turn for s in REFERENTIAL_SUBSTRINGS))
 
 

@@ -120,11 +120,11 @@ LIVE_SUBSTRINGS: tuple[str, ...] = ("今天", "明天", "现在", "最新", "我
 
 # Words by which a turn points back at the conversation ("make it shorter", "do the same again").
 REFERENTIAL_WORDS: frozenset[str] = frozenset("""
-it that this those these again same more another shorter longer simpler version also instead continue rewrite
-redo previous above second first last one ones better worse alternative alternatives
-eso esto otra otro más corto mejor de nuevo ça cela encore autre plus court version
-das es noch nochmal kürzer anders einfacher isso outra mais curto ещё это короче снова другой
+again same another shorter longer simpler version instead continue rewrite redo previous above alternative
+alternatives otra otro corto encore autre court nochmal kürzer anders einfacher outra curto ещё короче снова другой
 """.split())
+# Pronouns point back only in short turns ("why did you do it that way?"); longer, they are relatives.
+PRONOUNS: frozenset[str] = frozenset("it that this those these one ones eso esto ça cela das es isso это".split())
 REFERENTIAL_SUBSTRINGS: tuple[str, ...] = ("再", "这个", "那个", "换", "もう", "それ", "別の", "もっと", "다시", "이거")
 
 # Words of asks that want text or code written, not something looked up or done.
