@@ -161,6 +161,7 @@ class RoutingService:
         self._polls = 0
         self._cooling_until: dict[str, float] = {}  # this replica's view of the shared cooldowns
         self._pins: dict[str, float] = {}  # sessions this replica pinned -> expiry
+        self._in_flight: dict[int, tuple[str, Pin]] = {}  # id(request) -> (session key, pin) until observed
         self._tasks: set[asyncio.Task[Any]] = set()
         self.signals = SignalWriter(engine) if engine is not None else None
         self.judge = judge
@@ -201,7 +202,10 @@ class RoutingService:
             )
             decision.reason += f"; {why}" if why else ""
         if key is not None:
-            await self._stick(decision, key, pin, facts.difficulty)
+            pinned = await self._stick(decision, key, pin, facts.difficulty)
+            if len(self._in_flight) > 10_000:  # rows that never came back (should not happen): forget them
+                self._in_flight.clear()
+            self._in_flight[id(request)] = (key, pinned)
         return decision
 
     def _refresh_estimates(self) -> None:
@@ -220,7 +224,7 @@ class RoutingService:
             return
         self._estimates = estimate(obs)
 
-    async def _stick(self, decision: Decision, key: str, pin: Pin | None, diff: str) -> None:
+    async def _stick(self, decision: Decision, key: str, pin: Pin | None, diff: str) -> Pin:
         failed: set[str] = set()
         if pin is not None and int(await self.shared.get("cooldown:fails:" + pin.backend) or 0) > 0:
             failed.add(pin.backend)
@@ -233,6 +237,16 @@ class RoutingService:
         self._pins[key] = now + self.sticky_ttl
         if len(self._pins) > 10_000:
             self._pins = {k: t for k, t in self._pins.items() if t > now}
+        return new_pin
+
+    def _repin(self, request: CanonicalRequest | None, row: Mapping[str, Any]) -> None:
+        """A fallback served the request: the session stays where it was actually served."""
+        entry = self._in_flight.pop(id(request), None) if request is not None else None
+        served = row.get("backend")
+        if entry is None or row.get("status") != "ok" or not served or served == entry[1].backend:
+            return
+        key, pin = entry
+        self._spawn(self.shared.set("sticky:" + key, Pin(served, pin.rank).encode(), self.sticky_ttl))
 
     def explain(
         self, request: CanonicalRequest, classification: Any, headers: Mapping[str, str], key_id: str | None = None
@@ -343,7 +357,8 @@ class RoutingService:
     # ---- quality signals -------------------------------------------------------------------------
 
     def observe(self, row: Mapping[str, Any], request: CanonicalRequest | None, completion: Any) -> None:
-        """A finished request: store its implicit quality signals, off the request path."""
+        """A finished request: re-pin its session after a fallback; store its implicit quality signals."""
+        self._repin(request, row)
         if self.signals is None or row.get("status") == "cancelled":
             return
         problems = None

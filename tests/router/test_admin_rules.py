@@ -192,3 +192,31 @@ def test_rule_versions_on_postgres(gateway, upstream, upstream2):
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_session_follows_a_fallback(gateway, upstream):
+    from tests.conftest import closed_port_url
+
+    _, up = upstream
+    cfg = {
+        "admin_key": ADMIN,
+        "backends": [
+            {"name": "dead", "kind": "openai", "base_url": closed_port_url(), "model": "m"},
+            {"name": "alive", "kind": "openai", "base_url": up, "model": "m-alive"},
+        ],
+        "routes": {"default": ["dead", "alive"]},
+        "routing": {"cooldown_failures": 100},
+    }
+    with gateway(cfg) as (url, app):
+        sess = {"x-session-id": uuid.uuid4().hex}
+        first = chat(url, "Write a haiku about autumn.", sess)
+        assert first.headers["x-switchpoint-backend"] == "alive"
+
+        def second_row() -> Any:
+            r = chat(url, f"Another one {uuid.uuid4().hex}", sess)
+            rows = log_rows(app, 2)
+            return next(row for row in rows if row.id == r.headers["x-switchpoint-request-id"])
+
+        # the pin moves to "alive" off the request path: the next turn goes straight there
+        row = wait_for(lambda: (lambda r: r if r.attempts == 1 else None)(second_row()))
+        assert row is not None and row.backend == "alive" and "sticks to alive" in row.reason
