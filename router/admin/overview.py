@@ -2,8 +2,9 @@
 draft acceptance, in total, by backend, by category and as a time series over a window.
 
 Three grouped queries read the window through the `ts` index (counts and sums; a latency histogram;
-a TTFT histogram); everything else is arithmetic on their few hundred rows. Synchronous: callers run
-it in a worker thread."""
+a TTFT histogram; see stats_sql.fetch); everything else is arithmetic on the grouped rows. With a
+BucketCache, closed buckets are read once and only the open tail of the window on each refresh.
+Synchronous: callers run it in a worker thread."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal_column, select
+from sqlalchemy import Engine
 
 from backends.errors import InvalidRequest
 
-from ..store import RequestRecord
-from .stats_sql import bin_index, percentile, rounded, time_bin
+from .overview_cache import BucketCache
+from .stats_sql import fetch, percentile, rounded
 
 # window -> (seconds, bucket width in seconds)
 WINDOWS: dict[str, tuple[int, int]] = {
@@ -29,8 +30,6 @@ WINDOWS: dict[str, tuple[int, int]] = {
 }
 NO_BACKEND = "(none)"
 NO_CATEGORY = "(none)"
-
-T = RequestRecord.__table__.c  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -50,18 +49,19 @@ class Acc:
     latency: dict[int, int] = field(default_factory=dict)
     ttft: dict[int, int] = field(default_factory=dict)
 
-    def add(self, row: Any) -> None:
-        # Postgres sums integers as numeric (Decimal): convert each sum once, here.
-        self.requests += int(row.n)
-        self.errors += int(row.errors or 0)
-        self.fallbacks += int(row.fallbacks or 0)
-        self.input_tokens += int(row.input_tokens or 0)
-        self.output_tokens += int(row.output_tokens or 0)
-        self.tps_tokens += float(row.tps_tokens or 0)
-        self.tps_seconds += float(row.tps_seconds or 0)
-        self.draft_proposed += int(row.draft_proposed or 0)
-        self.draft_accepted += int(row.draft_accepted or 0)
-        self.cost_usd += float(row.cost_usd or 0)
+    def add(self, sums: tuple[Any, ...]) -> None:
+        """Add one group's sums, in the order of stats_sql.SUM_COLUMNS."""
+        n, errors, fallbacks, tokens_in, tokens_out, tps_tokens, tps_seconds, proposed, accepted, cost = sums
+        self.requests += n
+        self.errors += errors
+        self.fallbacks += fallbacks
+        self.input_tokens += tokens_in
+        self.output_tokens += tokens_out
+        self.tps_tokens += tps_tokens
+        self.tps_seconds += tps_seconds
+        self.draft_proposed += proposed
+        self.draft_accepted += accepted
+        self.cost_usd += cost
 
     def view(self) -> dict[str, Any]:
         return {
@@ -102,74 +102,52 @@ def overview(
     category: str | None = None,
     now: float | None = None,
     series: bool = True,
+    cache: BucketCache | None = None,
 ) -> dict[str, Any]:
     since, until, step = window_bounds(window, now)
-    where = [T.ts >= since, T.ts < until]
-    if backend:
-        where.append(T.backend == backend)
-    if category:
-        where.append(T.category == category)
-    tb_col = time_bin(engine, T.ts, since, step).label("tb")
-    keys = [tb_col, T.backend, T.category] if series else [T.backend, T.category]
-    # Group by output names: Postgres cannot match two copies of an expression with bound parameters.
-    group: list[Any] = [literal_column(k) for k in (["tb"] if series else []) + ["backend", "category"]]
-    sums = select(
-        *keys,
-        func.count().label("n"),
-        func.sum(case((T.status == "error", 1), else_=0)).label("errors"),
-        func.sum(case((T.attempts > 1, 1), else_=0)).label("fallbacks"),
-        func.sum(T.input_tokens).label("input_tokens"),
-        func.sum(T.output_tokens).label("output_tokens"),
-        # Decode speed as tokens over time, summed: (n-1) tokens took (n-1)/decode_tps seconds each.
-        func.sum(case((T.decode_tps > 0, T.output_tokens - 1), else_=0)).label("tps_tokens"),
-        func.sum((T.output_tokens - 1) / func.nullif(T.decode_tps, 0)).label("tps_seconds"),
-        func.sum(T.draft_proposed).label("draft_proposed"),
-        func.sum(T.draft_accepted).label("draft_accepted"),
-        func.sum(T.cost_usd).label("cost_usd"),
-    ).where(and_(*where))
-
-    def hist(col: Any) -> Any:
-        k = bin_index(f"requests.{col.name}").label("k")
-        q = select(*keys, k, func.count().label("n")).where(and_(*where, col.is_not(None)))
-        return q.group_by(*group, literal_column("k"))
-
+    if not series:
+        grouped = fetch(engine, since, until, None, backend=backend, category=category)
+    elif cache is not None:
+        clock = now if now is not None else time.time()
+        grouped = cache.window(engine, since, until, step, clock, backend=backend, category=category)
+    else:
+        grouped = fetch(engine, since, until, step, backend=backend, category=category)
     buckets = WINDOWS[window][0] // step
+    first = int(since // step)
     total = Acc()
     by_backend: dict[str, Acc] = {}
     by_category: dict[str, Acc] = {}
     per_bin = [Acc() for _ in range(buckets)]
     backend_counts: dict[str, list[int]] = {}
 
-    def groups(tb: int | None, b: str | None, c: str | None) -> list[Acc]:
+    def groups(bucket: int | None, b: str | None, c: str | None) -> list[Acc]:
         b, c = b or NO_BACKEND, c or NO_CATEGORY
         if b not in by_backend:
             by_backend[b] = Acc()
         if c not in by_category:
             by_category[c] = Acc()
         out = [total, by_backend[b], by_category[c]]
-        if tb is not None and 0 <= tb < buckets:
-            out.append(per_bin[tb])
+        if bucket is not None and 0 <= bucket - first < buckets:
+            out.append(per_bin[bucket - first])
         return out
 
-    with engine.connect() as conn:
-        for row in conn.execute(sums.group_by(*group)):
-            tb = row.tb if series else None
-            for acc in groups(tb, row.backend, row.category):
-                acc.add(row)
-            if tb is not None and 0 <= tb < buckets:
-                counts = backend_counts.setdefault(row.backend or NO_BACKEND, [0] * buckets)
-                counts[tb] += row.n
-        for name, col in (("latency", T.latency_ms), ("ttft", T.ttft_ms)):
-            # Rows are (tb, backend, category, k, n): the same bin counts add into each group's histogram.
-            hists: dict[tuple[int | None, str | None, str | None], dict[int, int]] = {}
-            for *key, k, n in conn.execute(hist(col)):
-                h = hists.setdefault((key[0], key[1], key[2]) if series else (None, key[0], key[1]), {})
-                h[k] = h.get(k, 0) + n
-            for (tb, b, c), h in hists.items():
-                for acc in groups(tb, b, c):
-                    into = getattr(acc, name)
-                    for k, n in h.items():
-                        into[k] = into.get(k, 0) + n
+    for row in grouped.sums:
+        bucket, b = row[0], row[1]
+        for acc in groups(bucket, b, row[2]):
+            acc.add(row[3:])
+        if bucket is not None and 0 <= bucket - first < buckets:
+            backend_counts.setdefault(b or NO_BACKEND, [0] * buckets)[bucket - first] += row[3]
+    for name in ("latency", "ttft"):
+        # Rows are (bucket, backend, category, k, n): each group's histogram adds up the bin counts.
+        hists: dict[tuple[int | None, str | None, str | None], dict[int, int]] = {}
+        for bucket, b, c, k, n in getattr(grouped, name):
+            h = hists.setdefault((bucket, b, c), {})
+            h[k] = h.get(k, 0) + n
+        for (bucket, b, c), h in hists.items():
+            for acc in groups(bucket, b, c):
+                into = getattr(acc, name)
+                for k, n in h.items():
+                    into[k] = into.get(k, 0) + n
 
     out: dict[str, Any] = {
         "window": window,

@@ -17,6 +17,7 @@ from backends.errors import InvalidRequest
 
 from ..settings import CATEGORIES
 from .overview import WINDOWS, overview
+from .overview_cache import BucketCache
 from .requests_view import RequestFilter, list_requests, request_detail
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def _limit(raw: str | None) -> int:
 
 def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
     state = ctx.state
+    cache = BucketCache()
 
     async def stats_overview(request: Request) -> Any:
         q = request.query_params
@@ -44,6 +46,7 @@ def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
             q.get("window") or "1h",
             backend=q.get("backend") or None,
             category=q.get("category") or None,
+            cache=cache,
         )
 
     async def requests_list(request: Request) -> Any:

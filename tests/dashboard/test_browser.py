@@ -87,7 +87,7 @@ def test_dashboard_pages_show_real_traffic(browser, dash, upstream, tmp_path):
         page.click("button[data-window='24h']")
         page.wait_for_selector("button[data-window='24h'].on")
         page.select_option("select[name=backend]", "beta")
-        expect(page.locator("#totals .stat-value").first).to_have_text("2")  # the two fallbacks beta served
+        expect(page.locator("#totals .stat-value").first).to_have_text("2")  # beta served the two
         page.select_option("select[name=backend]", "")
         expect(page.locator("#totals .stat-value").first).to_have_text(str(n))
 
@@ -106,7 +106,7 @@ def test_dashboard_pages_show_real_traffic(browser, dash, upstream, tmp_path):
         expect(page.locator("table.grid tbody tr")).to_have_count(n)
         page.select_option("select[name=backend]", "beta")
         expect(page.locator("table.grid tbody tr")).to_have_count(2)
-        page.locator("table.grid tbody tr").first.click()
+        page.locator("table.grid tbody tr").last.click()  # the first failure: it fell back
         page.wait_for_selector("#served-by")
         assert page.inner_text("#served-by") == "beta"
         assert "alpha" in page.inner_text("ol.attempts")  # the failed attempt, with its error

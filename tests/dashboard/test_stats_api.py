@@ -19,19 +19,22 @@ def test_overview_counts_what_went_through(dash, upstream):
         for _ in range(2):
             r = send(url)
             assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "beta"
-        log_rows(app, 6)
+        rows = log_rows(app, 6)
         with admin(url) as c:
             data = c.get("/admin/stats/overview", params={"window": "1h"}).json()
+    # The first failure falls back; later ones may skip alpha at once (routing may learn from it).
+    fell_back = sum(r.attempts > 1 for r in rows)
+    assert fell_back >= 1
     t = data["totals"]
-    assert t["requests"] == 6 and t["fallbacks"] == 2 and t["errors"] == 0 and t["error_rate"] == 0
+    assert t["requests"] == 6 and t["fallbacks"] == fell_back and t["errors"] == 0 and t["error_rate"] == 0
     assert t["latency_p50_ms"] > 0 and t["latency_p95_ms"] >= t["latency_p50_ms"]
     assert t["ttft_p50_ms"] > 0 and t["output_tokens"] == 6 * 7
     by_backend = {b["name"]: b for b in data["by_backend"]}
     assert by_backend["alpha"]["requests"] == 4 and by_backend["beta"]["requests"] == 2
-    assert by_backend["beta"]["fallbacks"] == 2
+    assert by_backend["beta"]["fallbacks"] == fell_back
     assert [c["name"] for c in data["by_category"]] == ["prose"]
     s = data["series"]
-    assert len(s["t"]) == 60 and sum(s["requests"]) == 6 and sum(s["fallbacks"]) == 2
+    assert len(s["t"]) == 60 and sum(s["requests"]) == 6 and sum(s["fallbacks"]) == fell_back
     assert sum(s["requests_by_backend"]["alpha"]) == 4
 
 

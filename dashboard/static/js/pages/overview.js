@@ -6,8 +6,8 @@ import { fmt, h, mount, section, stat, table } from "../dom.js";
 import { go, parseHash } from "../nav.js";
 
 const WINDOWS = ["15m", "1h", "6h", "24h", "7d", "30d"];
-// Long windows read many rows: refresh them less often.
-const REFRESH_S = { "15m": 15, "1h": 15, "6h": 60, "24h": 60, "7d": 300, "30d": 900 };
+// Refreshes read only the open tail of the window (the server keeps closed buckets); long windows change slowly.
+const REFRESH_S = { "15m": 15, "1h": 15, "6h": 30, "24h": 30, "7d": 60, "30d": 60 };
 let timer = null;
 
 export function leave() {
