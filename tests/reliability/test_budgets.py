@@ -3,7 +3,6 @@ token budget by at most one request's tokens, in one gateway and across two shar
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,22 +15,13 @@ from sqlalchemy import create_engine, text
 
 from tests.reliability import procs
 from tests.reliability.burst import burst
+from tests.reliability.pg import REDIS_URL, fresh_database, reachable
 from tests.security.helpers import ADMIN
 
 PER_REQUEST = 18  # the fake upstream's usage: 11 in, 7 out
 BUDGET = 1000
 RESERVE = 20  # key_reserve_tokens: each request's reservation, at least what it uses
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-REDIS = "redis://127.0.0.1:6379/0"
 SLOW_HOST = {"connect": 60.0}  # a loaded CI machine can take seconds to accept 200 connections
-
-
-def reachable(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 def make_key(url: str, **spec: Any) -> dict[str, Any]:
@@ -74,6 +64,10 @@ def check_budget(counts: Any, spend: int) -> None:
     assert spend == ok * PER_REQUEST  # every reservation was reconciled to what was used
 
 
+def env(database: str) -> dict[str, str]:
+    return {"SWITCHPOINT_ADMIN_KEY": ADMIN, "SWITCHPOINT_DATABASE_URL": database, "SWITCHPOINT_REDIS_URL": REDIS_URL}
+
+
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[procs.Proc]:
     with procs.upstream(tmp_path) as u:
@@ -93,16 +87,16 @@ def test_budget_under_200_concurrent_requests(tmp_path: Path, up: procs.Proc) ->
 @pytest.mark.skipif(not (reachable(6379) and reachable(5432)), reason="needs Redis and Postgres on 127.0.0.1")
 def test_budget_and_rate_limit_across_two_replicas(tmp_path: Path, up: procs.Proc) -> None:
     config = {"backends": [procs.backend("up", up.url, timeouts=SLOW_HOST)], "key_reserve_tokens": RESERVE}
-    env = {"SWITCHPOINT_ADMIN_KEY": ADMIN, "SWITCHPOINT_DATABASE_URL": POSTGRES, "SWITCHPOINT_REDIS_URL": REDIS}
     with (
-        procs.gateway(tmp_path / "a", config, env=env) as a,
-        procs.gateway(tmp_path / "b", config, env=env) as b,
+        fresh_database() as database,
+        procs.gateway(tmp_path / "a", config, env=env(database)) as a,
+        procs.gateway(tmp_path / "b", config, env=env(database)) as b,
     ):
         key = make_key(a.url, budget_tokens=BUDGET)
         wait_accepts(b.url, key["key"])
         counts = burst([a.url, b.url], 200, key["key"])
         check_budget(counts, settled_spend(b.url, key["id"]))
-        engine = create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"))
+        engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://"))
         with engine.connect() as conn:
             logged = conn.execute(
                 text("select count(*) from requests where key_id = :k and status = 'ok'"), {"k": key["id"]}
