@@ -91,6 +91,8 @@ export async function render(view, route) {
       bars("Latency by category", data.by_category, ["latency_p50_ms", "latency_p95_ms"], ["p50", "p95"], fmt.ms),
       bars("Decode tokens/s by backend", data.by_backend, ["tokens_per_s"], ["tokens/s"], fmt.num),
       bars("Error rate by category", data.by_category, ["error_rate"], ["error rate"], fmt.pct),
+      bars("Fallbacks by backend", data.by_backend, ["fallbacks"], ["fallbacks"], fmt.num),
+      bars("Draft acceptance by backend", data.by_backend, ["draft_acceptance"], ["accepted / proposed"], fmt.pct),
     ),
     section("By backend", metricsTable(data.by_backend)),
     section("By category", metricsTable(data.by_category)),
