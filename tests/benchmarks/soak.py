@@ -47,9 +47,10 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-async def one_stream(client: httpx.AsyncClient, url: str) -> str | None:
-    """None when the stream was whole; else what went wrong."""
+async def one_stream(client: httpx.AsyncClient, url: str, progress: list[str]) -> str | None:
+    """None when the stream was whole; else what went wrong. `progress` records how far it got."""
     async with client.stream("POST", url + "/v1/chat/completions", json=BODY) as r:
+        progress.append("headers")
         if r.status_code != 200:
             return f"{r.status_code}: {(await r.aread())[:200]!r}"
         tail = b""
@@ -73,10 +74,12 @@ async def drive(url: str, pid: int, duration: float, concurrency: int) -> dict[s
             nonlocal errors
             while time.monotonic() < end:
                 start = time.monotonic()
+                progress: list[str] = []
                 try:
-                    problem = await one_stream(client, url)
+                    problem = await one_stream(client, url, progress)
                 except httpx.HTTPError as exc:
-                    problem = type(exc).__name__
+                    where = "after the response headers" if progress else "before any response"
+                    problem = f"{type(exc).__name__} {where}"
                 if problem is None:
                     done.append((time.monotonic() - t0, time.monotonic() - start))
                 else:

@@ -73,7 +73,7 @@ def call(gw: procs.Proc, stream: bool) -> httpx.Response:
     return httpx.post(gw.url + "/v1/chat/completions", json=body, timeout=30)
 
 
-BEFORE_FIRST_BYTE = {
+BEFORE_FIRST_BYTE: dict[str, dict[str, Any]] = {
     "refused_only": {"behaviour": "ok"},  # only the dead port fails: "first" answers
     "500": {"behaviour": "status", "status": 500},
     "429": {"behaviour": "status", "status": 429, "retry_after": "2"},

@@ -40,7 +40,7 @@ def canary() -> Iterator[tuple[str, list[str]]]:
 def attempts(target: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
     host = target.removeprefix("http://")
     port = host.split(":")[1]
-    fields = [
+    fields: list[dict[str, Any]] = [
         {"base_url": target + "/v1"},
         {"api_base": target + "/v1"},
         {"api_url": target},
@@ -55,7 +55,7 @@ def attempts(target: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
         {"model": f"http://[::1]:{port}"},
         {"model": f"http://2130706433:{port}"},  # 127.0.0.1 as one number
     ]
-    headers = [
+    headers: list[dict[str, str]] = [
         {"x-forwarded-host": host},
         {"x-forwarded-for": "127.0.0.1"},
         {"forwarded": f"host={host}"},
@@ -65,7 +65,8 @@ def attempts(target: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
         {"x-original-url": target},
         {"host": host},
     ]
-    return [(f, {}) for f in fields] + [({}, h) for h in headers]
+    no_fields: dict[str, Any] = {}
+    return [(f, {}) for f in fields] + [(no_fields, h) for h in headers]
 
 
 def test_no_field_or_header_chooses_the_upstream(gateway, canary, monkeypatch) -> None:
@@ -73,7 +74,7 @@ def test_no_field_or_header_chooses_the_upstream(gateway, canary, monkeypatch) -
         monkeypatch.setitem(app_module.DIALECT_ROUTES, path, name)
     script = Script()
     target, hits = canary
-    bodies = {
+    bodies: dict[str, dict[str, Any]] = {
         "/v1/chat/completions": {"messages": MSG},
         "/v1/messages": {"max_tokens": 5, "messages": MSG},
         "/v1/responses": {"input": "hi"},
