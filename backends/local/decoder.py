@@ -83,8 +83,7 @@ class Arch:
 
 def rms_norm(x: Tensor, weight: Tensor, eps: float, gemma: bool) -> Tensor:
     """Llama scales after casting back; Gemma scales by (1 + w) in float32 (as transformers does)."""
-    xf = x.float()
-    normed = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
+    normed = F.rms_norm(x.float(), (x.shape[-1],), None, eps)
     if gemma:
         return (normed * (1.0 + weight.float())).type_as(x)
     return weight * normed.to(x.dtype)
@@ -131,11 +130,8 @@ class Decoder:
         shape = (arch.n_layers, 1, arch.n_kv_heads, self.max_len, arch.head_dim)
         self.k_cache = torch.zeros(shape, dtype=dtype)
         self.v_cache = torch.zeros(shape, dtype=dtype)
-        self._inv_freq = {
-            theta: 1.0 / (theta ** (torch.arange(0, arch.head_dim, 2, dtype=torch.float) / arch.head_dim))
-            for theta in set(arch.rope_theta)
-        }
         self._positions = torch.arange(self.max_len)
+        self._rope_table = {theta: self._rope(self._positions, theta) for theta in set(arch.rope_theta)}
 
     # ---- pieces ---------------------------------------------------------------------------------
 
@@ -143,11 +139,15 @@ class Decoder:
         return F.embedding(tokens, self.embed) * self.embed_scale
 
     def _rope(self, positions: Tensor, theta: float) -> tuple[Tensor, Tensor]:
-        freqs = positions[:, None].float() * self._inv_freq[theta]
+        """cos and sin per position, computed in float32 and cast as transformers does."""
+        inv_freq = 1.0 / (theta ** (torch.arange(0, self.arch.head_dim, 2, dtype=torch.float) / self.arch.head_dim))
+        freqs = positions[:, None].float() * inv_freq
         emb = torch.cat((freqs, freqs), dim=-1)
         return emb.cos().to(self.dtype), emb.sin().to(self.dtype)
 
-    def _mask(self, positions: Tensor, end: int, window: int | None) -> Tensor:
+    def _mask(self, positions: Tensor, end: int, window: int | None) -> Tensor | None:
+        if positions.shape[0] == 1 and (window is None or end <= window):
+            return None  # one query that may see every cached key
         kv = self._positions[:end]
         mask = kv[None, :] <= positions[:, None]
         if window is not None:
@@ -157,7 +157,7 @@ class Decoder:
     def _norm(self, x: Tensor, weight: Tensor) -> Tensor:
         return rms_norm(x, weight, self.arch.eps, self.gemma)
 
-    def _attention(self, i: int, x: Tensor, pos: int, rope: tuple[Tensor, Tensor], mask: Tensor) -> Tensor:
+    def _attention(self, i: int, x: Tensor, pos: int, rope: tuple[Tensor, Tensor], mask: Tensor | None) -> Tensor:
         a, layer = self.arch, self.layers[i]
         t = x.shape[0]
         qkv = x @ layer["wqkv"].T
@@ -194,7 +194,7 @@ class Decoder:
         if pos + t > self.max_len:
             raise ValueError(f"sequence of {pos + t} tokens exceeds the KV cache ({self.max_len})")
         positions = self._positions[pos : pos + t]
-        ropes = {theta: self._rope(positions, theta) for theta in self._inv_freq}
+        ropes = {theta: (cos[pos : pos + t], sin[pos : pos + t]) for theta, (cos, sin) in self._rope_table.items()}
         masks = {win: self._mask(positions, pos + t, win) for win in set(self.arch.sliding)}
         x = self.embed_tokens(tokens)
         for i, layer in enumerate(self.layers):

@@ -44,6 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--depth", type=int, default=3, help="chained draft steps trained")
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--sample", type=int, default=96, help="positions per chunk in each training step (0: all)")
     p.add_argument("--batch", type=int, default=8, help="chunks per optimiser step")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--workdir", type=Path, default=None, help="shards and checkpoints (resumable)")
@@ -84,17 +85,20 @@ def extract(decoder: Decoder, chunks: list[list[int]], workdir: Path, shard: int
 
 
 def head_loss(
-    head: MTPHead, embed: Tensor, item: dict[str, Tensor], remap: Tensor, depth: int
+    head: MTPHead, embed: Tensor, item: dict[str, Tensor], remap: Tensor, depth: int, sample: int = 0
 ) -> tuple[Tensor, list[float]]:
-    """Chained self-distillation loss. Step j reads (state, embed(x[t+j])) and predicts a[t+j]."""
+    """Chained self-distillation loss. Step j reads (state, embed(x[t+j])) and predicts a[t+j], for
+    `sample` random start positions t (0: all)."""
     x, h, a = item["x"], item["h"].float(), item["a"]
-    t = x.shape[0]
-    state, losses, accs = h, [], []
+    starts = torch.arange(max(x.shape[0] - depth, 1))
+    if 0 < sample < len(starts):
+        starts = starts[torch.randperm(len(starts))[:sample]]
+    state, losses, accs = h[starts], [], []
     for j in range(1, depth + 1):
-        if t - j <= 0:
+        if int(starts.max()) + j >= x.shape[0]:
             break
-        state = head.step(state[: t - j], embed[x[j:]].float())
-        labels = remap[a[j:]]
+        state = head.step(state, embed[x[starts + j]].float())
+        labels = remap[a[starts + j]]
         logits = head.logits(state)
         losses.append(F.cross_entropy(logits, labels, ignore_index=-100))
         accs.append(float((logits.argmax(-1) == labels).float().mean()))
@@ -146,7 +150,9 @@ def train(args: argparse.Namespace) -> int:
         logger.info("resuming from %s (epoch %d)", ckpt, start_epoch)
     items = [it for p in train_paths for it in torch.load(p)]
     total_steps = args.epochs * math.ceil(len(items) / args.batch)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / total_steps, 1))))
+    warm = max(1, total_steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s / total_steps, 1))))
     for _ in range(start_epoch * math.ceil(len(items) / args.batch)):
         sched.step()
     rng = random.Random(args.seed)
@@ -158,7 +164,8 @@ def train(args: argparse.Namespace) -> int:
             accs: list[float] = []
             for item in items[b : b + args.batch]:
                 table = embed if embed is not None else _embed_rows(decoder, item["x"])
-                loss, acc = head_loss(head, table, _local(item, embed is None), remap, args.depth)
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    loss, acc = head_loss(head, table, _local(item, embed is None), remap, args.depth, args.sample)
                 (loss / args.batch).backward()
                 accs.append(acc[0])
             torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
