@@ -371,9 +371,9 @@ class Gateway:
             "error": error,
         }
         self.log.record(row)
-        self.routing.observe(row, req, completion)
         if trace.key_id is not None:
             self.access.charge(trace.key_id, usage)
+        self.routing.observe(row, req, completion)
         m = self.metrics
         b, c = trace.backend or "none", category or "none"
         m.requests.labels(b, c, status).inc()

@@ -166,6 +166,7 @@ class RoutingService:
         self.signals = SignalWriter(engine) if engine is not None else None
         self.judge = judge
         self.explore_share = float(getattr(config, "explore_share", 0.0))
+        self.explore_boost = float(getattr(config, "explore_boost", 0.0))
         self.objective = objective_from(config)
         self._rng = random.Random()
         self._estimates: dict[Cell, CellEstimate] = {}
@@ -199,6 +200,7 @@ class RoutingService:
                 self.objective,
                 self.explore_share,
                 self._rng,
+                self.explore_boost,
             )
             decision.reason += f"; {why}" if why else ""
         if key is not None:

@@ -74,6 +74,7 @@ class RoutingConfig(_Strict):
     sticky_ttl_s: float = Field(default=3600.0, ge=0)  # 0: no stickiness
     rules_poll_s: float = Field(default=1.0, gt=0)
     explore_share: float = Field(default=0.0, ge=0, le=0.5)
+    explore_boost: float = Field(default=0.5, ge=0, le=1)  # the share where a better backend needs evidence
     weight_quality: float = Field(default=1.0, ge=0)
     weight_latency: float = Field(default=0.05, ge=0)  # per second of total latency
     weight_cost: float = Field(default=0.1, ge=0)  # per US cent

@@ -68,7 +68,7 @@ def mean_stat(
     """Mean and 95% interval; shrunk towards `prior_mean` with `prior_n` pseudo-observations. With fewer
     than two values the variance is `default_var` (else the squared mean: a coefficient of variation of 1);
     with fewer than POOL_BELOW it is `pooled_var` when given (the backend's spread over all its cells),
-    steadier than a handful of samples."""
+    steadier than a handful of samples, else the sample variance pulled towards `default_var`."""
     n = len(values)
     if n == 0 and prior_mean is None:
         return None
@@ -77,6 +77,8 @@ def mean_stat(
     var = sum((v - m) ** 2 for v in values) / (n - 1) if n > 1 else fallback
     if pooled_var is not None and n < POOL_BELOW:
         var = pooled_var
+    elif default_var is not None and 1 < n < POOL_BELOW:
+        var = ((n - 1) * var + 2 * default_var) / (n + 1)  # two pseudo-samples of the widest spread
     if prior_mean is not None and prior_n > 0:
         m = (n * m + prior_n * prior_mean) / (n + prior_n)
     eff = n + (prior_n if prior_mean is not None else 0.0)

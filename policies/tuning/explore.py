@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .estimates import Cell, CellEstimate
-from .objective import Objective
+from .objective import Z_ONE_SIDED, Objective
 
 UNKNOWN_SE = 0.3  # the spread given to a backend a cell has never seen
 
@@ -73,6 +73,20 @@ def thompson(
     return choice, p
 
 
+def needs_evidence(post: Mapping[str, Posterior], default: str, obj: Objective) -> bool:
+    """Whether a backend beats the default on estimated utility while its quality, above the bar on
+    average, is not yet above it with confidence."""
+    base = post.get(default)
+    if base is None:
+        return False
+    for b, p in post.items():
+        if b == default or p.quality is None or p.utility <= base.utility:
+            continue
+        if p.quality >= obj.min_quality and p.quality - Z_ONE_SIDED * p.quality_se < obj.min_quality:
+            return True
+    return False
+
+
 def explore_chain(
     chain: Sequence[str],
     estimates: Mapping[Cell, CellEstimate],
@@ -81,11 +95,17 @@ def explore_chain(
     obj: Objective,
     share: float,
     rng: random.Random,
+    boost: float = 0.0,
 ) -> tuple[list[str], float, str]:
-    """The chain with the explored backend first (when exploring), its probability, and why."""
+    """The chain with the explored backend first (when exploring), its probability, and why.
+
+    In a cell where another backend already looks better than the default but its quality is not yet
+    certain to meet the bar (so the tuner cannot propose it), the share rises to `boost` until it is."""
     if share <= 0 or len(chain) < 2:
         return list(chain), 1.0, ""
     post = posteriors(estimates, category, difficulty, chain, obj)
+    if boost > share and needs_evidence(post, chain[0], obj):
+        share = boost
     choice, p = thompson(post, chain[0], share, rng, obj.min_quality)
     if choice == chain[0]:
         return list(chain), p, ""

@@ -133,7 +133,7 @@ def deployed(rules: RuleSet) -> dict[tuple[str, str], str]:
     return {cell: chain[0] for cell, chain in current_chains(TABLE, rules).items()}
 
 
-def run(seed: int, n_requests: int, explore: float, every: int) -> dict[str, object]:
+def run(seed: int, n_requests: int, explore: float, every: int, boost: float = 0.0) -> dict[str, object]:
     rng = random.Random(seed)
     rules = RuleSet()
     best = oracle()
@@ -141,7 +141,7 @@ def run(seed: int, n_requests: int, explore: float, every: int) -> dict[str, obj
     obs: list[Observation] = []
     estimates = estimate(obs)
     regret_served = 0.0
-    violations = proposals_seen = applied = 0
+    violations = proposals_seen = applied = explored = 0
     curve = []
     cats, cat_w = list(CATEGORY_MIX), list(CATEGORY_MIX.values())
     diffs, diff_w = list(DIFFICULTY_MIX), list(DIFFICULTY_MIX.values())
@@ -149,8 +149,9 @@ def run(seed: int, n_requests: int, explore: float, every: int) -> dict[str, obj
         cat, diff = rng.choices(cats, cat_w)[0], rng.choices(diffs, diff_w)[0]
         facts = Facts(category=cat, difficulty=diff, images=cat == "vision", tools=cat == "tool_calling")
         decision, _ = plan(facts, Needs(vision=facts.images, tools=facts.tools), TABLE, rules, {})
-        chain, p, _ = explore_chain(decision.chain, estimates, cat, diff, OBJECTIVE, explore, rng)
+        chain, p, _ = explore_chain(decision.chain, estimates, cat, diff, OBJECTIVE, explore, rng, boost)
         backend = chain[0]
+        explored += backend != decision.chain[0]
         tr = truth(cat, diff, backend)
         assert tr is not None
         latency = tr.median_latency_s * math.exp(rng.gauss(0, SIGMA)) * 1000
@@ -185,6 +186,7 @@ def run(seed: int, n_requests: int, explore: float, every: int) -> dict[str, obj
         "proposals": proposals_seen,
         "applied": applied,
         "oracle_utility": u_oracle,
+        "explored": explored / n_requests,
     }
 
 
@@ -194,6 +196,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--explore", type=float, default=0.2)
     ap.add_argument("--every", type=int, default=200, help="run the tuner every N requests")
+    ap.add_argument("--boost", type=float, default=0.6, help="exploration share where evidence is missing")
     args = ap.parse_args()
     start, _ = policy_value(deployed(RuleSet()))
     u_oracle, _ = policy_value(oracle())
@@ -202,7 +205,7 @@ def main() -> None:
         f"= {start / u_oracle:.1%} of oracle"
     )
     print("oracle: " + ", ".join(f"{c}/{d}->{b}" for (c, d), b in oracle().items()))
-    runs = [run(seed, args.requests, args.explore, args.every) for seed in range(args.seeds)]
+    runs = [run(seed, args.requests, args.explore, args.every, args.boost) for seed in range(args.seeds)]
     print("\nrequests  policy/oracle (mean, min over seeds)  served regret/request (mean)")
     for i, (t, _, _) in enumerate(runs[0]["curve"]):  # type: ignore[arg-type]
         ratios = [r["curve"][i][1] for r in runs]  # type: ignore[index]
@@ -222,6 +225,7 @@ def main() -> None:
         "requests": args.requests,
         "seeds": args.seeds,
         "explore_share": args.explore,
+        "explored": round(statistics.mean(float(r["explored"]) for r in runs), 4),  # type: ignore[arg-type]
     }
     print(json.dumps(result))
 

@@ -142,3 +142,22 @@ def test_judge_scores_parse():
     assert parse_judge_score("Score: 12/10") is None and parse_judge_score("excellent") is None
     system, user = judge_messages("coding", "q" * 5000, "answer")
     assert "invented APIs" in system and user.endswith("answer") and len(user) < 4100
+
+
+def test_exploration_boost_where_a_better_backend_lacks_evidence():
+    from policies.tuning.explore import explore_chain, needs_evidence
+
+    obj = Objective(min_quality=0.6)
+    unsure = {"pro": Posterior(0.3, 0.01, 0.9, 0.01), "flash": Posterior(0.5, 0.05, 0.66, 0.05)}
+    sure = {"pro": Posterior(0.3, 0.01, 0.9, 0.01), "flash": Posterior(0.5, 0.01, 0.8, 0.01)}
+    worse = {"pro": Posterior(0.6, 0.01, 0.9, 0.01), "flash": Posterior(0.5, 0.05, 0.66, 0.05)}
+    assert needs_evidence(unsure, "pro", obj)
+    assert not needs_evidence(sure, "pro", obj) and not needs_evidence(worse, "pro", obj)
+    rng = random.Random(8)
+    rng_obs = random.Random(9)
+    obj = Objective(min_quality=0.8)  # flash looks better than pro, but 3 samples cannot show it clears 0.8
+    obs = world(20, rng_obs, {"pro": (0.9, 2000)}) + world(4, rng_obs, {"flash": (0.92, 500)})
+    est = estimate(obs)
+    plain = [explore_chain(["pro", "flash"], est, "coding", "easy", obj, 0.1, rng)[0][0] for _ in range(400)]
+    boosted = [explore_chain(["pro", "flash"], est, "coding", "easy", obj, 0.1, rng, 0.6)[0][0] for _ in range(400)]
+    assert plain.count("flash") < 60 < boosted.count("flash")
