@@ -66,7 +66,9 @@ async def drive(url: str, pid: int, duration: float, concurrency: int) -> dict[s
     errors = 0
     kinds: dict[str, int] = {}
     rss: list[tuple[float, int]] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections are dropped by the client before uvicorn's 5 s keep-alive timeout would close
+    # them under it (the usual client rule; else a request can meet a connection closing under it).
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2.0)
 
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
 
