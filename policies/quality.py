@@ -142,3 +142,25 @@ def parse_judge_score(text: str) -> float | None:
     if scale <= 0 or not 0 <= value <= scale:
         return None
     return value / scale
+
+
+PAIR_SYSTEM = (
+    "You grade two AI assistants' answers to the same question, side by side. {rubric} Reply with two lines: "
+    "'A: N/10' and 'B: N/10' where 0 is useless and 10 is excellent. No other text."
+)
+
+
+def judge_pair_messages(category: str, question: str, a: str, b: str, limit: int = 3000) -> tuple[str, str]:
+    """(system, user) texts asking a judge to grade answers A and B side by side."""
+    rubric = RUBRICS.get(category, RUBRICS["prose"])
+    user = f"Question:\n{question[-limit:]}\n\nAnswer A:\n{a[:limit]}\n\nAnswer B:\n{b[:limit]}"
+    return PAIR_SYSTEM.format(rubric=rubric), user
+
+
+def parse_pair_scores(text: str) -> tuple[float, float] | None:
+    """(A, B) in 0..1 from 'A: 7/10 B: 5/10'; None unless both are there and in range."""
+    found: dict[str, float] = {}
+    for label, value in re.findall(r"\b([AB])\s*[:=]\s*(\d+(?:\.\d+)?)\s*/\s*10", text):
+        if 0 <= float(value) <= 10:
+            found.setdefault(label, float(value) / 10)
+    return (found["A"], found["B"]) if len(found) == 2 else None

@@ -34,6 +34,7 @@ from .openapi import openapi_schema
 from .pipeline import Classifier, Gateway
 from .routing_service import RoutingService
 from .settings import Settings
+from .shadow import make_shadow
 from .shared_state import make_shared_state
 from .store import RequestLog, create_tables, make_engine
 from .store_keys import ApiKey  # noqa: F401  (registers the api_keys table for create_tables)
@@ -82,13 +83,15 @@ def create_app(
         aliases=settings.aliases,
         reject_unknown_models=settings.unknown_models == "reject",
     )
+    judge = make_judge(settings.routing, backends)
     routing = RoutingService(
         table,
         shared=shared,
         engine=engine,
         rules=settings.rules,
         config=settings.routing,
-        judge=make_judge(settings.routing, backends),
+        judge=judge,
+        shadow=make_shadow(settings.routing, backends, engine, judge),
     )
     access = AccessControl(
         engine=engine, shared=shared, require_keys=settings.require_keys, reserve_tokens=settings.key_reserve_tokens

@@ -9,11 +9,20 @@ from typing import Any
 
 from backends.contract import Backend, CanonicalRequest, Message, TextDelta, TextPart
 from backends.errors import BackendError
-from policies.quality import judge_messages, parse_judge_score
+from policies.quality import judge_messages, judge_pair_messages, parse_judge_score, parse_pair_scores
 
 from .store_quality import SignalWriter, signal_row
 
 log = logging.getLogger(__name__)
+
+
+def question_of(request: CanonicalRequest) -> str:
+    return next((m.text() for m in reversed(request.messages) if m.role == "user"), request.prompt or "")
+
+
+def answer_text(completion: Any) -> str:
+    calls = "".join(f"\n[tool call] {c.name}({c.arguments})" for c in getattr(completion, "tool_calls", []))
+    return (getattr(completion, "text", "") or "") + calls
 
 
 class Judge:
@@ -25,16 +34,12 @@ class Judge:
     def wants(self, row: dict[str, Any] | Any) -> bool:
         return bool(row.get("status") == "ok" and row.get("backend") and self._rng.random() < self.share)
 
-    async def grade(
-        self, request_id: str, category: str, request: CanonicalRequest, completion: Any, writer: SignalWriter
-    ) -> None:
-        question = next((m.text() for m in reversed(request.messages) if m.role == "user"), request.prompt or "")
-        calls = "".join(f"\n[tool call] {c.name}({c.arguments})" for c in getattr(completion, "tool_calls", []))
-        system, user = judge_messages(category, question, (getattr(completion, "text", "") or "") + calls)
+    async def ask(self, request_id: str, system: str, user: str) -> str | None:
+        """The judge model's reply, or None when it failed."""
         ask = CanonicalRequest(
             model=self.backend.model,
             messages=[Message("system", [TextPart(system)]), Message("user", [TextPart(user)])],
-            max_tokens=16,
+            max_tokens=24,
             temperature=0.0,
         )
         text = ""
@@ -44,6 +49,23 @@ class Judge:
                     text += ev.text
         except BackendError as exc:
             log.info("judge %s failed on %s: %s", self.backend.name, request_id, exc.message)
+            return None
+        return text
+
+    async def compare(
+        self, request_id: str, category: str, request: CanonicalRequest, a: Any, b: Any
+    ) -> tuple[float, float] | None:
+        """Scores (0..1) of two answers to the same request, judged side by side."""
+        system, user = judge_pair_messages(category, question_of(request), answer_text(a), answer_text(b))
+        text = await self.ask(request_id, system, user)
+        return parse_pair_scores(text) if text is not None else None
+
+    async def grade(
+        self, request_id: str, category: str, request: CanonicalRequest, completion: Any, writer: SignalWriter
+    ) -> None:
+        system, user = judge_messages(category, question_of(request), answer_text(completion))
+        text = await self.ask(request_id, system, user)
+        if text is None:
             return
         score = parse_judge_score(text)
         if score is None:
@@ -56,6 +78,6 @@ def make_judge(config: Any, backends: dict[str, Backend] | Any) -> Judge | None:
     """The judge the `routing:` settings configure (`judge_backend`, `judge_share`), or None."""
     name = getattr(config, "judge_backend", None)
     share = float(getattr(config, "judge_share", 0.0))
-    if not name or share <= 0:
+    if not name:
         return None
-    return Judge(backends[name], share)
+    return Judge(backends[name], share)  # share 0: it only grades shadow traffic side by side

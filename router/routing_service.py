@@ -30,6 +30,7 @@ from policies.tuning.estimates import Cell
 
 from . import store_rules
 from .judge import Judge
+from .shadow import Shadow
 from .shared_state import MemoryState, SharedState
 from .store_quality import SignalWriter, load_observations, signal_row
 
@@ -139,6 +140,7 @@ class RoutingService:
         rules: list[dict[str, Any]] | None = None,
         config: Any = None,
         judge: Judge | None = None,
+        shadow: Shadow | None = None,
     ) -> None:
         self.table = table
         self.shared = shared or MemoryState()
@@ -165,6 +167,7 @@ class RoutingService:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.signals = SignalWriter(engine) if engine is not None else None
         self.judge = judge
+        self.shadow = shadow
         self.explore_share = float(getattr(config, "explore_share", 0.0))
         self.explore_boost = float(getattr(config, "explore_boost", 0.0))
         self.objective = objective_from(config)
@@ -371,7 +374,9 @@ class RoutingService:
         self.signals.add(signal_row(row["id"], k, s, label, "gateway") for k, s, label in found)
         if request is not None and request.messages and row["status"] == "ok":
             self._spawn(self._check_resent(row["id"], request))
-        if self.judge is not None and request is not None and self.judge.wants(row):
+        if self.shadow is not None and request is not None and self.shadow.wants(row, request):
+            self._spawn(self.shadow.run(row, request, completion, self.signals))
+        elif self.judge is not None and request is not None and self.judge.wants(row):
             self._spawn(self.judge.grade(row["id"], row.get("category") or "prose", request, completion, self.signals))
 
     async def _check_resent(self, request_id: str, request: CanonicalRequest) -> None:

@@ -82,6 +82,8 @@ class RoutingConfig(_Strict):
     max_p95_latency_ms: float | None = Field(default=None, gt=0)
     judge_backend: str | None = None  # a backend that grades a sampled share of answers
     judge_share: float = Field(default=0.05, ge=0, le=1)
+    shadow_backend: str | None = None  # also sends a sampled share of requests here, unseen by clients
+    shadow_share: float = Field(default=0.0, ge=0, le=1)
 
 
 class Settings(BaseSettings):
@@ -140,6 +142,8 @@ class Settings(BaseSettings):
 
         if self.routing.judge_backend and self.routing.judge_backend not in known:
             raise ValueError(f"routing.judge_backend: unknown backend '{self.routing.judge_backend}'")
+        if self.routing.shadow_backend and self.routing.shadow_backend not in known:
+            raise ValueError(f"routing.shadow_backend: unknown backend '{self.routing.shadow_backend}'")
         _, errors = parse_rules(self.rules, names)
         if errors:
             raise ValueError("; ".join(errors))

@@ -37,6 +37,28 @@ class QualitySignal(SQLModel, table=True):
     source: str | None = Field(default=None, max_length=64)  # key id, judge backend, "gateway"
 
 
+class ShadowResult(SQLModel, table=True):
+    __tablename__ = "shadow_results"
+    __table_args__ = (Index("ix_shadow_request", "request_id"), Index("ix_shadow_ts", "ts"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=40)  # the request whose answer the client got
+    ts: float
+    backend: str = Field(max_length=64)
+    status: str = Field(max_length=16)  # ok | error
+    ttft_ms: float | None = None
+    latency_ms: float | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    score: float | None = None  # the judge's grade of the shadow answer (0..1)
+    error: str | None = None
+
+
+def write_shadow(engine: Engine, row: dict[str, Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(ShadowResult), [row])
+
+
 def signal_row(request_id: str, kind: str, score: float, label: str | None = None, source: str | None = None) -> dict:
     return {"request_id": request_id, "ts": time.time(), "kind": kind, "score": score, "label": label, "source": source}
 
@@ -163,7 +185,32 @@ def observations(rows: list[dict[str, Any]], signals: dict[str, list[tuple[str, 
     return out
 
 
+def shadow_observations(engine: Engine, rows: list[dict[str, Any]]) -> list[Observation]:
+    """Shadow answers to the given requests, as observations of their backends (no propensity: no
+    policy chose them, so IPS leaves them out)."""
+    by_id = {r["id"]: r for r in rows if r["category"]}
+    out: list[Observation] = []
+    ids = list(by_id)
+    with Session(engine) as s:
+        for i in range(0, len(ids), 500):
+            q = select(ShadowResult).where(col(ShadowResult.request_id).in_(ids[i : i + 500]))
+            for sh in s.execute(q).scalars():
+                req = by_id[sh.request_id]
+                out.append(
+                    Observation(
+                        category=req["category"],
+                        difficulty=(req["signals"] or {}).get("difficulty", "medium"),
+                        backend=sh.backend,
+                        quality=sh.score if sh.status == "ok" else 0.0,
+                        latency_ms=sh.latency_ms,
+                        ttft_ms=sh.ttft_ms,
+                        cost_usd=sh.cost_usd,
+                    )
+                )
+    return out
+
+
 def load_observations(engine: Engine, limit: int = 5000) -> list[Observation]:
-    """The last `limit` requests with their quality, as the tuner reads them."""
+    """The last `limit` requests with their quality, and their shadow answers, as the tuner reads them."""
     rows = recent_requests(engine, limit)
-    return observations(rows, signals_for(engine, [r["id"] for r in rows]))
+    return observations(rows, signals_for(engine, [r["id"] for r in rows])) + shadow_observations(engine, rows)

@@ -10,8 +10,10 @@ import httpx
 from sqlalchemy import select
 from sqlmodel import Session
 
-from router.store_quality import QualitySignal
-from tests.router.helpers import one_backend
+from router.store_quality import QualitySignal, ShadowResult, load_observations
+from tests.fakes.openai_upstream import Script, make_upstream
+from tests.fakes.servers import ServerThread
+from tests.router.helpers import log_rows, one_backend
 
 WEATHER = {
     "type": "function",
@@ -110,3 +112,48 @@ def test_judge_grades_a_sampled_share_off_the_request_path(gateway, upstream, up
         assert asked["model"] == "m-judge" and "Write a haiku about autumn." in asked["messages"][1]["content"]
         assert "Hello from the upstream." in asked["messages"][1]["content"]
         assert "well organised" in asked["messages"][0]["content"]  # the prose rubric
+
+
+def test_shadow_traffic_is_judged_side_by_side_and_feeds_the_tuner(gateway, upstream, upstream2):
+
+    script, up = upstream
+    shadow_script, shadow_up = upstream2
+    grader = Script(text="A: 8/10\nB: 6/10")
+    with ServerThread(make_upstream(grader, "grader-model")) as judge_server:
+        cfg = {
+            "backends": [
+                {"name": "up", "kind": "openai", "base_url": up, "model": "m-up"},
+                {
+                    "name": "alt",
+                    "kind": "openai",
+                    "base_url": shadow_up,
+                    "model": "m-alt",
+                    "price": {"input_per_mtok": 1.0, "output_per_mtok": 2.0},
+                },
+                {"name": "grader", "kind": "openai", "base_url": judge_server.url + "/v1", "model": "m-judge"},
+            ],
+            "routes": {"default": ["up"]},
+            "routing": {"shadow_backend": "alt", "shadow_share": 1.0, "judge_backend": "grader", "judge_share": 0},
+        }
+        with gateway(cfg) as (url, app):
+            r = chat(url, "Write a haiku about autumn.")
+            assert r.json()["choices"][0]["message"]["content"] == script.text  # the client sees only the first
+            rid = r.headers["x-switchpoint-request-id"]
+            assert signals(app, rid) == [("judge", 0.8, "side by side")]
+            deadline = time.monotonic() + 10
+            while True:
+                with Session(app.state.engine) as s:
+                    shadows = list(s.execute(select(ShadowResult)).scalars())
+                if shadows or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            [sh] = shadows
+            assert (sh.request_id, sh.backend, sh.status, sh.score) == (rid, "alt", "ok", 0.6)
+            assert sh.output_tokens == 7 and sh.cost_usd == (11 * 1.0 + 7 * 2.0) / 1e6 and sh.latency_ms > 0
+            assert shadow_script.requests[0]["messages"] == [{"role": "user", "content": "Write a haiku about autumn."}]
+            [asked] = grader.requests
+            assert script.text in asked["messages"][1]["content"]
+            assert shadow_script.text in asked["messages"][1]["content"]
+            log_rows(app, 1)
+            obs = [o for o in load_observations(app.state.engine) if o.backend == "alt"]
+            assert len(obs) == 1 and obs[0].quality == 0.6 and obs[0].probability is None
