@@ -16,12 +16,13 @@ from sqlalchemy import Engine
 
 from backends.contract import Capabilities
 from backends.errors import ConfigError, SwitchpointError
+from policies.plan import plan
 from policies.routing import Needs, RoutingTable
 from policies.rules import CATEGORIES, DIFFICULTIES, Facts, RuleSet, parse_rules, parse_rules_yaml
 from policies.tuning import Objective, Proposal, propose
 
 from . import store_rules
-from .routing_service import RULES_KEY, objective_from, plan
+from .routing_service import RULES_KEY, objective_from
 from .settings import Settings, load_settings
 from .store_quality import load_observations
 

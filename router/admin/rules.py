@@ -11,11 +11,12 @@ from typing import Any
 from starlette.requests import Request
 
 from backends.errors import InvalidRequest, RequestError, SwitchpointError
+from policies.plan import plan
 from policies.routing import Needs
 from policies.rules import Facts, RuleSet, is_background
 
 from .. import store_rules
-from ..routing_service import RoutingService, plan
+from ..routing_service import RoutingService
 from ..store_quality import recent_requests
 from . import AdminContext, json_body, json_response
 

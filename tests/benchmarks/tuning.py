@@ -24,10 +24,10 @@ import statistics
 from dataclasses import dataclass
 
 from backends.contract import Capabilities
+from policies.plan import plan
 from policies.routing import Needs, RoutingTable
 from policies.rules import Facts, RuleSet, parse_rules_yaml
 from policies.tuning import Objective, Observation, estimate, explore_chain, propose
-from router.routing_service import plan
 from router.tune_cli import current_chains
 
 CATEGORY_MIX = {"coding": 0.4, "tool_calling": 0.2, "prose": 0.3, "vision": 0.1}

@@ -7,9 +7,9 @@ import pytest
 
 from backends.contract import CanonicalRequest, Capabilities, Message, TextPart
 from backends.errors import InvalidRequest, NoBackendAvailable
+from policies.plan import apply_overrides, plan
 from policies.routing import Needs, RoutingTable
 from policies.rules import Facts, RuleSet, evaluate, is_background, parse_rules_yaml
-from router.routing_service import apply_overrides, plan
 
 BACKENDS = ["local", "flash", "pro"]
 TABLE = RoutingTable(
