@@ -146,7 +146,7 @@ class Settings(BaseSettings):
             raise ValueError(f"routing.shadow_backend: unknown backend '{self.routing.shadow_backend}'")
         _, errors = parse_rules(self.rules, names)
         if errors:
-            raise ValueError("; ".join(errors))
+            raise ValueError("\n  ".join(errors))  # one line each, under ConfigError's own indent
         return self
 
     @property
