@@ -182,13 +182,21 @@ def test_rule_versions_on_postgres(gateway, upstream, upstream2):
         _, up1 = upstream
         _, up2 = upstream2
         db = f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-        with gateway(two_backends(up1, up2, database_url=db)) as (url, _):
+        with gateway(two_backends(up1, up2, database_url=db)) as (url, app):
             for i in range(2):
                 r = httpx.post(url + "/admin/rules", json={"yaml": PROSE_TO_TWO, "comment": f"c{i}"}, headers=H)
                 assert r.json() == {"version": i + 1}
             hist = httpx.get(url + "/admin/rules/history", headers=H).json()["versions"]
             assert [h["comment"] for h in hist] == ["c1", "c0"] and hist[0]["diff"] == ""
-            assert chat(url, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "two"
+            r = chat(url, "Write a haiku about autumn.")
+            assert r.headers["x-switchpoint-backend"] == "two"
+            rid = r.headers["x-switchpoint-request-id"]
+            fb = httpx.post(url + "/v1/feedback", json={"request_id": rid, "score": 0.75})
+            assert fb.status_code == 200
+            from router.store_quality import load_observations
+
+            [obs] = load_observations(app.state.engine)
+            assert (obs.backend, obs.category, obs.quality) == ("two", "prose", 0.75)
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
