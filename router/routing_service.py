@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 RULES_KEY = "rules:version"
 RESENT_WINDOW_S = 300.0
+SHARED_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
 ESTIMATES_EVERY_S = 60.0
 
 
@@ -54,6 +56,47 @@ def objective_from(config: Any) -> Objective:
     )
 
 
+class Tolerant:
+    """Shared state that never fails a request: while Redis is unreachable, reads find nothing (no
+    cooldowns, no pins: routing falls back to the rules alone) and writes are dropped, with a warning
+    at most every 10 s."""
+
+    def __init__(self, inner: SharedState) -> None:
+        self.inner = inner
+        self._warned = 0.0
+
+    def _down(self, exc: BaseException) -> None:
+        if time.monotonic() - self._warned > 10:
+            self._warned = time.monotonic()
+            log.warning("shared state unavailable, routing without cooldowns and pins: %r", exc)
+
+    async def get(self, key: str) -> str | None:
+        try:
+            return await self.inner.get(key)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+            return None
+
+    async def set(self, key: str, value: str, ttl_s: float | None = None) -> None:
+        try:
+            await self.inner.set(key, value, ttl_s)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self.inner.delete(key)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+
+    async def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
+        try:
+            return await self.inner.incr(key, amount, ttl_s)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+            return 0
+
+
 class RoutingService:
     def __init__(
         self,
@@ -67,7 +110,7 @@ class RoutingService:
         shadow: Shadow | None = None,
     ) -> None:
         self.table = table
-        self.shared = shared or MemoryState()
+        self.shared = Tolerant(shared or MemoryState())
         self.engine = engine
         self.cooldown = CooldownPolicy(
             getattr(config, "cooldown_failures", 3),

@@ -123,3 +123,21 @@ def test_exploration_logs_the_probability_of_its_choice(gateway, upstream, upstr
         # with nothing known, each draw is a coin flip: "one" (the rule's choice) has p near 0.75
         assert 0.6 < by_backend["one"].probability < 0.9 and 0.1 < by_backend["two"].probability < 0.4
         assert "exploring two" in (by_backend["two"].reason or "")
+
+
+def test_routing_survives_an_unreachable_redis(gateway, upstream):
+    from tests.fakes.servers import free_port
+
+    _, up = upstream
+    cfg = {
+        "admin_key": ADMIN,
+        "redis_url": f"redis://127.0.0.1:{free_port()}/0",
+        "backends": [{"name": "up", "kind": "openai", "base_url": up, "model": "m"}],
+    }
+    with gateway(cfg) as (url, _):
+        sess = {"x-session-id": "s1"}
+        for i in range(2):
+            body = {"model": "auto", "messages": [{"role": "user", "content": f"q{i}"}]}
+            r = httpx.post(url + "/v1/chat/completions", json=body, headers=sess, timeout=30)
+            assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "up"
+        assert httpx.get(url + "/admin/routing/state", headers=H).json()["cooldowns"] == {}
