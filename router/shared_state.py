@@ -65,7 +65,10 @@ class RedisState:
     def __init__(self, url: str, prefix: str = "switchpoint:") -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url, decode_responses=True)
+        # A blocking pool: under a burst, commands wait for a free connection instead of failing with
+        # "Too many connections" (the plain pool's behaviour at its limit).
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=128, timeout=30, decode_responses=True)
+        self._redis = redis.Redis(connection_pool=pool)
         self._prefix = prefix
 
     async def get(self, key: str) -> str | None:

@@ -37,8 +37,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[procs.Proc, 
             "routes": {"default": ["dead", "first", "second"]},
             "log": {"flush_interval": 0.1},
         }
-        if "routing" in Settings.model_fields:  # cooldowns would skip the failing backends: off here
-            config["routing"] = {"cooldown_failures": 0}
+        if "routing" in Settings.model_fields:  # cooldowns and stickiness would skip the failing backends: off here
+            config["routing"] = {"cooldown_failures": 0, "sticky_ttl_s": 0}
         with procs.gateway(tmp / "home", config) as gw:
             yield gw, faulty, tmp / "home" / "switchpoint.db"
 

@@ -37,8 +37,8 @@ def statuses(db: Path) -> dict[str, str]:
 
 def config(*backends: dict[str, Any], **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"backends": list(backends), **extra}
-    if "routing" in Settings.model_fields:  # no cooldowns: every injected fault is met
-        out["routing"] = {"cooldown_failures": 0}
+    if "routing" in Settings.model_fields:  # no cooldowns, no stickiness: every injected fault is met
+        out["routing"] = {"cooldown_failures": 0, "sticky_ttl_s": 0}
     return out
 
 
