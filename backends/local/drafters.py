@@ -40,16 +40,24 @@ class NgramDrafter:
 
 
 class MTPDrafter:
-    def __init__(self, target: Decoder, head: MTPHead) -> None:
+    """The MTP head; with `lookup`, a long n-gram match in the context (code edits, quoted text) is
+    proposed instead, since copying beats a small head there."""
+
+    def __init__(self, target: Decoder, head: MTPHead, lookup: NgramDrafter | None = None) -> None:
         self.target = target
         self.head = head.to(target.dtype)
         self.head.attach(target.lm_head)
+        self.lookup = lookup
 
     def begin(self, prompt: list[int]) -> None:
         pass
 
     @torch.inference_mode()
     def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        if self.lookup is not None:
+            copied = self.lookup.propose(history, hidden, k, sampler)
+            if len(copied.tokens) >= min(k, 2):
+                return copied
         tokens: list[int] = []
         qs: list[Tensor] = []
         h, tok = hidden[None], history[-1]

@@ -71,7 +71,8 @@ class Engine:
         head, meta = MTPHead.load(Path(head_path))
         if meta.get("target") not in (None, self.loaded.label) and "mtp_head" not in self.options:
             logger.warning("MTP head %s was trained for %s", head_path, meta.get("target"))
-        self.drafter = MTPDrafter(dec, head)
+        lookup = NgramDrafter(n_min=3) if self.options.get("mtp_lookup", True) else None
+        self.drafter = MTPDrafter(dec, head, lookup)
 
     @property
     def max_len(self) -> int:

@@ -58,21 +58,22 @@ def run_ours(engine: Any, prompt: list[int], n: int, drafter: Any, stats: Any) -
 
 def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[str, Any]:
     from backends.contract import CanonicalRequest, Message, TextPart
-    from backends.local.drafters import NgramDrafter
+    from backends.local.drafters import MTPDrafter, NgramDrafter
     from backends.local.engine import Engine
     from backends.local.generate import DecodeStats
     from backends.local.prompts import build_prompt
 
     engine = Engine.load(name, {"drafter": "mtp", "threads": threads, "max_context": 2048})
     mtp = engine.drafter
+    head_only = MTPDrafter(engine.loaded.decoder, mtp.head) if isinstance(mtp, MTPDrafter) else None
     prompts = {kind: [build_prompt(engine.loaded.tokenizer, CanonicalRequest(
         model=name, messages=[Message("user", [TextPart(t)])])).ids for t in texts]
         for kind, texts in (("chat", CHAT), ("code", CODE))}
-    methods = ["transformers", "plain", "mtp", "ngram"]
+    methods = ["transformers", "plain", "mtp", "mtp-head-only", "ngram"]
     elapsed = {(m, k): 0.0 for m in methods for k in prompts}
     produced = {(m, k): 0 for m in methods for k in prompts}
     outputs: dict[tuple[str, str, int], list[int]] = {}
-    accept: dict[str, list[float]] = {"mtp": [], "ngram": []}
+    accept: dict[str, list[float]] = {"mtp": [], "mtp-head-only": [], "ngram": []}
     for prompt_ids in prompts["chat"][:1]:  # warm up every path once
         run_hf(engine.loaded, prompt_ids, 8, engine.stop_ids)
         run_ours(engine, prompt_ids, 8, mtp, DecodeStats())
@@ -85,7 +86,8 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
                     if method == "transformers":
                         out = run_hf(engine.loaded, prompt_ids, tokens, engine.stop_ids)
                     else:
-                        drafter = {"plain": None, "mtp": mtp, "ngram": NgramDrafter()}[method]
+                        drafters = {"plain": None, "mtp": mtp, "mtp-head-only": head_only, "ngram": NgramDrafter()}
+                        drafter = drafters[method]
                         out = run_ours(engine, prompt_ids, tokens, drafter, stats)
                     took = time.perf_counter() - start
                     elapsed[method, kind] += took
@@ -113,6 +115,8 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
         "mtp_vs_plain_chat": round(tps["mtp", "chat"] / tps["plain", "chat"], 3),
         "ngram_vs_plain_code": round(tps["ngram", "code"] / tps["plain", "code"], 3),
         "acceptance_length": round(sum(accept["mtp"]) / len(accept["mtp"]), 3),
+        "head_only_acceptance_length": round(sum(accept["mtp-head-only"]) / len(accept["mtp-head-only"]), 3),
+        "head_only_vs_plain": round(total("mtp-head-only") / total("plain"), 3),
         "identical": identical,
         "identical_to_transformers": same_as_hf,
         "plain_tokens_per_s": round(total("plain"), 2),
