@@ -16,7 +16,8 @@ def create_local_backend(name: str, model: str, options: dict[str, Any]) -> Back
     options: drafter ("mtp" default | "ngram" | "none" | "model:<path or embedded name>"),
     max_queue (8), max_new_tokens_default (512), threads (torch threads), max_context (4096, KV cache
     positions), temperature (0.0: greedy when a request gives none), draft_length (4, initial),
-    mtp_head (path to a head trained with `switchpoint drafter train`).
+    mtp_head (path to a head trained with `switchpoint drafter train`), mtp_lookup (True: the mtp
+    drafter copies long n-gram matches from the context when there are any).
     """
     from .backend import LocalBackend
 
