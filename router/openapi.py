@@ -49,6 +49,18 @@ _ANTHROPIC_ERROR = {
 }
 
 
+_OPENAI_REF = "#/components/schemas/OpenAIError"
+_FEEDBACK = {
+    "type": "object",
+    "required": ["request_id", "score"],
+    "properties": {
+        "request_id": {"type": "string", "maxLength": 40},
+        "score": {"type": "number", "minimum": 0, "maximum": 1},
+        "label": {"type": "string", "maxLength": 200},
+    },
+}
+
+
 def _model(dialect: str) -> type[BaseModel]:
     module, name = REQUEST_MODELS[dialect]
     model: type[BaseModel] = getattr(importlib.import_module(module), name)
@@ -71,7 +83,7 @@ def _get(summary: str, content: dict[str, Any], *, secured: bool = False) -> dic
     if not secured:
         op["security"] = []
     else:
-        op["responses"].update(_errors("#/components/schemas/OpenAIError"))
+        op["responses"].update(_errors(_OPENAI_REF))
     return {"get": op}
 
 
@@ -100,6 +112,13 @@ def openapi_schema(dialect_routes: Mapping[str, str]) -> dict[str, Any]:
                 },
             }
         }
+    paths["/v1/feedback"] = {
+        "post": {
+            "summary": "a verdict on one answer (router/feedback.py)",
+            "requestBody": {"required": True, "content": _json(_FEEDBACK)},
+            "responses": {"200": {"description": "recorded", "content": _json()}, **_errors(_OPENAI_REF)},
+        }
+    }
     paths["/v1/models"] = _get("the model ids and aliases", _json(), secured=True)
     paths["/health"] = _get("liveness and request-log counters", _json())
     paths["/metrics"] = _get("Prometheus metrics", {"text/plain": {"schema": {"type": "string"}}})
