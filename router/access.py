@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
@@ -38,11 +39,24 @@ from .store_keys import KeyInfo, hash_key, load_key_index
 
 log = logging.getLogger(__name__)
 
+SHARED_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+
 
 class KeyStoreUnavailable(SwitchpointError):
     status = 503
     type = "service_unavailable"
     code = "key_store_unavailable"
+
+
+class LimitsUnavailable(KeyStoreUnavailable):
+    """A key with limits while the shared state (Redis) is unreachable: refused, not let through
+    unmetered. Keys without limits keep working."""
+
+    code = "limits_unavailable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.retry_after = 5.0
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -123,10 +137,14 @@ class AccessControl:
         if info.expires_at is not None and info.expires_at <= time.time():
             raise AuthError(f"API key {info.id} has expired")
         if self.shared is not None:
-            if info.rpm is not None:
-                await self._check_rpm(info)
-            if info.budget_tokens is not None:
-                await self._reserve(info)
+            try:
+                if info.rpm is not None:
+                    await self._check_rpm(info)
+                if info.budget_tokens is not None:
+                    await self._reserve(info)
+            except SHARED_ERRORS as exc:
+                log.warning("access: shared state unavailable, refusing key %s: %s", info.id, type(exc).__name__)
+                raise LimitsUnavailable(f"the limits of API key {info.id} cannot be checked right now") from None
         return info.id
 
     def charge(self, key_id: str | None, usage: Usage | None) -> None:
@@ -190,11 +208,15 @@ class AccessControl:
         if used:
             await self.shared.incr(spend_key(info.id), used)
 
-    async def spent(self, key_id: str) -> int:
-        """Tokens counted against the key so far, reservations of requests in flight included."""
+    async def spent(self, key_id: str) -> int | None:
+        """Tokens counted against the key so far, reservations of requests in flight included; None
+        while the shared state is unreachable."""
         if self.shared is None:
             return 0
-        value = await self.shared.get(spend_key(key_id))
+        try:
+            value = await self.shared.get(spend_key(key_id))
+        except SHARED_ERRORS:
+            return None
         return int(value) if value else 0
 
 

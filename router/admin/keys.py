@@ -50,8 +50,8 @@ class KeyNotFound(UnknownModel):
     code = "key_not_found"
 
 
-def _public(row: ApiKey, spent: int | None = None) -> dict[str, Any]:
-    out = {
+def _public(row: ApiKey) -> dict[str, Any]:
+    return {
         "id": row.id,
         "name": row.name,
         "display": row.display + "...",
@@ -60,9 +60,6 @@ def _public(row: ApiKey, spent: int | None = None) -> dict[str, Any]:
         "budget_tokens": row.budget_tokens,
         "rpm": row.rpm,
     }
-    if spent is not None:
-        out["spent_tokens"] = spent
-    return out
 
 
 def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
@@ -88,7 +85,9 @@ def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
         rows = await asyncio.to_thread(list_keys, ctx.state.engine)
         access = ctx.state.access
         spent = await asyncio.gather(*(access.spent(r.id) for r in rows))
-        return {"object": "list", "data": [_public(r, s) for r, s in zip(rows, spent, strict=True)]}
+        # spent_tokens is null while the shared state is unreachable
+        data = [{**_public(r), "spent_tokens": s} for r, s in zip(rows, spent, strict=True)]
+        return {"object": "list", "data": data}
 
     async def remove(request: Request) -> Any:
         key_id = request.path_params["key_id"]

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from router.app import DIALECT_ROUTES
 from router.store_keys import hash_key
+from tests.fakes.servers import free_port
 from tests.router.helpers import log_rows, one_backend
 from tests.security.helpers import ADMIN, admin, chat, make_key
 
@@ -133,3 +134,17 @@ def test_anthropic_clients_get_anthropic_shaped_auth_errors(gateway, upstream):
         assert r.status_code == 401
         body = r.json()
         assert body["type"] == "error" and body["error"]["type"] == "authentication_error"
+
+
+def test_keys_with_limits_are_refused_while_redis_is_unreachable(gateway, upstream):
+    _, up = upstream
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    with gateway(one_backend(up), admin_key=ADMIN, redis_url=dead_redis) as (url, _):
+        limited = make_key(url, rpm=100)["key"]
+        plain = make_key(url)["key"]
+        r = chat(url, limited)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "limits_unavailable"
+        assert int(r.headers["retry-after"]) >= 1
+        assert chat(url, plain).status_code == 200  # nothing to meter: still served
+        listed = admin(url).get("/admin/keys").json()["data"]
+        assert [k["spent_tokens"] for k in listed] == [None, None]
