@@ -38,6 +38,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        proxy_headers=False,  # bound to loopback by default; no proxy to trust, no per-request IP parsing
+        server_header=False,
         log_level=args.log_level,
         timeout_graceful_shutdown=int(settings.graceful_shutdown_s),
     )
