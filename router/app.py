@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 DIALECT_ROUTES = {
     "/v1/chat/completions": "openai",
+    "/v1/messages": "anthropic",  # Claude Code adds ?beta=true; the query string does not change routing
+    "/v1/responses": "responses",
+    "/v1/completions": "completions",
 }
 
 
@@ -178,7 +181,13 @@ def create_app(
     routes = [
         Route(path, dialect_endpoint(get_dialect(name)), methods=["POST"]) for path, name in DIALECT_ROUTES.items()
     ]
+    anthropic = get_dialect("anthropic")
+
+    async def count_tokens(request: Request) -> Response:
+        return await gateway.count_tokens(anthropic, request)
+
     routes += [
+        Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
         Route("/v1/feedback", feedback_endpoint(gateway), methods=["POST"]),
         Route("/v1/models", protect(access, models, error_response), methods=["GET"]),
         Route("/openapi.json", lambda request: _json(openapi_schema(DIALECT_ROUTES)), methods=["GET"]),

@@ -119,6 +119,18 @@ def openapi_schema(dialect_routes: Mapping[str, str]) -> dict[str, Any]:
             "responses": {"200": {"description": "recorded", "content": _json()}, **_errors(_OPENAI_REF)},
         }
     }
+    if "anthropic" in dialects:
+        anthropic_ref = refs[(_model("anthropic"), "validation")]
+        paths["/v1/messages/count_tokens"] = {
+            "post": {
+                "summary": "input tokens a Messages request would use (estimated)",
+                "requestBody": {"required": True, "content": _json(anthropic_ref)},
+                "responses": {
+                    "200": {"description": '{"input_tokens": N}', "content": _json()},
+                    **_errors("#/components/schemas/AnthropicError"),
+                },
+            }
+        }
     paths["/v1/models"] = _get("the model ids and aliases", _json(), secured=True)
     paths["/health"] = _get("liveness and request-log counters", _json())
     paths["/metrics"] = _get("Prometheus metrics", {"text/plain": {"schema": {"type": "string"}}})

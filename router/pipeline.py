@@ -120,12 +120,7 @@ class Gateway:
         trace = Trace(_new_id(), time.time(), time.perf_counter(), dialect.name, request.url.path)
         try:
             trace.key_id = await self.access.authenticate(request.headers)
-            body = await self._read_body(request)
-            try:
-                data = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
-            req = trace.request = dialect.parse_request(data)
+            req = trace.request = dialect.parse_request(await self._read_json(request))
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
@@ -143,6 +138,23 @@ class Gateway:
         except Exception:  # a bug: answer in the client's shape, keep serving, keep the traceback
             log.exception("request %s failed", trace.id)
             return self._error(trace, dialect, SwitchpointError("internal error"))
+
+    async def count_tokens(self, dialect: Dialect, request: Request) -> Response:
+        """`POST /v1/messages/count_tokens`: the same auth, limits and parsing as a completion, no backend."""
+        try:
+            await self.access.authenticate(request.headers)
+            req = dialect.parse_request(await self._read_json(request))
+            content = dialect.count_tokens(req)  # type: ignore[attr-defined]
+        except SwitchpointError as exc:
+            return Response(dialect.error_body(exc), status_code=client_status(exc), media_type="application/json")
+        return Response(content, media_type="application/json")
+
+    async def _read_json(self, request: Request) -> Any:
+        body = await self._read_body(request)
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
 
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")

@@ -78,7 +78,7 @@ _KNOWN_BLOCKS = frozenset({"text", "image", "tool_use", "tool_result"})
 
 def _tag(v: Any) -> str:
     kind = v.get("type") if isinstance(v, dict) else getattr(v, "type", None)
-    return kind if kind in _KNOWN_BLOCKS else "other"
+    return kind if isinstance(kind, str) and kind in _KNOWN_BLOCKS else "other"
 
 
 ResultPart = Annotated[

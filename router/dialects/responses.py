@@ -112,7 +112,7 @@ _ITEM_TAGS = frozenset({"message", "function_call", "function_call_output"})
 
 def _item_tag(v: Any) -> str:
     kind = v.get("type", "message") if isinstance(v, dict) else getattr(v, "type", None)
-    return kind if kind in _ITEM_TAGS else "other"
+    return kind if isinstance(kind, str) and kind in _ITEM_TAGS else "other"
 
 
 Item = Annotated[
