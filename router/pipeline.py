@@ -216,7 +216,7 @@ class Gateway:
             t_done = time.perf_counter()
             trace.overhead = t_sent - trace.t0
             self._fill_usage(trace, completion)
-            meta = ResponseMeta(trace.id, backend.model)
+            meta = ResponseMeta(trace.id, backend.model, request=req)
             content = dialect.render_json(completion, meta)
             trace.overhead += time.perf_counter() - t_done
             self._record(trace, completion, status="ok", http_status=200, t_end=t_done)
@@ -247,7 +247,7 @@ class Gateway:
             trace.t_first = time.perf_counter()
             trace.backend = name
             trace.overhead = t_sent - trace.t0
-            meta = ResponseMeta(trace.id, backend.model, include_usage=self._client_wants_usage(req))
+            meta = ResponseMeta(trace.id, backend.model, include_usage=self._client_wants_usage(req), request=req)
             return StreamingResponse(
                 self._relay(trace, dialect, meta, it, first, self.total_timeouts.get(name, 600.0)),
                 media_type="text/event-stream",

@@ -31,6 +31,7 @@ class ResponseMeta:
     model: str
     created: int = field(default_factory=lambda: int(time.time()))
     include_usage: bool = True
+    request: CanonicalRequest | None = None  # the request answered (dialect state kept in request.native)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,6 @@ requests, and each request (parse, then render) runs in its own context.
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -526,8 +525,10 @@ class ResponsesStream:
 # ---- the dialect ---------------------------------------------------------------------------------
 
 
-# The namespaces of the request being served (set by parse_request, read when rendering its answer).
-_namespaces: ContextVar[Namespaces | None] = ContextVar("responses_namespaces", default=None)
+def _namespaces_of(meta: ResponseMeta) -> Namespaces:
+    """The namespaces parse_request recorded on the request this answer is for."""
+    ns = meta.request.native.get("namespaces") if meta.request is not None else None
+    return ns if isinstance(ns, Namespaces) else Namespaces()
 
 
 class OpenAIResponses:
@@ -536,14 +537,15 @@ class OpenAIResponses:
 
     def parse_request(self, body: Any) -> CanonicalRequest:
         ns = Namespaces()
-        _namespaces.set(ns)
-        return parse_request(body, ns)
+        request = parse_request(body, ns)
+        request.native["namespaces"] = ns
+        return request
 
     def render_json(self, completion: Completion, meta: ResponseMeta) -> bytes:
-        return render_json(completion, meta, _namespaces.get() or Namespaces())
+        return render_json(completion, meta, _namespaces_of(meta))
 
     def stream_renderer(self, meta: ResponseMeta) -> ResponsesStream:
-        return ResponsesStream(meta, _namespaces.get() or Namespaces())
+        return ResponsesStream(meta, _namespaces_of(meta))
 
     def error_body(self, exc: SwitchpointError) -> bytes:
         return orjson.dumps(openai_error_body(exc))

@@ -3,7 +3,7 @@ answer that calls the client's own tools reads back through the official SDK und
 
 from __future__ import annotations
 
-import contextvars
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -78,7 +78,7 @@ def test_recorded_request_parses_and_its_tools_round_trip(name: str, line: int, 
             backend_name = next(t.name for t in req.tools if t.name.endswith(tool_name))
             events.append(ToolCallDelta(i, f"call_{i}", backend_name, '{"a": 1}'))
         events += [Usage(10, 2), Finish("tool_calls" if chosen else "stop")]
-        raw = render_stream(dialect.stream_renderer(META), events)
+        raw = render_stream(dialect.stream_renderer(replace(META, request=req)), events)
         assert sdk_read_stream(dialect_name, raw) == ("ok", chosen)
 
-    contextvars.copy_context().run(go)
+    go()
