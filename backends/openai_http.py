@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from .errors import (
 )
 from .openai_format import chat_body, chunk_events, completion_body, finish_reason, response_events, usage_from_openai
 from .sse import sse_data
+from .tokens import estimate_request_tokens
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -86,7 +88,18 @@ class OpenAIBackend:
             return BackendTimeout(f"{self.name}: upstream timed out ({type(exc).__name__})", backend=self.name)
         return BackendConnectError(f"{self.name}: upstream connection failed ({type(exc).__name__})", backend=self.name)
 
+    def _fit(self, request: CanonicalRequest) -> CanonicalRequest:
+        """Lower max_tokens to what the context window leaves after the prompt (estimated): clients such as
+        Claude Code ask for 64k tokens, which a server with a 32k window refuses outright."""
+        if request.max_tokens is None:
+            return request
+        room = self.capabilities.context_window - estimate_request_tokens(request)
+        if request.max_tokens <= room:
+            return request
+        return replace(request, max_tokens=max(1, room))
+
     async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        request = self._fit(request)
         if request.prompt is not None:
             path, body = "/completions", completion_body(request, self.model, stream=request.stream)
         else:

@@ -203,8 +203,7 @@ def create_app(
         middleware.append(Middleware(BodyCapture, body_log=body_log))
     app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
     routes += admin_routes(AdminContext(auth=AdminAuth(admin_key), state=app.state))
-    routes.append(dashboard_mount(AdminAuth(admin_key)))
-    app.router.routes.extend(routes)
+    app.router.routes.extend([*routes, dashboard_mount(AdminAuth(admin_key))])
     app.state.settings = settings
     app.state.gateway = gateway
     app.state.request_log = request_log

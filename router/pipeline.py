@@ -28,6 +28,7 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
+from backends.tokens import estimate_request_tokens, estimate_text_tokens
 from policies.routing import Decision
 
 from .access import AccessControl
@@ -35,7 +36,6 @@ from .dialects import Completion, Dialect, ResponseMeta
 from .metrics import Metrics
 from .routing_service import RoutingService
 from .store import RequestLog
-from .tokens import estimate_request_tokens, estimate_text_tokens
 
 log = logging.getLogger(__name__)
 

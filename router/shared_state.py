@@ -72,8 +72,8 @@ class RedisState:
         self._prefix = prefix
 
     async def get(self, key: str) -> str | None:
-        value: str | None = await self._redis.get(self._prefix + key)
-        return value
+        value = await self._redis.get(self._prefix + key)
+        return value if value is None or isinstance(value, str) else value.decode()
 
     async def set(self, key: str, value: str, ttl_s: float | None = None) -> None:
         await self._redis.set(self._prefix + key, value, px=int(ttl_s * 1000) if ttl_s else None)

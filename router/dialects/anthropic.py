@@ -37,8 +37,8 @@ from backends.errors import (
     SwitchpointError,
     UnknownModel,
 )
+from backends.tokens import estimate_request_tokens
 
-from ..tokens import estimate_request_tokens
 from .base import Completion, ResponseMeta, sse, validation_error
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,7 +168,8 @@ def main() -> int:
             asyncio.run(load(via, args.rss_requests - half, 16, False))
             rss_end = rss_mb(gw.pid)
             growth = (rss_end - rss_half) / rss_half * 100
-            print(f"RSS at {half} requests: {rss_half:.1f} MB, at {args.rss_requests}: {rss_end:.1f} MB ({growth:+.1f}%)")
+            print(f"RSS at {half} requests: {rss_half:.1f} MB, "
+                  f"at {args.rss_requests}: {rss_end:.1f} MB ({growth:+.1f}%)")
             out["rss_mb"] = round(rss_end, 1)
             out["rss_growth_pct"] = round(growth, 2)
         print(json.dumps(out))

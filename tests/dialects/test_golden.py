@@ -17,10 +17,10 @@ import orjson
 import pytest
 
 from backends.contract import ImagePart
+from backends.tokens import estimate_request_tokens
 from router.app import create_app
 from router.dialects import get_dialect
 from router.settings import load_settings
-from router.tokens import estimate_request_tokens
 from tests.fakes.gemini_upstream import GeminiScript, make_gemini
 from tests.fakes.openai_upstream import Script, make_upstream
 from tests.fakes.servers import ServerThread

@@ -215,3 +215,15 @@ def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
         assert chunks[-1].usage.completion_tokens > 0
         rows = log_rows(app, 2)
         assert [r.tokens_estimated for r in rows] == [True, True]
+
+
+def test_max_tokens_fits_the_context_window(gateway, upstream):
+    script, up = upstream
+    config = one_backend(up, capabilities={"context_window": 4096})
+    with gateway(config) as (url, _):
+        body = {"model": "auto", "max_tokens": 64000, "messages": [{"role": "user", "content": "x" * 4000}]}
+        assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
+        body["max_tokens"] = 100
+        assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
+    clamped, kept = (r["max_tokens"] for r in script.requests)
+    assert 0 < clamped <= 4096 - 1000 and kept == 100

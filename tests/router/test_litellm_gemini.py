@@ -27,9 +27,19 @@ def gemini(monkeypatch) -> Iterator[tuple[GeminiScript, dict]]:
     monkeypatch.setenv("TEST_GEMINI_KEY", "gk-secret-123")
     script = GeminiScript()
     with ServerThread(make_gemini(script)) as server:
-        config = {"backends": [{"name": "gemini", "kind": "litellm", "model": "gemini/gemini-2.5-flash",
-                                "base_url": server.url + "/v1beta", "api_key_env": "TEST_GEMINI_KEY",
-                                "capabilities": {"vision": True}, "price": {"input_per_mtok": 1.0, "output_per_mtok": 2.0}}]}
+        config = {
+            "backends": [
+                {
+                    "name": "gemini",
+                    "kind": "litellm",
+                    "model": "gemini/gemini-2.5-flash",
+                    "base_url": server.url + "/v1beta",
+                    "api_key_env": "TEST_GEMINI_KEY",
+                    "capabilities": {"vision": True},
+                    "price": {"input_per_mtok": 1.0, "output_per_mtok": 2.0},
+                }
+            ]
+        }
         yield script, config
 
 
@@ -40,8 +50,11 @@ def test_text_through_gemini(gateway, gemini, stream):
         c = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
         msgs = [{"role": "system", "content": "Answer in French."}, {"role": "user", "content": "Say hello"}]
         if stream:
-            chunks = list(c.chat.completions.create(model="auto", messages=msgs, stream=True,
-                                                    stream_options={"include_usage": True}))
+            chunks = list(
+                c.chat.completions.create(
+                    model="auto", messages=msgs, stream=True, stream_options={"include_usage": True}
+                )
+            )
             text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
             usage = chunks[-1].usage
         else:

@@ -16,8 +16,16 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def row(i: int) -> dict:
-    return {"id": f"req_{uuid.uuid4().hex[:12]}_{i}", "ts": 1_700_000_000.0 + i, "dialect": "openai", "status": "ok",
-            "category": "coding", "backend": "qwen", "input_tokens": i, "output_tokens": 2 * i}
+    return {
+        "id": f"req_{uuid.uuid4().hex[:12]}_{i}",
+        "ts": 1_700_000_000.0 + i,
+        "dialect": "openai",
+        "status": "ok",
+        "category": "coding",
+        "backend": "qwen",
+        "input_tokens": i,
+        "output_tokens": 2 * i,
+    }
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -89,6 +97,8 @@ def test_gateway_uses_database_url_from_environment(gateway, upstream, monkeypat
     monkeypatch.setenv("SWITCHPOINT_DATABASE_URL", f"sqlite:///{db}")
     _, up = upstream
     with gateway(one_backend(up)) as (url, app):
-        httpx.post(url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]})
+        httpx.post(
+            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
+        )
         assert len(log_rows(app)) == 1
     assert os.path.exists(db)

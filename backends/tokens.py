@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import orjson
 
-from backends.contract import CanonicalRequest, ImagePart, TextPart
+from .contract import CanonicalRequest, ImagePart, TextPart
 
 CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 4
