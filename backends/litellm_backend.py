@@ -84,6 +84,8 @@ class LiteLLMBackend:
                 kw[key] = value
         if req.stop:
             kw["stop"] = req.stop
+        if self.model.startswith("anthropic/") and "thinking" in req.native:
+            kw["thinking"] = req.native["thinking"]  # Claude models take Anthropic's thinking settings as sent
         return kw
 
     def _map_error(self, exc: Exception) -> BackendError:

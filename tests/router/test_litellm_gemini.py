@@ -99,3 +99,15 @@ def test_gemini_failure_is_an_upstream_error(gateway, gemini):
         with pytest.raises(openai.APIStatusError) as info:
             c.chat.completions.create(model="auto", messages=[{"role": "user", "content": "hi"}])
         assert info.value.status_code == 502 and "gemini" in info.value.message
+
+
+def test_thinking_reaches_only_anthropic_models():
+    from backends.contract import CanonicalRequest, Message, TextPart
+    from backends.litellm_backend import LiteLLMBackend
+
+    req = CanonicalRequest(model="auto", messages=[Message("user", [TextPart("hi")])],
+                           native={"thinking": {"type": "enabled", "budget_tokens": 1024}})
+    claude = LiteLLMBackend("claude", model="anthropic/claude-sonnet-4-5")
+    gemini = LiteLLMBackend("gemini", model="gemini/gemini-2.5-flash")
+    assert claude._kwargs(req)["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+    assert "thinking" not in gemini._kwargs(req)
