@@ -12,11 +12,10 @@ import openai
 from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
 from .errors import BackendConnectError, BackendError, BackendProtocolError, BackendStatusError, BackendTimeout
 from .openai_format import (
+    canonical_fields,
     chunk_events,
     finish_reason,
-    message_to_openai,
     response_events,
-    tool_choice_to_openai,
     usage_from_openai,
 )
 
@@ -57,10 +56,10 @@ class LiteLLMBackend:
     def _kwargs(self, req: CanonicalRequest) -> dict[str, Any]:
         kw: dict[str, Any] = {
             "model": self.model,
-            "messages": [message_to_openai(m) for m in req.messages],
             "stream": req.stream,
             "timeout": self._timeout,
             "drop_params": True,
+            **canonical_fields(req),
         }
         if self._api_key_env:
             kw["api_key"] = os.environ.get(self._api_key_env)
@@ -68,22 +67,6 @@ class LiteLLMBackend:
             kw["api_base"] = self._base_url
         if req.stream:
             kw["stream_options"] = {"include_usage": True}
-        if req.tools:
-            kw["tools"] = [
-                {
-                    "type": "function",
-                    "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
-                }
-                for t in req.tools
-            ]
-            if req.tool_choice is not None:
-                kw["tool_choice"] = tool_choice_to_openai(req.tool_choice)
-        for key in ("max_tokens", "temperature", "top_p", "seed", "response_format", "reasoning_effort"):
-            value = getattr(req, key)
-            if value is not None:
-                kw[key] = value
-        if req.stop:
-            kw["stop"] = req.stop
         if self.model.startswith("anthropic/") and "thinking" in req.native:
             kw["thinking"] = req.native["thinking"]  # Claude models take Anthropic's thinking settings as sent
         return kw

@@ -57,6 +57,25 @@ def tool_choice_to_openai(choice: str | dict[str, Any] | None) -> Any:
     return choice
 
 
+def canonical_fields(req: CanonicalRequest) -> dict[str, Any]:
+    """What the canonical request models, as chat-completions fields: messages, tools, sampling."""
+    out: dict[str, Any] = {"messages": [message_to_openai(m) for m in req.messages]}
+    if req.tools:
+        out["tools"] = [
+            {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+            for t in req.tools
+        ]
+        if req.tool_choice is not None:
+            out["tool_choice"] = tool_choice_to_openai(req.tool_choice)
+    for key in ("max_tokens", "temperature", "top_p", "seed", "response_format", "user", "reasoning_effort"):
+        value = getattr(req, key)
+        if value is not None:
+            out[key] = value
+    if req.stop:
+        out["stop"] = req.stop
+    return out
+
+
 def chat_body(req: CanonicalRequest, model: str, *, stream: bool) -> dict[str, Any]:
     """The chat-completions body for `req`.
 
@@ -67,24 +86,7 @@ def chat_body(req: CanonicalRequest, model: str, *, stream: bool) -> dict[str, A
         body = dict(req.openai_body)
         body.pop("max_completion_tokens", None)
     else:
-        body = dict(req.extra)
-        body["messages"] = [message_to_openai(m) for m in req.messages]
-        if req.tools:
-            body["tools"] = [
-                {
-                    "type": "function",
-                    "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
-                }
-                for t in req.tools
-            ]
-        if req.tool_choice is not None:
-            body["tool_choice"] = tool_choice_to_openai(req.tool_choice)
-        for key in ("temperature", "top_p", "seed", "response_format", "user", "reasoning_effort"):
-            value = getattr(req, key)
-            if value is not None:
-                body[key] = value
-        if req.stop:
-            body["stop"] = req.stop
+        body = {**req.extra, **canonical_fields(req)}
     # Fields a policy may have changed are always taken from the canonical request.
     body["model"] = model
     if req.max_tokens is not None:
