@@ -30,6 +30,7 @@ from backends.errors import (
 )
 from backends.tokens import estimate_request_tokens, estimate_text_tokens
 from policies.routing import Decision
+from policies.stickiness import SESSION_HEADERS
 
 from .access import AccessControl
 from .dialects import Completion, Dialect, ResponseMeta
@@ -39,7 +40,6 @@ from .store import RequestLog
 
 log = logging.getLogger(__name__)
 
-SESSION_HEADERS = ("x-claude-code-session-id", "x-session-id", "session_id", "x-session-affinity")
 
 
 class Classified(Protocol):
