@@ -16,7 +16,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backends.contract import Backend
-from policies.routing import RoutingTable
 
 from .access import AccessControl, protect
 from .admin import AdminContext, admin_routes
@@ -32,7 +31,7 @@ from .judge import make_judge
 from .metrics import Metrics
 from .openapi import openapi_schema
 from .pipeline import Classifier, Gateway
-from .routing_service import RoutingService
+from .routing_service import RoutingService, routing_table
 from .settings import Settings
 from .shadow import make_shadow
 from .shared_state import make_shared_state
@@ -80,12 +79,7 @@ def create_app(
         on_drop=metrics.dropped_log_rows.inc,
     )
     body_log = BodyLog(engine, flush_interval=settings.log.flush_interval) if settings.log_bodies else None
-    table = RoutingTable(
-        backends={name: b.capabilities for name, b in backends.items()},
-        routes=settings.routes,
-        aliases=settings.aliases,
-        reject_unknown_models=settings.unknown_models == "reject",
-    )
+    table = routing_table(settings, {name: b.capabilities for name, b in backends.items()})
     judge = make_judge(settings.routing, backends)
     routing = RoutingService(
         table,

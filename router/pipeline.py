@@ -41,14 +41,6 @@ from .store import RequestLog
 log = logging.getLogger(__name__)
 
 
-
-class Classified(Protocol):
-    category: str
-    client: str | None
-    has_images: bool
-    prompt_tokens: int
-
-
 class Classifier(Protocol):
     def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Any: ...
 

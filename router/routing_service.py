@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from backends.contract import CanonicalRequest
+from backends.contract import CanonicalRequest, Capabilities
 from backends.errors import BackendError, InvalidRequest
 from policies.cooldown import CooldownPolicy, counts_as_failure
 from policies.plan import apply_overrides, facts_of, needs_of, plan
@@ -32,6 +32,7 @@ from policies.tuning.estimates import Cell
 
 from . import store_rules
 from .judge import Judge
+from .settings import Settings
 from .shadow import Shadow
 from .shared_state import MemoryState, SharedState
 from .store_quality import SignalWriter, load_observations, signal_row
@@ -95,6 +96,16 @@ class Tolerant:
         except SHARED_ERRORS as exc:
             self._down(exc)
             return 0
+
+
+def routing_table(settings: Settings, capabilities: Mapping[str, Capabilities]) -> RoutingTable:
+    """The operator's routes and aliases over the backends' capabilities (in configuration order)."""
+    return RoutingTable(
+        backends=dict(capabilities),
+        routes=settings.routes,
+        aliases=settings.aliases,
+        reject_unknown_models=settings.unknown_models == "reject",
+    )
 
 
 class RoutingService:

@@ -22,7 +22,7 @@ from policies.rules import CATEGORIES, DIFFICULTIES, Facts, RuleSet, parse_rules
 from policies.tuning import Objective, Proposal, propose
 
 from . import store_rules
-from .routing_service import RULES_KEY, objective_from
+from .routing_service import RULES_KEY, objective_from, routing_table
 from .settings import Settings, load_settings
 from .store_quality import load_observations
 
@@ -56,12 +56,7 @@ def _table(settings: Settings) -> RoutingTable:
     from .backends_factory import with_embedded_defaults
 
     settings = with_embedded_defaults(settings)
-    return RoutingTable(
-        backends={b.name: Capabilities(**b.capabilities.model_dump()) for b in settings.backends},
-        routes=settings.routes,
-        aliases=settings.aliases,
-        reject_unknown_models=settings.unknown_models == "reject",
-    )
+    return routing_table(settings, {b.name: Capabilities(**b.capabilities.model_dump()) for b in settings.backends})
 
 
 def _print(proposals: list[Proposal]) -> None:
