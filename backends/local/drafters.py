@@ -47,6 +47,7 @@ class MTPDrafter:
         self.target = target
         self.head = head.to(target.dtype)
         self.head.attach(target.lm_head)
+        self.head.pack()
         self.lookup = lookup
 
     def begin(self, prompt: list[int]) -> None:

@@ -96,13 +96,22 @@ def speculative_decode(
 
 @dataclass(slots=True)
 class SpecPolicy:
-    """Adaptive draft length (+1 when all drafts pass, -1 otherwise) and the switch-off rule."""
+    """Adaptive draft length (+1 when all drafts pass, -1 otherwise) and the switch-off rule.
+
+    Speculation stops paying when, over the last `window` draft steps, no draft was accepted, or the
+    tokens committed per second of drafting and verifying fall below the rate of plain decoding steps
+    (measured in the same request: after `window` draft steps, one step is a plain one). It is judged
+    by time, not by a fixed acceptance rate, since what a draft step costs depends on the machine and
+    the model (here verifying five tokens costs about 1.05x one step). When it stops paying, the
+    request decodes plainly for `pause` tokens, then tries again; each new failure doubles the pause,
+    since how well a drafter guesses changes along an answer (prose, then code, then a list)."""
 
     k: int = 4
     k_min: int = 1
     k_max: int = 8
     window: int = 8  # draft steps judged together
-    min_accept_rate: float = 0.15  # below this over `window` steps, speculation does not pay
+    switch_off: bool = True  # False: speculate to the end, whatever it pays
+    pause: int = 16  # tokens decoded plainly after speculation stopped paying; doubles each time
 
     def update(self, proposed: int, accepted: int) -> None:
         if proposed and accepted == proposed:
@@ -110,11 +119,17 @@ class SpecPolicy:
         elif proposed:
             self.k = max(self.k - 1, self.k_min)
 
-    def still_pays(self, stats: DecodeStats) -> bool:
-        recent = stats.accept_histogram[-self.window :]
-        if len(recent) < self.window:
+    def still_pays(self, steps: list[tuple[int, int, float]], plain_step_s: float | None) -> bool:
+        """steps: (accepted drafts, committed tokens, seconds) per draft step so far."""
+        recent = steps[-self.window :]
+        if not self.switch_off or len(recent) < self.window:
             return True
-        return sum(recent) / (len(recent) * max(self.k, 1)) >= self.min_accept_rate
+        if sum(accepted for accepted, _, _ in recent) == 0:
+            return False
+        if plain_step_s is None:
+            return True
+        seconds = sum(s for _, _, s in recent)
+        return sum(committed for _, committed, _ in recent) * plain_step_s >= seconds
 
 
 def generate(
@@ -142,10 +157,12 @@ def generate(
     stats.target_steps = 1
     history = [*prompt, pending]
     pos = len(prompt)
-    speculate = drafter is not None
+    paused_until, pause = 0, policy.pause  # speculation is off while pos < paused_until
     if drafter is not None:
         drafter.begin(prompt)
     block = [pending]
+    steps: list[tuple[int, int, float]] = []  # per draft step: accepted, committed, seconds
+    plain_step_s: float | None = None
     decode_start = time.perf_counter()
     while True:
         stopped = False
@@ -160,9 +177,13 @@ def generate(
             yield block
         if stopped or stats.new_tokens >= max_new_tokens:
             return
+        # once there is something to judge, one plain step measures what drafting must beat
+        probe = policy.switch_off and plain_step_s is None and len(steps) >= policy.window
+        speculate = drafter is not None and pos >= paused_until and not probe
         k = min(policy.k, target.max_len - pos - 2) if speculate else 0
         if pos + 1 >= target.max_len:
             return
+        step_start = time.perf_counter()
         draft = drafter.propose(history, hidden, k, sampler) if (drafter is not None and k > 0) else Draft([])
         if draft.tokens:
             committed, hidden = speculative_decode(target, draft, pending, pos, sampler)
@@ -170,13 +191,18 @@ def generate(
             stats.proposed += len(draft.tokens)
             stats.accepted += accepted
             stats.accept_histogram.append(accepted)
+            steps.append((accepted, len(committed), time.perf_counter() - step_start))
             policy.update(len(draft.tokens), accepted)
-            if not policy.still_pays(stats):
-                speculate = False
-                stats.speculation_off_at = stats.new_tokens
+            if not policy.still_pays(steps, plain_step_s):
+                paused_until, pause = pos + pause, pause * 2
+                steps.clear()
+                if stats.speculation_off_at is None:
+                    stats.speculation_off_at = stats.new_tokens
         else:
             nxt, hidden = decode_one_token(target, pending, pos, sampler)
             committed = [nxt]
+            took = time.perf_counter() - step_start
+            plain_step_s = took if plain_step_s is None else 0.8 * plain_step_s + 0.2 * took
         stats.target_steps += 1
         pos += len(committed)
         history.extend(committed)

@@ -28,6 +28,7 @@ from .convert import switchpoint_home
 from .corpus import default_corpus, files_corpus
 from .decoder import Decoder
 from .mtp import MTPHead
+from .selfgen import self_generated
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--out", type=Path, required=True, help="where to write the head (.safetensors)")
     p.add_argument("--corpus", type=Path, nargs="*", default=[], help="text files or folders (default: "
                    "Python's stdlib source and package docs in site-packages)")
-    p.add_argument("--tokens", type=int, default=120_000, help="training tokens to extract")
+    p.add_argument("--tokens", type=int, default=120_000, help="training tokens of corpus text to extract")
+    p.add_argument("--answers", type=int, default=0, help="also train on the target's own greedy answers to "
+                   "this many chat and code requests built from offline text (selfgen.py)")
+    p.add_argument("--answer-tokens", type=int, default=160, help="longest answer generated")
     p.add_argument("--seq-len", type=int, default=256)
     p.add_argument("--vocab", type=int, default=8192, help="size of the reduced output vocabulary")
     p.add_argument("--epochs", type=int, default=4)
@@ -127,9 +131,23 @@ def train(args: argparse.Namespace) -> int:
     decoder = loaded.decoder
     workdir = args.workdir or switchpoint_home() / "drafter-train" / loaded.label
     workdir.mkdir(parents=True, exist_ok=True)
-    texts = files_corpus(args.corpus) if args.corpus else default_corpus(args.seed)
-    chunks = chunk_corpus(loaded.tokenizer, texts, args.seq_len, args.tokens)
-    logger.info("%d chunks of <=%d tokens from %d texts", len(chunks), args.seq_len, len(texts))
+    chunks: list[list[int]] = []
+    data: dict[str, object] = {}
+    if args.tokens > 0:
+        texts = files_corpus(args.corpus) if args.corpus else default_corpus(args.seed)
+        chunks = chunk_corpus(loaded.tokenizer, texts, args.seq_len, args.tokens)
+        logger.info("%d chunks of <=%d tokens from %d texts", len(chunks), args.seq_len, len(texts))
+        data["corpus"] = [str(c) for c in args.corpus] or "python-stdlib+site-packages-docs"
+    if args.answers:
+        stops = stop_token_ids(loaded.tokenizer, loaded.hf)
+        answers = self_generated(loaded, stops, workdir, count=args.answers, max_new=args.answer_tokens,
+                                 max_prompt=args.seq_len - args.answer_tokens, seed=args.seed)
+        chunks = [seq[: args.seq_len] for seq in answers] + chunks
+        random.Random(args.seed).shuffle(chunks)
+        data["self_generated_answers"] = len(answers)
+    if not chunks:
+        logger.error("nothing to train on: give --tokens and/or --answers")
+        return 2
     paths = extract(decoder, chunks, workdir)
     held_out = paths[-1:] if len(paths) > 1 else []
     train_paths = paths[: len(paths) - len(held_out)]
@@ -151,10 +169,13 @@ def train(args: argparse.Namespace) -> int:
     items = [it for p in train_paths for it in torch.load(p)]
     total_steps = args.epochs * math.ceil(len(items) / args.batch)
     warm = max(1, total_steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s / total_steps, 1))))
-    for _ in range(start_epoch * math.ceil(len(items) / args.batch)):
-        sched.step()
+    done = start_epoch * math.ceil(len(items) / args.batch)  # optimiser steps taken before a resume
+
+    def lr_factor(step: int) -> float:  # linear warm-up, then cosine decay
+        step += done
+        return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     rng = random.Random(args.seed)
     for epoch in range(start_epoch, args.epochs):
         rng.shuffle(items)
@@ -174,9 +195,8 @@ def train(args: argparse.Namespace) -> int:
             bar.set_postfix(loss=f"{loss.item():.3f}", acc1=f"{sum(accs) / len(accs):.3f}")
         torch.save({"head": head.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1}, ckpt)
     accs = evaluate(head, decoder, held_out, remap, args.depth, embed)
-    meta = {"target": loaded.label, "tokens": sum(len(c) for c in chunks), "depth": args.depth,
+    meta = {"target": loaded.label, "tokens": sum(len(c) for c in chunks), **data, "depth": args.depth,
             "vocab": len(vocab), "heldout_accuracy": accs, "epochs": args.epochs,
-            "corpus": [str(c) for c in args.corpus] or "python-stdlib+site-packages-docs",
             "trained_at": time.strftime("%Y-%m-%d")}
     head.save(args.out, meta)
     logger.info("wrote %s; held-out draft accuracy per step %s", args.out, accs)

@@ -26,11 +26,15 @@ TARGETS = {"plain_vs_transformers": 1.4, "mtp_vs_plain_code": 1.6, "mtp_vs_plain
 CHAT = [
     "What are three good habits for staying healthy? Answer briefly.",
     "Explain what a cache is to a new programmer.",
+    "Write a short note inviting a friend to dinner on Saturday.",
+    "Why is the sky blue? Explain in a few sentences.",
 ]
 CODE = [
     "Write a Python function that checks whether a string is a palindrome, with a docstring and tests.",
     "Rewrite this function with type hints and a docstring:\n\ndef mean(values):\n    total = 0\n"
     "    for v in values:\n        total += v\n    return total / len(values)\n",
+    "Write a Python class for a stack with push, pop and peek methods.",
+    "Write a JavaScript function that debounces another function, and explain how it works.",
 ]
 
 
@@ -103,8 +107,9 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
     for m in methods:
         acc = f"{sum(accept[m]) / len(accept[m]):.2f}" if m in accept else "-"
         print(f"{m:<14}{tps[m, 'chat']:>10.1f}{tps[m, 'code']:>10.1f}{acc:>12}")
-    identical = all(outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in outputs)
-    same_as_hf = all(outputs["transformers", k, i] == outputs["plain", k, i] for (_, k, i) in outputs)
+    identical = all(outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in outputs if m != "transformers")
+    runs = sorted({(k, i) for (_, k, i) in outputs})
+    same_as_hf = sum(outputs["transformers", k, i] == outputs["plain", k, i] for k, i in runs)
 
     def total(method: str) -> float:
         return sum(produced[method, k] for k in prompts) / sum(elapsed[method, k] for k in prompts)
@@ -118,7 +123,7 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
         "head_only_acceptance_length": round(sum(accept["mtp-head-only"]) / len(accept["mtp-head-only"]), 3),
         "head_only_vs_plain": round(total("mtp-head-only") / total("plain"), 3),
         "identical": identical,
-        "identical_to_transformers": same_as_hf,
+        "same_tokens_as_transformers": f"{same_as_hf}/{len(runs)} prompts",
         "plain_tokens_per_s": round(total("plain"), 2),
         "transformers_tokens_per_s": round(total("transformers"), 2),
     }
@@ -140,7 +145,8 @@ def main(argv: list[str]) -> int:
         misses = [f"{k} {res[k]} < {v}" for k, v in TARGETS.items() if res[k] < v]
         print(f"{name}: " + ("all targets met" if not misses else "below target: " + "; ".join(misses)))
         if not res["identical"]:
-            print(f"{name}: outputs differ from plain decoding (bf16 batched verification vs one-token steps)")
+            print(f"{name}: outputs differ from plain decoding: a bug (the decoder must give a token the same "
+                  "logits alone and inside a draft block; see decoder.Group)")
     print(json.dumps(results))
     return 0
 

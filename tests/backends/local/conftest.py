@@ -24,19 +24,20 @@ if not (_installed("torch") and _installed("transformers")):
                            "test_fallback.py"]
 
 
-def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int = 2) -> Any:
+def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int = 2, hidden: int = 32) -> Any:
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
     if kind == "llama":
-        config = LlamaConfig(vocab_size=vocab, hidden_size=32, intermediate_size=64, num_hidden_layers=layers,
-                             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                             tie_word_embeddings=False)
+        config = LlamaConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=2 * hidden,
+                             num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
+                             max_position_embeddings=256, tie_word_embeddings=False)
         return LlamaForCausalLM(config).eval()
-    config = Gemma3TextConfig(vocab_size=vocab, hidden_size=32, intermediate_size=64, num_hidden_layers=3,
-                              num_attention_heads=4, num_key_value_heads=1, head_dim=16, sliding_window=6,
-                              max_position_embeddings=256, query_pre_attn_scalar=16,
+    config = Gemma3TextConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=2 * hidden,
+                              num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=1,
+                              head_dim=hidden // 2, sliding_window=6, max_position_embeddings=256,
+                              query_pre_attn_scalar=16,
                               layer_types=["sliding_attention", "sliding_attention", "full_attention"])
     return Gemma3ForCausalLM(config).eval()
 
@@ -50,7 +51,7 @@ def tiny_decoder(kind: str = "llama", *, vocab: int = 64, seed: int = 0, sharpne
 
     dec = decoder_from_hf(tiny_hf(kind, vocab=vocab, seed=seed, layers=layers), max_len=max_len,
                           dtype=torch.float32)
-    dec.lm_head = dec.lm_head * sharpness
+    dec.set_lm_head(dec.lm_head * sharpness)
     return dec
 
 

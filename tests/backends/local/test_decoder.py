@@ -34,6 +34,34 @@ def test_real_smollm2_logits_match_transformers(smollm2) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
+def test_draft_block_rows_equal_single_steps(kind: str) -> None:
+    """The same on tiny bf16 models (too small to be packed), Gemma's sliding window (6) included,
+    blocks crossing KEY_SPAN."""
+    from backends.local.decoder import KEY_SPAN, decoder_from_hf
+
+    dec = decoder_from_hf(tiny_hf(kind), max_len=96, dtype=torch.bfloat16)
+    ids = torch.randint(0, 64, (80,), generator=torch.Generator().manual_seed(6))
+    dec.forward(ids[:20], 0)
+    singles = torch.cat([dec.forward(ids[p : p + 1], p)[0] for p in range(20, 80)])
+    for start in (20, KEY_SPAN - 3, 2 * KEY_SPAN - 1, 70):
+        block, _ = dec.forward(ids[start : start + 9], start)
+        assert torch.equal(block, singles[start - 20 : start - 11]), start
+
+
+def test_real_smollm2_draft_block_rows_equal_single_steps(smollm2) -> None:  # type: ignore[no-untyped-def]
+    """bf16 on the real model: a token gets bit-identical logits whether it is decoded alone or verified
+    inside a draft block (sizes 2-9; two blocks cross a KEY_SPAN boundary). Batched attention rounds
+    differently from single-query attention; this is what keeps speculative output identical."""
+    dec = smollm2.decoder
+    ids = torch.randint(0, 40000, (80,), generator=torch.Generator().manual_seed(5))
+    dec.forward(ids[:20], 0)
+    singles = torch.cat([dec.forward(ids[p : p + 1], p)[0] for p in range(20, 80)])
+    for start, size in ((20, 2), (27, 9), (40, 5), (58, 8), (70, 3)):
+        block, _ = dec.forward(ids[start : start + size], start)
+        assert torch.equal(block, singles[start - 20 : start - 20 + size]), (start, size)
+
+
+@pytest.mark.parametrize("kind", ["llama", "gemma3"])
 def test_kv_cache_rollback_after_rejection(make_decoder, kind: str) -> None:  # type: ignore[no-untyped-def]
     seq = torch.randint(0, 64, (24,), generator=torch.Generator().manual_seed(2))
     fresh = make_decoder(kind, seed=3)
@@ -51,3 +79,40 @@ def test_kv_cache_rollback_after_rejection(make_decoder, kind: str) -> None:  # 
     for pos in range(21, 24):
         step, _ = dec.forward(seq[pos : pos + 1], pos)
         assert torch.allclose(step[0], ref[pos], atol=1e-5)
+
+
+def _packing_or_skip() -> None:
+    from backends.local.decoder import bf16_packing_available
+
+    if not bf16_packing_available():
+        pytest.skip("this CPU/torch build has no oneDNN bf16 kernels")
+
+
+@pytest.mark.parametrize("shape", [(960, 576), (3072, 576), (576, 1536)])
+@pytest.mark.parametrize("rows", [1, 5, 300])
+def test_packed_linear_equals_f_linear(shape: tuple[int, int], rows: int) -> None:
+    from backends.local.decoder import Linear
+
+    _packing_or_skip()
+    gen = torch.Generator().manual_seed(rows)
+    weight = torch.randn(shape, generator=gen).bfloat16()
+    x = torch.randn(rows, shape[1], generator=gen).bfloat16()
+    packed = Linear(weight, pack=True)
+    assert packed.packed is not None
+    assert torch.equal(packed(x), torch.nn.functional.linear(x, weight))
+
+
+@pytest.mark.parametrize("kind", ["llama", "gemma3"])
+def test_packed_bf16_decoder_equals_unpacked(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backends.local import decoder as module
+
+    _packing_or_skip()
+    model = tiny_hf(kind, hidden=256, vocab=256)  # matrices this small or larger are packed
+    ids = torch.randint(0, 256, (20,), generator=torch.Generator().manual_seed(4))
+    packed = module.decoder_from_hf(model, max_len=64, dtype=torch.bfloat16)
+    monkeypatch.setattr(module, "bf16_packing_available", lambda: False)
+    plain = module.decoder_from_hf(model, max_len=64, dtype=torch.bfloat16)
+    assert all(layer[w].packed is not None for layer in packed.layers for w in ("wqkv", "wo", "w13", "w2"))
+    assert packed.output.packed is not None and plain.output.packed is None
+    for a, b in ((0, 7), (7, 8), (8, 13), (13, 20)):  # prefill, one step, a draft block, the rest
+        assert torch.equal(packed.forward(ids[a:b], a)[0], plain.forward(ids[a:b], a)[0])

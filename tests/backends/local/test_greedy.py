@@ -19,7 +19,7 @@ NEW = 40
 
 
 def run(dec, prompt, drafter=None, k=4, adaptive=False, max_new=NEW, stats=None) -> list[int]:  # type: ignore[no-untyped-def]
-    policy = SpecPolicy(k=k) if adaptive else SpecPolicy(k=k, k_min=k, k_max=k, min_accept_rate=0.0)
+    policy = SpecPolicy(k=k) if adaptive else SpecPolicy(k=k, k_min=k, k_max=k, switch_off=False)
     blocks: Iterator[list[int]] = generate(dec, prompt, Sampler(), max_new_tokens=max_new, drafter=drafter,
                                            policy=policy, stats=stats)
     return [t for b in blocks for t in b]
@@ -82,6 +82,27 @@ def test_adaptive_length_and_switch_off(target, plain) -> None:  # type: ignore[
     stats = DecodeStats()
     assert run(target, prompt, Oracle(prompt, ref, agree=True), k=1, adaptive=True, stats=stats) == ref
     assert max(stats.accept_histogram) > 1  # the draft length grew
+
+
+class LateOracle(Oracle):
+    """Never agrees for the first `until` tokens of the answer, then always does."""
+
+    def __init__(self, prompt: list[int], plain: list[int], until: int) -> None:
+        super().__init__(prompt, plain, agree=True)
+        self.start = len(prompt) + until
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        draft = super().propose(history, hidden, k, sampler)
+        return draft if len(history) >= self.start else Draft([(t + 1) % 64 for t in draft.tokens])
+
+
+def test_speculation_comes_back_after_a_pause(target, plain) -> None:  # type: ignore[no-untyped-def]
+    prompt, ref = PROMPTS[0], plain[0]
+    stats = DecodeStats()
+    assert run(target, prompt, LateOracle(prompt, ref, until=10), k=2, adaptive=True, stats=stats) == ref
+    off = stats.speculation_off_at
+    assert off is not None and off <= 10  # eight draft steps with nothing accepted switched it off
+    assert stats.accepted > 0  # after the pause it drafted again, and the drafts now pass
 
 
 def test_gemma_target(make_decoder) -> None:  # type: ignore[no-untyped-def]

@@ -102,7 +102,7 @@ def sample_joint(target: Decoder, drafter: SmallModelDrafter | None) -> Tensor:
     sampler = settings(seed=1234)
     counts = torch.zeros(V, V, dtype=torch.long)
     for _ in range(N):
-        policy = SpecPolicy(k=2, k_min=2, k_max=2, min_accept_rate=0.0)
+        policy = SpecPolicy(k=2, k_min=2, k_max=2, switch_off=False)
         out = [t for b in generate(target, PROMPT, sampler, max_new_tokens=3, drafter=drafter, policy=policy)
                for t in b]
         counts[out[1], out[2]] += 1

@@ -45,7 +45,7 @@ def plain(target) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 def speculate(target, plain: list[int], max_new: int):  # type: ignore[no-untyped-def]
-    policy = SpecPolicy(k=8, k_min=8, k_max=8, min_accept_rate=0.0)
+    policy = SpecPolicy(k=8, k_min=8, k_max=8, switch_off=False)
     return generate(target, PROMPT, Sampler(), max_new_tokens=max_new, drafter=Oracle(PROMPT + plain), policy=policy)
 
 
