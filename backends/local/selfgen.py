@@ -32,7 +32,7 @@ CODE_TASKS = (
     "Refactor this function to make it easier to read:\n\n{src}",
     "Is there a bug in this code? Explain.\n\n{src}",
     "Write a Python function `{name}{sig}` that {doc}",
-    "Implement {doc_noun} in Python.",
+    "Implement {doc} in Python.",
 )
 TOPIC_TASKS = (
     "What is {topic}?",
@@ -76,7 +76,7 @@ def code_requests(rng: random.Random, limit: int) -> list[str]:
                 continue
             sig = "(" + ", ".join(a.arg for a in node.args.args) + ")"
             doc = doc[0].lower() + doc[1:]
-            out.extend(task.format(src=src, name=node.name, sig=sig, doc=doc, doc_noun=doc)
+            out.extend(task.format(src=src, name=node.name, sig=sig, doc=doc)
                        for task in rng.sample(CODE_TASKS, 2))
     rng.shuffle(out)
     return out[:limit]

@@ -8,6 +8,9 @@ every method on every prompt in turn, so machine noise hits all of them alike): 
 last line is one JSON object per model with the ratios against the targets.
 
 Targets on a 2-core CPU: plain >= 1.4x transformers; MTP >= 1.6x plain on code, >= 1.3x on chat.
+`identical`: every drafter gave exactly our plain loop's tokens on every prompt (a must);
+`same_tokens_as_transformers`: on how many prompts transformers gave those tokens too (bf16 ties may
+be resolved differently by its attention kernels; informational).
 """
 
 from __future__ import annotations
