@@ -55,7 +55,7 @@ class DecodeStats:
     prefill_s: float = 0.0
     decode_s: float = 0.0
     accept_histogram: list[int] = field(default_factory=list)  # accepted drafts per draft step
-    speculation_off_at: int | None = None  # new_tokens count when speculation turned itself off
+    speculation_off_at: int | None = None  # new_tokens count when speculation first paused (stopped paying)
 
     @property
     def acceptance_length(self) -> float:

@@ -16,6 +16,7 @@ import ast
 import random
 import sysconfig
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,19 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().split("\n")[0].strip().rstrip(".")
 
 
-def code_requests(rng: random.Random, limit: int) -> list[str]:
-    out: list[str] = []
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    signature: str
+    doc: str  # the docstring's first line, lower-cased first letter
+    source: str
+
+
+def read_stdlib() -> tuple[list[Function], list[str]]:
+    """One pass over the standard library: its public documented functions of a quotable size, and
+    the first docstring line of its public modules."""
+    functions: list[Function] = []
+    summaries: list[str] = []
     for path in stdlib_files():
         try:
             source = path.read_text(encoding="utf-8")
@@ -72,28 +84,25 @@ def code_requests(rng: random.Random, limit: int) -> list[str]:
                 continue
             doc = _first_line(ast.get_docstring(node))
             src = ast.get_source_segment(source, node) or ""
-            if not doc or not (80 <= len(src) <= 1200):
-                continue
-            sig = "(" + ", ".join(a.arg for a in node.args.args) + ")"
-            doc = doc[0].lower() + doc[1:]
-            out.extend(task.format(src=src, name=node.name, sig=sig, doc=doc)
-                       for task in rng.sample(CODE_TASKS, 2))
+            if doc and 80 <= len(src) <= 1200:
+                signature = "(" + ", ".join(a.arg for a in node.args.args) + ")"
+                functions.append(Function(node.name, signature, doc[0].lower() + doc[1:], src))
+        if path.name != "__init__.py" and not path.stem.startswith("_"):
+            line = _first_line(ast.get_docstring(tree))
+            if 10 <= len(line) <= 80 and not line.startswith(("#", "-")):
+                summaries.append(line[0].lower() + line[1:])
+    return functions, summaries
+
+
+def code_requests(rng: random.Random, functions: list[Function], limit: int) -> list[str]:
+    out = [task.format(src=f.source, name=f.name, sig=f.signature, doc=f.doc)
+           for f in functions for task in rng.sample(CODE_TASKS, 2)]
     rng.shuffle(out)
     return out[:limit]
 
 
-def topics() -> list[str]:
-    found: list[str] = list(EVERYDAY)
-    for path in stdlib_files():
-        if path.name == "__init__.py" or path.stem.startswith("_"):
-            continue
-        try:
-            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
-        except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
-            continue
-        line = _first_line(doc)
-        if 10 <= len(line) <= 80 and not line.startswith(("#", "-")):
-            found.append(line[0].lower() + line[1:])
+def topics(module_summaries: list[str]) -> list[str]:
+    found = [*EVERYDAY, *module_summaries]
     purelib = Path(sysconfig.get_paths()["purelib"])
     for meta in sorted(purelib.glob("*.dist-info/METADATA")):
         for row in meta.read_text(encoding="utf-8", errors="replace").splitlines()[:40]:
@@ -102,8 +111,8 @@ def topics() -> list[str]:
     return found
 
 
-def chat_requests(rng: random.Random, limit: int) -> list[str]:
-    out = [task.format(topic=topic) for topic in topics() for task in rng.sample(TOPIC_TASKS, 3)]
+def chat_requests(rng: random.Random, topic_list: list[str], limit: int) -> list[str]:
+    out = [task.format(topic=topic) for topic in topic_list for task in rng.sample(TOPIC_TASKS, 3)]
     rng.shuffle(out)
     return out[:limit]
 
@@ -111,7 +120,9 @@ def chat_requests(rng: random.Random, limit: int) -> list[str]:
 def requests(count: int, seed: int = 0) -> list[str]:
     """`count` user requests, half code and half chat, interleaved."""
     rng = random.Random(seed)
-    code, chat = code_requests(rng, count // 2), chat_requests(rng, count - count // 2)
+    functions, summaries = read_stdlib()
+    code = code_requests(rng, functions, count // 2)
+    chat = chat_requests(rng, topics(summaries), count - count // 2)
     mixed = [x for pair in zip(code, chat, strict=False) for x in pair]
     return mixed + code[len(chat):] + chat[len(code):]
 
