@@ -16,8 +16,9 @@ def create_local_backend(name: str, model: str, options: dict[str, Any]) -> Back
     options: drafter ("mtp" default | "ngram" | "none" | "model:<path or embedded name>"),
     max_queue (8), max_new_tokens_default (512), threads (torch threads), max_context (4096, KV cache
     positions), temperature (0.0: greedy when a request gives none), draft_length (4, initial),
-    mtp_head (path to a head trained with `switchpoint drafter train`), mtp_lookup (True: the mtp
-    drafter copies long n-gram matches from the context when there are any).
+    draft_length_min (2, the floor it adapts down to), mtp_head (path to a head trained with
+    `switchpoint drafter train`), mtp_lookup (True: the mtp drafter copies long n-gram matches from
+    the context when there are any), mtp_min_confidence (0.4: the head stops drafting below it).
     """
     from .backend import LocalBackend
 

@@ -3,7 +3,7 @@
 It knows only token ids and positions: `forward(tokens, pos)` writes keys and values for positions
 pos..pos+T-1 into the cache and attends to everything before them. Rolling back after a rejected draft
 is free: the next call simply starts at an earlier `pos`, and stale cache entries past it are never
-attended (the mask is built from positions) and are overwritten.
+attended (each query reads only the positions up to its own) and are overwritten.
 
 Weights are taken from a transformers model's state dict, so the logits match transformers' forward
 pass for the same weights; bf16 matrices are copied once into oneDNN's packed layout (see Linear).
@@ -19,23 +19,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 SUPPORTED = {"llama": "llama", "gemma3_text": "gemma3", "gemma3": "gemma3"}
-PER_QUERY_MAX = 16  # blocks of up to this many tokens (decode steps, draft blocks) attend per query
-KEY_SPAN = 32  # ...over a key count rounded up to a multiple of this
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Queries that attend together. The CPU attention kernel's rounding depends on how many queries
-    and keys one call holds, and a token must get the same logits whether it was decoded alone or
-    verified inside a draft block (that is what keeps speculative output token-identical to plain
-    decoding). So in decode steps and draft blocks every query is its own problem (a batch of
-    single-query problems), over the keys up to its position rounded up to KEY_SPAN, the rest masked.
-    A long prefill is one causal problem instead: it runs once, the same for every drafter."""
-
-    rows: slice
-    keys: int
-    masks: dict[int | None, Tensor]  # by sliding window (None: full attention)
-    per_query: bool
+PER_QUERY_MAX = 16  # blocks of up to this many tokens (decode steps, draft blocks) attend one query at a time
+REDUCTION_MAX = 1024  # longest reduction tried in one packed product (see row_exact_linear)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,41 +99,78 @@ def bf16_packing_available() -> bool:
 
 class Linear:
     """y = x @ weight.T. bf16 weights are reordered once into oneDNN's blocked layout and multiplied
-    by its packed kernel: at batch 1 on this AVX-512 CPU that is about 2x faster than `F.linear` on the
-    same weights, with the same results (the tests compare both). Other dtypes use `F.linear`."""
+    by its packed kernel: at batch 1 that was about 2x faster than `F.linear` on the same weights
+    (measured on an Intel Sapphire Rapids CPU), with the same results (the tests compare both). Other
+    dtypes use `F.linear`.
 
-    __slots__ = ("packed", "weight")
+    A token must get the same result whether it shares the product with draft tokens or not (see
+    row_exact_linear). `chunks` > 1 splits the reduction into column blocks, multiplied separately and
+    summed in float32: for long reductions oneDNN may round a row differently depending on how many
+    rows share the call (measured on an AMD Zen 5 CPU: every reduction above 1,024), blocks it
+    computes alike do not. `rowwise` multiplies one row at a time (toy sizes only)."""
 
-    def __init__(self, weight: Tensor, *, pack: bool) -> None:
-        self.packed: Tensor | None = torch.ops.mkldnn._reorder_linear_weight(weight) if pack else None
+    __slots__ = ("packed", "rowwise", "weight")
+
+    def __init__(self, weight: Tensor, *, pack: bool, chunks: int = 1, rowwise: bool = False) -> None:
+        blocks = weight.chunk(chunks, dim=1) if pack else ()
+        self.packed = [torch.ops.mkldnn._reorder_linear_weight(b.contiguous()) for b in blocks]
         self.weight: Tensor | None = None if pack else weight  # the dense copy is not kept once packed
+        self.rowwise = rowwise
 
     def __call__(self, x: Tensor) -> Tensor:
+        if self.rowwise and x.shape[0] > 1:
+            return torch.cat([self._product(x[i : i + 1]) for i in range(x.shape[0])])
+        return self._product(x)
+
+    def _product(self, x: Tensor) -> Tensor:
         if self.weight is not None:
             return F.linear(x, self.weight)
-        return torch.ops.mkldnn._linear_pointwise(x, self.packed, None, "none", [], "")
+        if len(self.packed) == 1:
+            return torch.ops.mkldnn._linear_pointwise(x, self.packed[0], None, "none", [], "")
+        parts = x.chunk(len(self.packed), dim=-1)
+        out = torch.ops.mkldnn._linear_pointwise(parts[0].contiguous(), self.packed[0], None, "none", [], "").float()
+        for part, block in zip(parts[1:], self.packed[1:], strict=True):
+            out += torch.ops.mkldnn._linear_pointwise(part.contiguous(), block, None, "none", [], "").float()
+        return out.to(x.dtype)
 
 
-PACK_MIN_DIM = 256  # smaller matrices keep F.linear (see packing_keeps_rows)
+PACK_MIN_DIM = 256  # smaller matrices are multiplied row by row (see row_exact_linear)
 
 
-def packing_keeps_rows(weight: Tensor, probe_elements: int = 100_000) -> bool:
-    """Whether the packed kernel computes each row of a 9-row product exactly as it computes that row
-    alone: speculative output stays identical to plain decoding only if a token's logits do not depend
-    on how many tokens share the pass. For small matrices oneDNN picks other kernels, for which this
-    fails now and then (measured on 32-wide toy weights: about 1 output in 60,000 differs in its last
-    bit), so those are never packed; for the rest a random probe checks it (true for every matrix of
-    the models we ship, also over millions of outputs)."""
-    if min(weight.shape) < PACK_MIN_DIM:
-        return False
-    packed = Linear(weight, pack=True)
+def keeps_rows(linear: Linear, in_features: int, dtype: torch.dtype, probe_elements: int = 100_000) -> bool:
+    """Whether `linear` computes each row of a 2- to 16-row product exactly as it computes that row
+    alone, on random probes."""
     gen = torch.Generator().manual_seed(0)
-    for _ in range(max(1, probe_elements // (9 * weight.shape[0]))):
-        x = torch.randn(9, weight.shape[1], generator=gen).to(weight.dtype)
-        together = packed(x)
-        if not all(torch.equal(packed(x[i : i + 1])[0], together[i]) for i in range(9)):
-            return False
+    rows = (2, 3, 5, 9, 16)
+    out_features = linear(torch.zeros(1, in_features, dtype=dtype)).shape[-1]
+    for _ in range(max(1, probe_elements // (sum(rows) * out_features))):
+        for n in rows:
+            x = torch.randn(n, in_features, generator=gen).to(dtype)
+            together = linear(x)
+            if not all(torch.equal(linear(x[i : i + 1])[0], together[i]) for i in range(n)):
+                return False
     return True
+
+
+def row_exact_linear(weight: Tensor, pack: bool) -> Linear:
+    """A Linear whose rows do not depend on each other: speculative output stays identical to plain
+    decoding only if a token's logits do not depend on how many tokens share the pass. Packed (with
+    the reduction split into as few blocks as a probe shows exact) where possible; else F.linear
+    where the probe passes; else row by row. Toy-size matrices always go row by row: kernels picked
+    for them differ now and then (about 1 output in 60,000 in its last bit, measured on 32-wide
+    weights), too rarely for a probe to be sure."""
+    in_features = weight.shape[1]
+    if min(weight.shape) < PACK_MIN_DIM:
+        return Linear(weight, pack=False, rowwise=True)
+    if pack:
+        chunks = 1
+        while in_features // chunks >= PACK_MIN_DIM:
+            packed = Linear(weight, pack=True, chunks=chunks)
+            if in_features // chunks <= REDUCTION_MAX and keeps_rows(packed, in_features, weight.dtype):
+                return packed
+            chunks *= 2
+    plain = Linear(weight, pack=False)
+    return plain if keeps_rows(plain, in_features, weight.dtype) else Linear(weight, pack=False, rowwise=True)
 
 
 def apply_rope(x: Tensor, cos: Tensor, sin_signed: Tensor) -> Tensor:
@@ -170,13 +192,16 @@ class Decoder:
         def w(name: str) -> Tensor:
             return state[name].to(dtype)
 
-        keeps_rows: dict[tuple[int, ...], bool] = {}  # by weight shape
+        kinds: dict[tuple[int, ...], tuple[int, bool]] = {}  # by weight shape: (packed blocks, rowwise)
 
         def linear(weight: Tensor) -> Linear:
             shape = tuple(weight.shape)
-            if self.packed and shape not in keeps_rows:
-                keeps_rows[shape] = packing_keeps_rows(weight)
-            return Linear(weight, pack=self.packed and keeps_rows[shape])
+            if shape not in kinds:
+                made = row_exact_linear(weight, self.packed)
+                kinds[shape] = (len(made.packed), made.rowwise)
+                return made
+            blocks, rowwise = kinds[shape]
+            return Linear(weight, pack=blocks > 0, chunks=max(blocks, 1), rowwise=rowwise)
 
         def norm(name: str) -> Tensor:
             return 1.0 + w(name).float() if self.gemma else w(name)
@@ -202,9 +227,11 @@ class Decoder:
                 layer["q_norm"] = norm(p + "self_attn.q_norm.weight")
                 layer["k_norm"] = norm(p + "self_attn.k_norm.weight")
             self.layers.append(layer)
+        # float32 keys and values (exact copies of the bf16 ones): one query's attention is a few small
+        # float32 products, several times faster here than the fused kernel on bf16
         shape = (arch.n_layers, 1, arch.n_kv_heads, self.max_len, arch.head_dim)
-        self.k_cache = torch.zeros(shape, dtype=dtype)
-        self.v_cache = torch.zeros(shape, dtype=dtype)
+        self.k_cache = torch.zeros(shape, dtype=torch.float32)
+        self.v_cache = torch.zeros(shape, dtype=torch.float32)
         self._kv = [(self.k_cache[i, 0], self.v_cache[i, 0]) for i in range(arch.n_layers)]  # [kv heads, len, d]
         self._positions = torch.arange(self.max_len)
         self._rope_table = {theta: self._rope(self._positions, theta) for theta in set(arch.rope_theta)}
@@ -212,7 +239,15 @@ class Decoder:
     def set_lm_head(self, weight: Tensor) -> None:
         """The output matrix (dense, as drafters slice it) and its projection."""
         self.lm_head = weight
-        self.output = Linear(weight, pack=self.packed and packing_keeps_rows(weight))
+        self.output = row_exact_linear(weight, self.packed)
+
+    def layer_cache(self, layer: int) -> tuple[Tensor, Tensor]:
+        """A layer's cached keys and values, [kv_heads, max_len, head_dim] each (rotary angles applied)."""
+        return self._kv[layer]
+
+    def rope_table(self, layer: int) -> tuple[Tensor, Tensor]:
+        """A layer's rotary table by position: cos and [-sin, sin], [max_len, head_dim] each."""
+        return self._rope_table[self.arch.rope_theta[layer]]
 
     # ---- pieces ---------------------------------------------------------------------------------
 
@@ -236,28 +271,18 @@ class Decoder:
             mask &= kv[None, :] > positions[:, None] - window
         return mask
 
-    def _attention_plan(self, positions: Tensor) -> list[Group]:
-        """How the queries at `positions` attend (see Group)."""
-        windows = set(self.arch.sliding)
-        t, first = positions.shape[0], int(positions[0])
-        if t > PER_QUERY_MAX:  # prefill: one causal problem
-            end = first + t
-            return [Group(slice(0, t), end, {w: self._mask(positions, end, w) for w in windows}, False)]
-        groups: list[Group] = []
-        start = 0
-        while start < t:
-            keys = min(-(-(first + start + 1) // KEY_SPAN) * KEY_SPAN, self.max_len)
-            stop = min(t, keys - first)  # rows whose position is below `keys` share that key count
-            rows = positions[start:stop]
-            masks = {w: self._mask(rows, keys, w)[:, None, None, :] for w in windows}
-            groups.append(Group(slice(start, stop), keys, masks, True))
-            start = stop
-        return groups
-
     def _norm(self, x: Tensor, weight: Tensor) -> Tensor:
         return rms_norm(x, weight, self.arch.eps, self.gemma)
 
-    def _attention(self, i: int, x: Tensor, pos: int, rope: tuple[Tensor, Tensor], plan: list[Group]) -> Tensor:
+    def _attention(self, i: int, x: Tensor, pos: int, rope: tuple[Tensor, Tensor],
+                   causal: dict[int | None, Tensor] | None) -> Tensor:
+        """Attention for the queries at pos.. . A token must get the same logits whether it was decoded
+        alone or verified inside a draft block (that keeps speculative output token-identical to plain
+        decoding), and batched attention kernels round differently with how many queries and keys one
+        call holds. So decode steps and draft blocks (`causal` None) compute each query alone, by the
+        same three float32 operations over exactly the keys it sees; a long prefill is one causal
+        problem for torch's fused kernel (`causal`: its masks by sliding window), run once for every
+        drafter alike."""
         a, layer = self.arch, self.layers[i]
         t = x.shape[0]
         qkv = layer["wqkv"](x)
@@ -273,21 +298,18 @@ class Decoder:
         k_cache, v_cache = self._kv[i]
         k_cache[:, pos:end] = k
         v_cache[:, pos:end] = v
-        window, gqa = a.sliding[i], a.n_heads != a.n_kv_heads
-        outs = []
-        for g in plan:
-            keys, values = k_cache[None, :, : g.keys], v_cache[None, :, : g.keys]
-            if g.per_query:  # a batch of single-query problems: [rows, heads, 1, head_dim]
-                n = g.rows.stop - g.rows.start
-                qs = q[:, g.rows].transpose(0, 1)[:, :, None]
-                keys, values = keys.expand(n, -1, -1, -1), values.expand(n, -1, -1, -1)
-            else:
-                qs = q[None]
-            out = F.scaled_dot_product_attention(qs, keys, values, attn_mask=g.masks[window], scale=a.attn_scale,
-                                                 enable_gqa=gqa)
-            outs.append(out[:, :, 0] if g.per_query else out[0].transpose(0, 1))
-        out = outs[0] if len(outs) == 1 else torch.cat(outs)
-        return layer["wo"](out.reshape(t, q_size))
+        window, group = a.sliding[i], a.n_heads // a.n_kv_heads
+        if causal is not None:
+            out = F.scaled_dot_product_attention(q.float()[None], k_cache[None, :, :end], v_cache[None, :, :end],
+                                                 attn_mask=causal[window], scale=a.attn_scale, enable_gqa=group > 1)
+            return layer["wo"](out[0].transpose(0, 1).reshape(t, q_size).to(x.dtype))
+        q = q.float() * a.attn_scale
+        rows = []
+        for r in range(t):  # [kv heads, heads per kv head, head_dim] against that kv head's keys
+            seen = slice(0 if window is None else max(0, pos + r + 1 - window), pos + r + 1)
+            scores = torch.bmm(q[:, r].view(a.n_kv_heads, group, a.head_dim), k_cache[:, seen].transpose(1, 2))
+            rows.append(torch.bmm(torch.softmax(scores, dim=-1), v_cache[:, seen]).view(1, q_size))
+        return layer["wo"]((rows[0] if t == 1 else torch.cat(rows)).to(x.dtype))
 
     def _mlp(self, i: int, x: Tensor) -> Tensor:
         layer = self.layers[i]
@@ -305,17 +327,17 @@ class Decoder:
             raise ValueError(f"sequence of {pos + t} tokens exceeds the KV cache ({self.max_len})")
         positions = self._positions[pos : pos + t]
         ropes = {theta: (cos[pos : pos + t], sin[pos : pos + t]) for theta, (cos, sin) in self._rope_table.items()}
-        plan = self._attention_plan(positions)
+        causal = {w: self._mask(positions, pos + t, w) for w in set(self.arch.sliding)} if t > PER_QUERY_MAX else None
         x = self.embed_tokens(tokens)
         for i, layer in enumerate(self.layers):
             rope = ropes[self.arch.rope_theta[i]]
             if self.gemma:
-                h = self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, plan)
+                h = self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal)
                 x = x + self._norm(h, layer["post_attn_norm"])
                 h = self._mlp(i, self._norm(x, layer["pre_ffn_norm"]))
                 x = x + self._norm(h, layer["post_ffn_norm"])
             else:
-                x = x + self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, plan)
+                x = x + self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal)
                 x = x + self._mlp(i, self._norm(x, layer["post_attn_norm"]))
         hidden = self._norm(x, self.final_norm)
         logits = self.output(hidden).float()

@@ -15,7 +15,7 @@ from torch import Tensor
 
 from .decoder import Decoder
 from .generate import Draft
-from .mtp import MTPHead
+from .mtp import Context, MTPHead
 from .sampling import Sampler
 
 
@@ -41,14 +41,18 @@ class NgramDrafter:
 
 class MTPDrafter:
     """The MTP head; with `lookup`, a long n-gram match in the context (code edits, quoted text) is
-    proposed instead, since copying beats a small head there."""
+    proposed instead, since copying beats a small head there. After its first token the head stops
+    drafting where it is unsure (its probability for the next token below `min_confidence`): such a
+    token is seldom accepted, and each one costs a head step and a verified row."""
 
-    def __init__(self, target: Decoder, head: MTPHead, lookup: NgramDrafter | None = None) -> None:
+    def __init__(self, target: Decoder, head: MTPHead, lookup: NgramDrafter | None = None,
+                 min_confidence: float = 0.0) -> None:
         self.target = target
         self.head = head.to(target.dtype)
         self.head.attach(target.lm_head)
         self.head.pack()
         self.lookup = lookup
+        self.min_confidence = min_confidence
 
     def begin(self, prompt: list[int]) -> None:
         pass
@@ -63,15 +67,22 @@ class MTPDrafter:
         qs: list[Tensor] = []
         h, tok = hidden[None], history[-1]
         vocab = self.head.vocab_ids
-        for _ in range(k):
-            g = self.head.step(h, self.target.embed_tokens(torch.tensor([tok])))
+        pos = len(history) - 1  # the pending token's position: the target's cache holds the ones before it
+        for depth in range(k):
+            context = Context.cached(self.target, pos, pos + depth) if self.head.attn is not None else None
+            g = self.head.step(h, self.target.embed_tokens(torch.tensor([tok])), context)
             reduced = self.head.logits(g)[0]
             if sampler.greedy:
-                tok = int(vocab[int(reduced.argmax())])
+                best = int(reduced.argmax())
+                if depth and self.min_confidence and float(torch.softmax(reduced, -1)[best]) < self.min_confidence:
+                    break
+                tok = int(vocab[best])
             else:
                 full = torch.full((self.target.vocab_size,), float("-inf"))
                 full[vocab] = reduced
                 q = sampler.probs(full)
+                if depth and self.min_confidence and float(q.max()) < self.min_confidence:
+                    break
                 tok = sampler.draw(q)
                 qs.append(q)
             tokens.append(tok)

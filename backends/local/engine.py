@@ -72,7 +72,7 @@ class Engine:
         if meta.get("target") not in (None, self.loaded.label) and "mtp_head" not in self.options:
             logger.warning("MTP head %s was trained for %s", head_path, meta.get("target"))
         lookup = NgramDrafter(n_min=3) if self.options.get("mtp_lookup", True) else None
-        self.drafter = MTPDrafter(dec, head, lookup)
+        self.drafter = MTPDrafter(dec, head, lookup, float(self.options.get("mtp_min_confidence", 0.4)))
 
     @property
     def max_len(self) -> int:
@@ -91,12 +91,17 @@ class Engine:
             generator=generator,
         )
 
+    def policy(self) -> SpecPolicy:
+        """Draft length: starts at `draft_length`, adapts within [draft_length_min, 8]. The floor is 2,
+        not 1: replaying the benchmark's answers, a second drafted token paid for its verified row."""
+        options = self.options
+        return SpecPolicy(k=int(options.get("draft_length", 4)), k_min=int(options.get("draft_length_min", 2)))
+
     def tokens(self, prompt: list[int], sampler: Sampler, max_new: int, stats: DecodeStats) -> Iterator[list[int]]:
         dec = self.loaded.decoder
         if dec is not None:
-            policy = SpecPolicy(k=int(self.options.get("draft_length", 4)))
             return generate(dec, prompt, sampler, max_new_tokens=max_new, stop_ids=self.stop_ids,
-                            drafter=self.drafter, policy=policy, stats=stats)
+                            drafter=self.drafter, policy=self.policy(), stats=stats)
         return hf_generate(self.loaded.hf, prompt, sampler, max_new_tokens=max_new, stop_ids=self.stop_ids,
                            assistant=self.assistant, ngram=self.drafter_spec == "ngram", stats=stats)
 

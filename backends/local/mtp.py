@@ -4,25 +4,54 @@ One draft step reads the target's final hidden state h (the one that predicted t
 and the embedding of that pending token, and predicts the token after it:
 
     g = fc([norm(h); norm(embed(token))])        2d -> d
+    g = g + attend(norm(g), target's last-layer K/V cache)   (heads trained with `--attention`)
     g = g + mlp(norm(g))                          d -> 2d -> d
     logits = norm(g) @ W[vocab_ids].T             scored over a reduced vocabulary only
 
-Further steps feed g back in place of h (as DeepSeek's MTP and Gemma 4's assistants chain), so the
-head keeps no KV cache of its own. W is the target's own (frozen) output matrix, sliced to the N most
-frequent tokens of the target's predictions, which keeps a draft step cheap (a 262k-token vocabulary
-would otherwise cost as much as the target's own output layer).
+Further steps feed g back in place of h (as DeepSeek's MTP and Gemma 4's assistants chain). The head
+keeps no KV cache of its own: its optional attention reads the keys and values the target's last
+layer already cached (as Gemma 4's assistants do), with the query at the position of the token it
+reads, so it can look back at the context (names, quoted text) that h alone summarises. W is the
+target's own (frozen) output matrix, sliced to the N most frequent tokens of the target's
+predictions, which keeps a draft step cheap (a 262k-token vocabulary would otherwise cost as much as
+the target's own output layer).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .decoder import Linear, bf16_packing_available
+from .decoder import Decoder, Linear, apply_rope, bf16_packing_available
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a head's attention reads of the target for S queries: the last layer's cached keys and
+    values (rotary angles already applied) and the rotary angles of the query positions."""
+
+    keys: Tensor  # [kv_heads, T, head_dim]
+    values: Tensor
+    cos: Tensor  # [S, head_dim]
+    sin: Tensor  # [S, head_dim], as [-sin, sin] (decoder.apply_rope)
+    scale: float
+    mask: Tensor | None = None  # [S, T] bool (training: each query sees the keys up to its start); None: all
+
+    @staticmethod
+    def of(target: Decoder, keys: Tensor, values: Tensor, positions: Tensor, mask: Tensor | None = None) -> Context:
+        cos, sin = target.rope_table(-1)
+        return Context(keys, values, cos[positions], sin[positions], target.arch.attn_scale, mask)
+
+    @staticmethod
+    def cached(target: Decoder, upto: int, position: int) -> Context:
+        """At inference: the target's cache holds positions < upto; one query at `position`."""
+        keys, values = target.layer_cache(-1)
+        return Context.of(target, keys[:, :upto], values[:, :upto], torch.tensor([position]))
 
 
 class RMSNorm(nn.Module):
@@ -50,12 +79,20 @@ class PackedLinear(nn.Module):
 class MTPHead(nn.Module):
     vocab_ids: Tensor
 
-    def __init__(self, dim: int, vocab_ids: Tensor, *, mult: int = 2) -> None:
+    def __init__(self, dim: int, vocab_ids: Tensor, *, mult: int = 2, attn: tuple[int, int, int] | None = None) -> None:
+        """attn: (heads, kv_heads, head_dim) of the target's attention, for a head that attends to the
+        target's last-layer cache; None: no attention."""
         super().__init__()
         self.dim = dim
+        self.attn = attn
         self.norm_h = RMSNorm(dim)
         self.norm_e = RMSNorm(dim)
         self.fc = nn.Linear(2 * dim, dim, bias=False)
+        if attn is not None:
+            heads, _, head_dim = attn
+            self.norm_a = RMSNorm(dim)
+            self.wq = nn.Linear(dim, heads * head_dim, bias=False)
+            self.wo = nn.Linear(heads * head_dim, dim, bias=False)
         self.norm_m = RMSNorm(dim)
         self.up = nn.Linear(dim, mult * dim, bias=False)
         self.down = nn.Linear(mult * dim, dim, bias=False)
@@ -76,15 +113,31 @@ class MTPHead(nn.Module):
             raise RuntimeError("MTPHead.attach(lm_head) was not called")
         if self.out_weight.dtype != torch.bfloat16 or not bf16_packing_available():
             return
-        for name in ("fc", "up", "down"):
-            module = getattr(self, name)
+        for name in ("fc", "up", "down", "wq", "wo"):
+            module = getattr(self, name, None)
             if isinstance(module, nn.Linear):
                 setattr(self, name, PackedLinear(module.weight.detach()))
         self.packed_out = Linear(self.out_weight, pack=True)
 
-    def step(self, h: Tensor, e: Tensor) -> Tensor:
+    def step(self, h: Tensor, e: Tensor, context: Context | None = None) -> Tensor:
+        """h: [S, dim] states, e: [S, dim] embeddings of the tokens read; context: for attention."""
         g = self.fc(torch.cat([self.norm_h(h), self.norm_e(e)], dim=-1))
+        if self.attn is not None:
+            if context is None:
+                raise ValueError("this MTP head attends to the target's cache: pass a Context")
+            g = g + self._attend(self.norm_a(g), context)
         return g + self.down(F.silu(self.up(self.norm_m(g))))
+
+    def _attend(self, x: Tensor, context: Context) -> Tensor:
+        assert self.attn is not None
+        heads, kv_heads, head_dim = self.attn
+        s = x.shape[0]
+        q = self.wq(x).view(s, heads, head_dim).transpose(0, 1)
+        q = apply_rope(q, context.cos.to(q.dtype), context.sin.to(q.dtype))
+        keys, values = context.keys.to(q.dtype), context.values.to(q.dtype)
+        out = F.scaled_dot_product_attention(q[None], keys[None], values[None], attn_mask=context.mask,
+                                             scale=context.scale, enable_gqa=heads != kv_heads)
+        return self.wo(out[0].transpose(0, 1).reshape(s, heads * head_dim))
 
     def logits(self, g: Tensor) -> Tensor:
         if self.out_weight is None:
@@ -100,6 +153,8 @@ class MTPHead(nn.Module):
         state = {k: v.detach().to(torch.bfloat16) if v.is_floating_point() else v.to(torch.int32)
                  for k, v in self.state_dict().items()}
         info = {"dim": str(self.dim), "mult": str(self.up.out_features // self.dim), "meta": json.dumps(meta)}
+        if self.attn is not None:
+            info["attn"] = json.dumps(list(self.attn))
         path.parent.mkdir(parents=True, exist_ok=True)
         save_file({k: v.contiguous() for k, v in state.items()}, str(path), metadata=info)
 
@@ -111,7 +166,8 @@ class MTPHead(nn.Module):
         with safe_open(str(path), framework="pt") as f:
             info = f.metadata() or {}
         state = load_file(str(path))
-        head = MTPHead(int(info["dim"]), state["vocab_ids"], mult=int(info.get("mult", "2")))
+        attn = tuple(json.loads(info["attn"])) if "attn" in info else None
+        head = MTPHead(int(info["dim"]), state["vocab_ids"], mult=int(info.get("mult", "2")), attn=attn)
         head.load_state_dict({k: v.long() if k == "vocab_ids" else v for k, v in state.items()})
         head.to(dtype).eval()
         return head, json.loads(info.get("meta", "{}"))

@@ -155,24 +155,24 @@ def generate_answers(loaded: Any, prompts: list[list[int]], stop_ids: frozenset[
 
 
 def self_generated(loaded: Any, stop_ids: frozenset[int], workdir: Path, *, count: int, max_new: int,
-                   max_prompt: int, seed: int, batch: int = 16, shard: int = 64) -> list[list[int]]:
-    """Prompt + answer token sequences for `count` requests, cached in shards under workdir."""
+                   max_prompt: int, seed: int, batch: int = 16, shard: int = 64) -> list[tuple[list[int], int]]:
+    """(prompt + answer tokens, prompt length) for `count` requests, cached in shards under workdir."""
     from tqdm.auto import tqdm
 
     texts = requests(count, seed)
     prompts = [ids for ids in (prompt_ids(loaded.tokenizer, t) for t in texts) if len(ids) <= max_prompt]
-    sequences: list[list[int]] = []
+    sequences: list[tuple[list[int], int]] = []
     bar = tqdm(total=len(prompts), desc="generate answers", unit="answer")
     for s in range(0, len(prompts), shard):
         path = workdir / f"answers-{s // shard:05d}.pt"
+        group = sorted(prompts[s : s + shard], key=len)  # similar lengths share a batch: less padding
         if not path.exists():
-            group = sorted(prompts[s : s + shard], key=len)  # similar lengths share a batch: less padding
             items = [seq for part in generate_answers(loaded, group, stop_ids, max_new=max_new, batch=batch)
                      for seq in part]
             torch.save(items, path.with_suffix(".tmp"))
             path.with_suffix(".tmp").rename(path)
         part = torch.load(path)
-        sequences.extend(part)
+        sequences.extend((seq, len(p)) for seq, p in zip(part, group, strict=True))
         bar.update(len(part))
     bar.close()
     return sequences

@@ -5,6 +5,9 @@
    interrupted run resumes where it stopped.
 2. Train: the head learns to predict the target's next-next predictions from (hidden, next token),
    chained `--depth` steps deep, over a reduced vocabulary (the most frequent target predictions).
+   In the target's own answers only the answer's positions are trained and scored: that is where a
+   head drafts (the prompt's positions, a fixed chat template among them, are easy and would flatter
+   the held-out figure).
    A checkpoint is written after every epoch; a rerun continues from it.
 3. Write the head as a small safetensors file, with the held-out draft accuracy in its metadata.
 """
@@ -27,7 +30,7 @@ from torch import Tensor
 from .convert import switchpoint_home
 from .corpus import default_corpus, files_corpus
 from .decoder import Decoder
-from .mtp import MTPHead
+from .mtp import Context, MTPHead
 from .selfgen import self_generated
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--vocab", type=int, default=8192, help="size of the reduced output vocabulary")
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--depth", type=int, default=3, help="chained draft steps trained")
+    p.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True,
+                   help="the head attends to the target's last-layer KV cache (default: on)")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--sample", type=int, default=96, help="positions per chunk in each training step (0: all)")
     p.add_argument("--batch", type=int, default=8, help="chunks per optimiser step")
@@ -66,7 +71,9 @@ def chunk_corpus(tokenizer: Any, texts: list[tuple[str, str]], seq_len: int, lim
     return [c for c in chunks if len(c) >= 16][: math.ceil(limit / seq_len)]
 
 
-def extract(decoder: Decoder, chunks: list[list[int]], workdir: Path, shard: int = 16) -> list[Path]:
+def extract(decoder: Decoder, chunks: list[tuple[list[int], int]], workdir: Path, shard: int = 16) -> list[Path]:
+    """Per chunk: tokens x, final hidden states h, the target's greedy predictions a, the first
+    position trained (its answer's start; 0 for corpus text) and the last layer's keys and values."""
     from tqdm.auto import tqdm
 
     paths = []
@@ -78,9 +85,12 @@ def extract(decoder: Decoder, chunks: list[list[int]], workdir: Path, shard: int
             bar.update(min(shard, len(chunks) - s))
             continue
         items = []
-        for ids in chunks[s : s + shard]:
+        for ids, first in chunks[s : s + shard]:
             logits, hidden = decoder.forward(torch.tensor(ids), 0)
-            items.append({"x": torch.tensor(ids), "h": hidden.clone(), "a": logits.argmax(-1)})
+            keys, values = decoder.layer_cache(-1)
+            items.append({"x": torch.tensor(ids), "h": hidden.clone(), "a": logits.argmax(-1), "first": first,
+                          "k": keys[:, : len(ids)].to(hidden.dtype, copy=True),
+                          "v": values[:, : len(ids)].to(hidden.dtype, copy=True)})
             bar.update()
         torch.save(items, path.with_suffix(".tmp"))
         path.with_suffix(".tmp").rename(path)
@@ -89,19 +99,22 @@ def extract(decoder: Decoder, chunks: list[list[int]], workdir: Path, shard: int
 
 
 def head_loss(
-    head: MTPHead, embed: Tensor, item: dict[str, Tensor], remap: Tensor, depth: int, sample: int = 0
+    head: MTPHead, target: Decoder, embed: Tensor, item: dict[str, Any], remap: Tensor, depth: int, sample: int = 0
 ) -> tuple[Tensor, list[float]]:
     """Chained self-distillation loss. Step j reads (state, embed(x[t+j])) and predicts a[t+j], for
-    `sample` random start positions t (0: all)."""
+    `sample` random start positions t (0: all) from the chunk's first trained position on; with
+    attention, every step's query (at position t+j) sees the target's keys up to t, as when drafting."""
     x, h, a = item["x"], item["h"].float(), item["a"]
-    starts = torch.arange(max(x.shape[0] - depth, 1))
+    starts = torch.arange(max(int(item.get("first", 0)) - 1, 0), max(x.shape[0] - depth, 1))
     if 0 < sample < len(starts):
         starts = starts[torch.randperm(len(starts))[:sample]]
     state, losses, accs = h[starts], [], []
+    mask = torch.arange(x.shape[0])[None, :] <= starts[:, None] if head.attn is not None else None
     for j in range(1, depth + 1):
         if int(starts.max()) + j >= x.shape[0]:
             break
-        state = head.step(state, embed[x[starts + j]].float())
+        context = Context.of(target, item["k"], item["v"], starts + j, mask) if mask is not None else None
+        state = head.step(state, embed[x[starts + j]].float(), context)
         labels = remap[a[starts + j]]
         logits = head.logits(state)
         losses.append(F.cross_entropy(logits, labels, ignore_index=-100))
@@ -113,7 +126,7 @@ def reduced_vocab(paths: list[Path], size: int, always: set[int]) -> Tensor:
     counts: Counter[int] = Counter()
     for path in paths:
         for item in torch.load(path):
-            counts.update(item["a"].tolist())
+            counts.update(item["a"][max(int(item.get("first", 0)) - 1, 0) :].tolist())
     ids = [i for i in always] + [i for i, _ in counts.most_common(size) if i not in always]
     return torch.tensor(sorted(ids[:size]))
 
@@ -131,18 +144,19 @@ def train(args: argparse.Namespace) -> int:
     decoder = loaded.decoder
     workdir = args.workdir or switchpoint_home() / "drafter-train" / loaded.label
     workdir.mkdir(parents=True, exist_ok=True)
-    chunks: list[list[int]] = []
+    chunks: list[tuple[list[int], int]] = []  # tokens, first position trained
     data: dict[str, object] = {}
     if args.tokens > 0:
         texts = files_corpus(args.corpus) if args.corpus else default_corpus(args.seed)
-        chunks = chunk_corpus(loaded.tokenizer, texts, args.seq_len, args.tokens)
+        chunks = [(c, 0) for c in chunk_corpus(loaded.tokenizer, texts, args.seq_len, args.tokens)]
         logger.info("%d chunks of <=%d tokens from %d texts", len(chunks), args.seq_len, len(texts))
         data["corpus"] = [str(c) for c in args.corpus] or "python-stdlib+site-packages-docs"
     if args.answers:
         stops = stop_token_ids(loaded.tokenizer, loaded.hf)
         answers = self_generated(loaded, stops, workdir, count=args.answers, max_new=args.answer_tokens,
                                  max_prompt=args.seq_len - args.answer_tokens, seed=args.seed)
-        chunks = [seq[: args.seq_len] for seq in answers] + chunks
+        chunks = [(seq[: args.seq_len], first) for seq, first in answers
+                  if min(len(seq), args.seq_len) - first > args.depth] + chunks  # room for a full chain
         random.Random(args.seed).shuffle(chunks)
         data["self_generated_answers"] = len(answers)
     if not chunks:
@@ -154,11 +168,12 @@ def train(args: argparse.Namespace) -> int:
     vocab = reduced_vocab(train_paths, args.vocab, set(stop_token_ids(loaded.tokenizer, loaded.hf)))
     remap = torch.full((decoder.vocab_size,), -100, dtype=torch.long)
     remap[vocab] = torch.arange(len(vocab))
-    head = MTPHead(decoder.arch.dim, vocab)
+    arch = decoder.arch
+    head = MTPHead(arch.dim, vocab, attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim) if args.attention else None)
     head.attach(decoder.lm_head.float())
     embed = decoder.embed_tokens(torch.arange(decoder.vocab_size)).float() if decoder.vocab_size < 70000 else None
     opt = torch.optim.AdamW([p for p in head.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
-    ckpt = workdir / f"train-{len(vocab)}-{args.depth}.pt"
+    ckpt = workdir / f"train-{len(vocab)}-{args.depth}{'-attn' if args.attention else ''}.pt"
     start_epoch = 0
     if ckpt.exists():
         state = torch.load(ckpt)
@@ -186,7 +201,8 @@ def train(args: argparse.Namespace) -> int:
             for item in items[b : b + args.batch]:
                 table = embed if embed is not None else _embed_rows(decoder, item["x"])
                 with torch.autocast("cpu", dtype=torch.bfloat16):
-                    loss, acc = head_loss(head, table, _local(item, embed is None), remap, args.depth, args.sample)
+                    loss, acc = head_loss(head, decoder, table, _local(item, embed is None), remap, args.depth,
+                                          args.sample)
                 (loss / args.batch).backward()
                 accs.append(acc[0])
             torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
@@ -195,7 +211,8 @@ def train(args: argparse.Namespace) -> int:
             bar.set_postfix(loss=f"{loss.item():.3f}", acc1=f"{sum(accs) / len(accs):.3f}")
         torch.save({"head": head.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1}, ckpt)
     accs = evaluate(head, decoder, held_out, remap, args.depth, embed)
-    meta = {"target": loaded.label, "tokens": sum(len(c) for c in chunks), **data, "depth": args.depth,
+    meta = {"target": loaded.label, "tokens": sum(len(c) for c, _ in chunks),
+            "trained_tokens": sum(len(c) - max(first - 1, 0) for c, first in chunks), **data, "depth": args.depth,
             "vocab": len(vocab), "heldout_accuracy": accs, "epochs": args.epochs,
             "trained_at": time.strftime("%Y-%m-%d")}
     head.save(args.out, meta)
@@ -208,7 +225,7 @@ def _embed_rows(decoder: Decoder, x: Tensor) -> Tensor:
     return decoder.embed_tokens(x.unique()).float()
 
 
-def _local(item: dict[str, Tensor], remap_tokens: bool) -> dict[str, Tensor]:
+def _local(item: dict[str, Any], remap_tokens: bool) -> dict[str, Any]:
     if not remap_tokens:
         return item
     _, inverse = item["x"].unique(return_inverse=True)
@@ -223,7 +240,7 @@ def evaluate(head: MTPHead, decoder: Decoder, paths: list[Path], remap: Tensor, 
     for path in paths:
         for item in torch.load(path):
             table = embed if embed is not None else _embed_rows(decoder, item["x"])
-            _, accs = head_loss(head, table, _local(item, embed is None), remap, depth)
+            _, accs = head_loss(head, decoder, table, _local(item, embed is None), remap, depth)
             for j, acc in enumerate(accs):
                 per_step[j].append(acc)
     return [round(sum(a) / len(a), 4) for a in per_step if a]

@@ -55,11 +55,11 @@ def run_hf(loaded: Any, prompt: list[int], n: int, stop: frozenset[int]) -> list
 
 
 def run_ours(engine: Any, prompt: list[int], n: int, drafter: Any, stats: Any) -> list[int]:
-    from backends.local.generate import SpecPolicy, generate
+    from backends.local.generate import generate
     from backends.local.sampling import Sampler
 
     blocks = generate(engine.loaded.decoder, prompt, Sampler(), max_new_tokens=n, stop_ids=engine.stop_ids,
-                      drafter=drafter, policy=SpecPolicy(k=4), stats=stats)
+                      drafter=drafter, policy=engine.policy(), stats=stats)
     return [t for b in blocks for t in b]
 
 
@@ -72,7 +72,9 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
 
     engine = Engine.load(name, {"drafter": "mtp", "threads": threads, "max_context": 2048})
     mtp = engine.drafter
-    head_only = MTPDrafter(engine.loaded.decoder, mtp.head) if isinstance(mtp, MTPDrafter) else None
+    head_only = None
+    if isinstance(mtp, MTPDrafter):
+        head_only = MTPDrafter(engine.loaded.decoder, mtp.head, None, mtp.min_confidence)
     prompts = {kind: [build_prompt(engine.loaded.tokenizer, CanonicalRequest(
         model=name, messages=[Message("user", [TextPart(t)])])).ids for t in texts]
         for kind, texts in (("chat", CHAT), ("code", CODE))}
@@ -149,7 +151,7 @@ def main(argv: list[str]) -> int:
         print(f"{name}: " + ("all targets met" if not misses else "below target: " + "; ".join(misses)))
         if not res["identical"]:
             print(f"{name}: outputs differ from plain decoding: a bug (the decoder must give a token the same "
-                  "logits alone and inside a draft block; see decoder.Group)")
+                  "logits alone and inside a draft block; see Decoder._attention and row_exact_linear)")
     print(json.dumps(results))
     return 0
 

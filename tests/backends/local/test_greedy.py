@@ -65,9 +65,11 @@ def test_oracle_drafters(target, plain, k: int) -> None:  # type: ignore[no-unty
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5, 8])
 def test_real_drafters(target, plain, make_decoder, k: int) -> None:  # type: ignore[no-untyped-def]
-    head = MTPHead(target.arch.dim, torch.arange(0, 64, 2))
+    arch = target.arch
+    head = MTPHead(arch.dim, torch.arange(0, 64, 2))
+    attending = MTPHead(arch.dim, torch.arange(0, 64, 2), attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim))
     drafters = [NgramDrafter(), ModelDrafter(make_decoder("llama", seed=12, sharpness=3.0)),
-                MTPDrafter(target, head.float())]
+                MTPDrafter(target, head.float()), MTPDrafter(target, attending.float(), min_confidence=0.1)]
     for drafter in drafters:
         for prompt, ref in zip(PROMPTS, plain, strict=True):
             assert run(target, prompt, drafter, k=k) == ref, type(drafter).__name__
@@ -111,3 +113,13 @@ def test_gemma_target(make_decoder) -> None:  # type: ignore[no-untyped-def]
         ref = run(dec, prompt)
         assert run(dec, prompt, Oracle(prompt, ref, agree=True), k=6) == ref
         assert run(dec, prompt, NgramDrafter(), k=3) == ref
+
+
+def test_unsure_head_stops_drafting(target) -> None:  # type: ignore[no-untyped-def]
+    """Past its first token the head drafts only what it is at least `min_confidence` sure of."""
+    head = MTPHead(target.arch.dim, torch.arange(0, 64, 2)).float()
+    hidden = torch.randn(target.arch.dim)
+    assert len(MTPDrafter(target, head).propose([1, 2, 3], hidden, 5, Sampler()).tokens) == 5
+    assert len(MTPDrafter(target, head, min_confidence=1.01).propose([1, 2, 3], hidden, 5, Sampler()).tokens) == 1
+    sampled = MTPDrafter(target, head, min_confidence=1.01).propose([1, 2, 3], hidden, 5, Sampler(temperature=1.0))
+    assert len(sampled.tokens) == 1 and sampled.q is not None and sampled.q.shape[0] == 1
