@@ -98,6 +98,12 @@ def extract(decoder: Decoder, chunks: list[tuple[list[int], int]], workdir: Path
     return paths
 
 
+def first_start(first: int) -> int:
+    """The first start position trained in a chunk whose answer begins at `first`: the prompt's last
+    position, whose state predicted the answer's first token (0 for corpus text, where first is 0)."""
+    return max(first - 1, 0)
+
+
 def head_loss(
     head: MTPHead, target: Decoder, embed: Tensor, item: dict[str, Any], remap: Tensor, depth: int, sample: int = 0
 ) -> tuple[Tensor, list[float]]:
@@ -105,7 +111,7 @@ def head_loss(
     `sample` random start positions t (0: all) from the chunk's first trained position on; with
     attention, every step's query (at position t+j) sees the target's keys up to t, as when drafting."""
     x, h, a = item["x"], item["h"].float(), item["a"]
-    starts = torch.arange(max(int(item.get("first", 0)) - 1, 0), max(x.shape[0] - depth, 1))
+    starts = torch.arange(first_start(int(item.get("first", 0))), max(x.shape[0] - depth, 1))
     if 0 < sample < len(starts):
         starts = starts[torch.randperm(len(starts))[:sample]]
     state, losses, accs = h[starts], [], []
@@ -126,7 +132,7 @@ def reduced_vocab(paths: list[Path], size: int, always: set[int]) -> Tensor:
     counts: Counter[int] = Counter()
     for path in paths:
         for item in torch.load(path):
-            counts.update(item["a"][max(int(item.get("first", 0)) - 1, 0) :].tolist())
+            counts.update(item["a"][first_start(int(item.get("first", 0))) :].tolist())
     ids = [i for i in always] + [i for i, _ in counts.most_common(size) if i not in always]
     return torch.tensor(sorted(ids[:size]))
 
@@ -212,7 +218,7 @@ def train(args: argparse.Namespace) -> int:
         torch.save({"head": head.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1}, ckpt)
     accs = evaluate(head, decoder, held_out, remap, args.depth, embed)
     meta = {"target": loaded.label, "tokens": sum(len(c) for c, _ in chunks),
-            "trained_tokens": sum(len(c) - max(first - 1, 0) for c, first in chunks), **data, "depth": args.depth,
+            "trained_tokens": sum(len(c) - first_start(first) for c, first in chunks), **data, "depth": args.depth,
             "vocab": len(vocab), "heldout_accuracy": accs, "epochs": args.epochs,
             "trained_at": time.strftime("%Y-%m-%d")}
     head.save(args.out, meta)

@@ -64,20 +64,18 @@ def run_ours(engine: Any, prompt: list[int], n: int, drafter: Any, stats: Any) -
 
 
 def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[str, Any]:
-    from backends.contract import CanonicalRequest, Message, TextPart
     from backends.local.drafters import MTPDrafter, NgramDrafter
     from backends.local.engine import Engine
     from backends.local.generate import DecodeStats
-    from backends.local.prompts import build_prompt
+    from backends.local.selfgen import prompt_ids as user_prompt
 
     engine = Engine.load(name, {"drafter": "mtp", "threads": threads, "max_context": 2048})
     mtp = engine.drafter
     head_only = None
     if isinstance(mtp, MTPDrafter):
         head_only = MTPDrafter(engine.loaded.decoder, mtp.head, None, mtp.min_confidence)
-    prompts = {kind: [build_prompt(engine.loaded.tokenizer, CanonicalRequest(
-        model=name, messages=[Message("user", [TextPart(t)])])).ids for t in texts]
-        for kind, texts in (("chat", CHAT), ("code", CODE))}
+    prompts = {kind: [user_prompt(engine.loaded.tokenizer, t) for t in texts]
+               for kind, texts in (("chat", CHAT), ("code", CODE))}
     methods = ["transformers", "plain", "mtp", "mtp-head-only", "ngram"]
     elapsed = {(m, k): 0.0 for m in methods for k in prompts}
     produced = {(m, k): 0 for m in methods for k in prompts}
