@@ -3,7 +3,9 @@
 It knows only token ids and positions: `forward(tokens, pos)` writes keys and values for positions
 pos..pos+T-1 into the cache and attends to everything before them. Rolling back after a rejected draft
 is free: the next call simply starts at an earlier `pos`, and stale cache entries past it are never
-attended (each query reads only the positions up to its own) and are overwritten.
+attended (each query reads only the positions up to its own) and are overwritten. A draft block may
+end with siblings: other guesses for position pos+1, verified in the same pass (`forward(..., siblings=n)`;
+`keep_sibling` moves an accepted one's keys and values into place).
 
 Weights are taken from a transformers model's state dict, so the logits match transformers' forward
 pass for the same weights; bf16 matrices are copied once into oneDNN's packed layout (see Linear).
@@ -233,6 +235,7 @@ class Decoder:
         self.k_cache = torch.zeros(shape, dtype=torch.float32)
         self.v_cache = torch.zeros(shape, dtype=torch.float32)
         self._kv = [(self.k_cache[i, 0], self.v_cache[i, 0]) for i in range(arch.n_layers)]  # [kv heads, len, d]
+        self._siblings: dict[int, tuple[Tensor, Tensor]] = {}  # by layer: the last block's siblings' keys, values
         self._positions = torch.arange(self.max_len)
         self._rope_table = {theta: self._rope(self._positions, theta) for theta in set(arch.rope_theta)}
 
@@ -275,14 +278,16 @@ class Decoder:
         return rms_norm(x, weight, self.arch.eps, self.gemma)
 
     def _attention(self, i: int, x: Tensor, pos: int, rope: tuple[Tensor, Tensor],
-                   causal: dict[int | None, Tensor] | None) -> Tensor:
+                   causal: dict[int | None, Tensor] | None, siblings: int) -> Tensor:
         """Attention for the queries at pos.. . A token must get the same logits whether it was decoded
         alone or verified inside a draft block (that keeps speculative output token-identical to plain
         decoding), and batched attention kernels round differently with how many queries and keys one
         call holds. So decode steps and draft blocks (`causal` None) compute each query alone, by the
         same three float32 operations over exactly the keys it sees; a long prefill is one causal
         problem for torch's fused kernel (`causal`: its masks by sliding window), run once for every
-        drafter alike."""
+        drafter alike. The last `siblings` rows sit at position pos+1 too, alternatives to row 1: each
+        takes row 1's cache slot while it attends (so it reads exactly what a single step would), then
+        row 1's keys and values go back and the siblings' are kept aside for `keep_sibling`."""
         a, layer = self.arch, self.layers[i]
         t = x.shape[0]
         qkv = layer["wqkv"](x)
@@ -294,10 +299,11 @@ class Decoder:
             q, k = self._norm(q, layer["q_norm"]), self._norm(k, layer["k_norm"])
         cos, sin = rope
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-        end = pos + t
+        chain = t - siblings
+        end = pos + chain
         k_cache, v_cache = self._kv[i]
-        k_cache[:, pos:end] = k
-        v_cache[:, pos:end] = v
+        k_cache[:, pos:end] = k[:, :chain]
+        v_cache[:, pos:end] = v[:, :chain]
         window, group = a.sliding[i], a.n_heads // a.n_kv_heads
         if causal is not None:
             out = F.scaled_dot_product_attention(q.float()[None], k_cache[None, :, :end], v_cache[None, :, :end],
@@ -306,9 +312,15 @@ class Decoder:
         q = q.float() * a.attn_scale
         rows = []
         for r in range(t):  # [kv heads, heads per kv head, head_dim] against that kv head's keys
-            seen = slice(0 if window is None else max(0, pos + r + 1 - window), pos + r + 1)
+            at = pos + r if r < chain else pos + 1
+            if r >= chain:
+                k_cache[:, at], v_cache[:, at] = k[:, r], v[:, r]
+            seen = slice(0 if window is None else max(0, at + 1 - window), at + 1)
             scores = torch.bmm(q[:, r].view(a.n_kv_heads, group, a.head_dim), k_cache[:, seen].transpose(1, 2))
             rows.append(torch.bmm(torch.softmax(scores, dim=-1), v_cache[:, seen]).view(1, q_size))
+        if siblings:
+            k_cache[:, pos + 1], v_cache[:, pos + 1] = k[:, 1], v[:, 1]
+            self._siblings[i] = (k[:, chain:], v[:, chain:])
         return layer["wo"]((rows[0] if t == 1 else torch.cat(rows)).to(x.dtype))
 
     def _mlp(self, i: int, x: Tensor) -> Tensor:
@@ -320,30 +332,46 @@ class Decoder:
     # ---- the forward pass -----------------------------------------------------------------------
 
     @torch.inference_mode()
-    def forward(self, tokens: Tensor, pos: int) -> tuple[Tensor, Tensor]:
-        """Run `tokens` (1-D) at positions pos.. ; return float32 logits [T, V] and final hidden [T, D]."""
+    def forward(self, tokens: Tensor, pos: int, siblings: int = 0) -> tuple[Tensor, Tensor]:
+        """Run `tokens` (1-D) at positions pos.. ; return float32 logits [T, V] and final hidden [T, D].
+        siblings: the last this many tokens are alternatives to tokens[1], each at position pos+1."""
         t = tokens.shape[0]
-        if pos + t > self.max_len:
+        chain = t - siblings
+        if pos + max(chain, siblings + 1) > self.max_len:
             raise ValueError(f"sequence of {pos + t} tokens exceeds the KV cache ({self.max_len})")
+        if siblings and (chain < 2 or t > PER_QUERY_MAX):
+            raise ValueError("siblings follow a block of at least two tokens, at most "
+                             f"{PER_QUERY_MAX} tokens in all")
         positions = self._positions[pos : pos + t]
-        ropes = {theta: (cos[pos : pos + t], sin[pos : pos + t]) for theta, (cos, sin) in self._rope_table.items()}
+        if siblings:
+            positions = torch.cat([positions[:chain], positions[1:2].expand(siblings)])
+            ropes = {theta: (cos[positions], sin[positions]) for theta, (cos, sin) in self._rope_table.items()}
+        else:
+            ropes = {theta: (cos[pos : pos + t], sin[pos : pos + t]) for theta, (cos, sin) in self._rope_table.items()}
         causal = {w: self._mask(positions, pos + t, w) for w in set(self.arch.sliding)} if t > PER_QUERY_MAX else None
         x = self.embed_tokens(tokens)
         for i, layer in enumerate(self.layers):
             rope = ropes[self.arch.rope_theta[i]]
             if self.gemma:
-                h = self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal)
+                h = self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, siblings)
                 x = x + self._norm(h, layer["post_attn_norm"])
                 h = self._mlp(i, self._norm(x, layer["pre_ffn_norm"]))
                 x = x + self._norm(h, layer["post_ffn_norm"])
             else:
-                x = x + self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal)
+                x = x + self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, siblings)
                 x = x + self._mlp(i, self._norm(x, layer["post_attn_norm"]))
         hidden = self._norm(x, self.final_norm)
         logits = self.output(hidden).float()
         if self.arch.final_softcap is not None:
             logits = torch.tanh(logits / self.arch.final_softcap) * self.arch.final_softcap
         return logits, hidden
+
+    def keep_sibling(self, pos: int, j: int) -> None:
+        """Sibling j of the last forward (started at `pos`) was accepted: its keys and values take
+        position pos+1 in every layer's cache."""
+        for i, (k_cache, v_cache) in enumerate(self._kv):
+            k, v = self._siblings[i]
+            k_cache[:, pos + 1], v_cache[:, pos + 1] = k[:, j], v[:, j]
 
     @property
     def vocab_size(self) -> int:

@@ -41,18 +41,25 @@ class NgramDrafter:
 
 class MTPDrafter:
     """The MTP head; with `lookup`, a long n-gram match in the context (code edits, quoted text) is
-    proposed instead, since copying beats a small head there. After its first token the head stops
-    drafting where it is unsure (its probability for the next token below `min_confidence`): such a
-    token is seldom accepted, and each one costs a head step and a verified row."""
+    proposed instead, since copying beats a small head there.
 
-    def __init__(self, target: Decoder, head: MTPHead, lookup: NgramDrafter | None = None,
-                 min_confidence: float = 0.0) -> None:
+    Where the head is unsure it drafts less, since an unsure guess is seldom accepted and each one
+    costs a head step and a verified row: no draft at all when its first token's probability is below
+    `min_first_confidence` (a plain step instead), and after the first token, none whose probability
+    is below `min_confidence`. Greedy drafts also carry up to `siblings` runner-up first tokens whose
+    probability is at least `sibling_min`: verified in the same pass, one that is right still yields
+    two tokens where the first guess was wrong."""
+
+    def __init__(self, target: Decoder, head: MTPHead, lookup: NgramDrafter | None = None, *,
+                 min_confidence: float = 0.0, min_first_confidence: float = 0.0, siblings: int = 0,
+                 sibling_min: float = 0.1) -> None:
         self.target = target
         self.head = head.to(target.dtype)
         self.head.attach(target.lm_head)
         self.head.pack()
         self.lookup = lookup
-        self.min_confidence = min_confidence
+        self.min_confidence, self.min_first_confidence = min_confidence, min_first_confidence
+        self.siblings, self.sibling_min = siblings, sibling_min
 
     def begin(self, prompt: list[int]) -> None:
         pass
@@ -65,6 +72,7 @@ class MTPDrafter:
                 return copied
         tokens: list[int] = []
         qs: list[Tensor] = []
+        siblings: list[int] = []
         h, tok = hidden[None], history[-1]
         vocab = self.head.vocab_ids
         pos = len(history) - 1  # the pending token's position: the target's cache holds the ones before it
@@ -73,21 +81,24 @@ class MTPDrafter:
             g = self.head.step(h, self.target.embed_tokens(torch.tensor([tok])), context)
             reduced = self.head.logits(g)[0]
             if sampler.greedy:
-                best = int(reduced.argmax())
-                if depth and self.min_confidence and float(torch.softmax(reduced, -1)[best]) < self.min_confidence:
+                probs = torch.softmax(reduced, -1)
+                top, best = (x.tolist() for x in probs.topk(1 + (self.siblings if depth == 0 else 0)))
+                if top[0] < (self.min_confidence if depth else self.min_first_confidence):
                     break
-                tok = int(vocab[best])
+                tok = int(vocab[best[0]])
+                if depth == 0:
+                    siblings = [int(vocab[i]) for p, i in zip(top[1:], best[1:], strict=True) if p >= self.sibling_min]
             else:
                 full = torch.full((self.target.vocab_size,), float("-inf"))
                 full[vocab] = reduced
                 q = sampler.probs(full)
-                if depth and self.min_confidence and float(q.max()) < self.min_confidence:
+                if float(q.max()) < (self.min_confidence if depth else self.min_first_confidence):
                     break
                 tok = sampler.draw(q)
                 qs.append(q)
             tokens.append(tok)
             h = g
-        return Draft(tokens, torch.stack(qs) if qs else None)
+        return Draft(tokens, torch.stack(qs) if qs else None, siblings if tokens else [])
 
 
 class ModelDrafter:

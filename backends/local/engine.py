@@ -72,7 +72,9 @@ class Engine:
         if meta.get("target") not in (None, self.loaded.label) and "mtp_head" not in self.options:
             logger.warning("MTP head %s was trained for %s", head_path, meta.get("target"))
         lookup = NgramDrafter(n_min=3) if self.options.get("mtp_lookup", True) else None
-        self.drafter = MTPDrafter(dec, head, lookup, float(self.options.get("mtp_min_confidence", 0.4)))
+        self.drafter = MTPDrafter(dec, head, lookup, min_confidence=float(self.options.get("mtp_min_confidence", 0.4)),
+                                  min_first_confidence=float(self.options.get("mtp_min_first_confidence", 0.2)),
+                                  siblings=int(self.options.get("mtp_siblings", 2)))
 
     @property
     def max_len(self) -> int:

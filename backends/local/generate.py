@@ -4,7 +4,9 @@ The loop keeps one invariant between steps: the target's KV cache holds `pos` to
 the newest token (known but not yet fed to the target) and `hidden` is the target's final hidden
 state at position pos-1, the one that predicted `pending`. A draft step feeds [pending, d1..dk] at
 `pos` in one target pass, keeps the accepted prefix and moves `pos` past it; rejected positions are
-left in the cache and overwritten later (rolling back is just not advancing `pos`).
+left in the cache and overwritten later (rolling back is just not advancing `pos`). A greedy draft may
+add siblings, other guesses for d1 verified in the same pass: when the target's token is one of them,
+that sibling's row gives the token after it too.
 """
 
 from __future__ import annotations
@@ -26,13 +28,16 @@ class Target(Protocol):
     @property
     def vocab_size(self) -> int: ...
 
-    def forward(self, tokens: Tensor, pos: int) -> tuple[Tensor, Tensor]: ...
+    def forward(self, tokens: Tensor, pos: int, siblings: int = 0) -> tuple[Tensor, Tensor]: ...
+
+    def keep_sibling(self, pos: int, j: int) -> None: ...
 
 
 @dataclass(slots=True)
 class Draft:
     tokens: list[int]
     q: Tensor | None = None  # [len(tokens), V] distributions the tokens were drawn from; None: one-hot
+    siblings: list[int] = field(default_factory=list)  # other guesses for tokens[0] (greedy only)
 
 
 class Drafter(Protocol):
@@ -85,12 +90,18 @@ def speculative_decode(
     """Verify `draft` after `pending` in one target pass. Returns the committed tokens (accepted
     drafts plus the target's correction or bonus token) and the hidden state that produced the last
     one; len(result) - 1 drafts were accepted."""
-    fed = torch.tensor([pending, *draft.tokens], dtype=torch.long)
-    logits, hidden = target.forward(fed, pos)
-    if sampler.greedy:
-        n, nxt = accept_greedy(logits, draft.tokens)
-    else:
+    siblings = draft.siblings if sampler.greedy else []
+    fed = torch.tensor([pending, *draft.tokens, *siblings], dtype=torch.long)
+    logits, hidden = target.forward(fed, pos, len(siblings)) if siblings else target.forward(fed, pos)
+    if not sampler.greedy:
         n, nxt = accept_sampling(sampler.probs(logits), draft.q, draft.tokens, sampler)
+        return [*draft.tokens[:n], nxt], hidden[n]
+    n, nxt = accept_greedy(logits[: len(fed) - len(siblings)], draft.tokens)
+    if n == 0 and nxt in siblings:
+        j = siblings.index(nxt)
+        row = len(fed) - len(siblings) + j
+        target.keep_sibling(pos, j)
+        return [nxt, sampler.next_token(logits[row])], hidden[row]
     return [*draft.tokens[:n], nxt], hidden[n]
 
 
@@ -189,17 +200,18 @@ def generate(
         if draft.tokens:
             committed, hidden = speculative_decode(target, draft, pending, pos, sampler)
             accepted = len(committed) - 1
-            stats.proposed += len(draft.tokens)
+            stats.proposed += len(draft.tokens) + len(draft.siblings)
             stats.accepted += accepted
             stats.accept_histogram.append(accepted)
             steps.append((accepted, len(committed), time.perf_counter() - step_start))
-            policy.update(len(draft.tokens), accepted)
+            policy.update(len(draft.tokens), accepted if committed[0] == draft.tokens[0] else 0)
             if not policy.still_pays(steps, plain_step_s):
                 paused_until, pause = pos + pause, pause * 2
                 steps.clear()
                 if stats.speculation_off_at is None:
                     stats.speculation_off_at = stats.new_tokens
-        else:
+        else:  # plain decoding's own cost, without a drafter's time when it declined to guess
+            step_start = time.perf_counter()
             nxt, hidden = decode_one_token(target, pending, pos, sampler)
             committed = [nxt]
             took = time.perf_counter() - step_start

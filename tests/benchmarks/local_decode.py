@@ -16,6 +16,7 @@ be resolved differently by its attention kernels; informational).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import time
@@ -73,7 +74,8 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
     mtp = engine.drafter
     head_only = None
     if isinstance(mtp, MTPDrafter):
-        head_only = MTPDrafter(engine.loaded.decoder, mtp.head, None, mtp.min_confidence)
+        head_only = copy.copy(mtp)
+        head_only.lookup = None
     prompts = {kind: [user_prompt(engine.loaded.tokenizer, t) for t in texts]
                for kind, texts in (("chat", CHAT), ("code", CODE))}
     methods = ["transformers", "plain", "mtp", "mtp-head-only", "ngram"]

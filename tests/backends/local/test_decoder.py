@@ -60,6 +60,51 @@ def test_real_smollm2_draft_block_rows_equal_single_steps(smollm2) -> None:  # t
         assert torch.equal(block, singles[start - 20 : start - 20 + size]), (start, size)
 
 
+def _siblings_match_single_steps(dec, ids: torch.Tensor, pos: int, chain: list[int], siblings: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """A block [ids[pos], *chain, *siblings] (siblings: other guesses for chain[0]) gives every sibling
+    the logits a single step at pos+1 gives it, keeps the chain's rows as they were, and after
+    keep_sibling the cache holds that sibling at pos+1 exactly as if it had been decoded."""
+    pending = ids[pos : pos + 1]
+    alone = {}
+    for tok in chain[:1] + siblings:
+        dec.forward(pending, pos)
+        alone[tok] = dec.forward(torch.tensor([tok]), pos + 1)[0][0]
+    dec.forward(pending, pos)
+    after_first = dec.forward(torch.tensor(chain[:1]), pos + 1)[0]
+    steps = [dec.forward(torch.tensor([t]), pos + 2 + i)[0] for i, t in enumerate(chain[1:])]
+    plain_chain = torch.cat([after_first, *steps])
+    block, _ = dec.forward(torch.tensor([int(pending), *chain, *siblings]), pos, siblings=len(siblings))
+    assert torch.equal(block[1 : 1 + len(chain)], plain_chain)
+    for j, tok in enumerate(siblings):
+        assert torch.equal(block[1 + len(chain) + j], alone[tok]), (pos, j)
+    dec.keep_sibling(pos, len(siblings) - 1)
+    resumed = dec.forward(torch.tensor([3]), pos + 2)[0]
+    dec.forward(pending, pos)
+    dec.forward(torch.tensor(siblings[-1:]), pos + 1)
+    assert torch.equal(resumed, dec.forward(torch.tensor([3]), pos + 2)[0])
+
+
+@pytest.mark.parametrize("kind", ["llama", "gemma3"])
+def test_sibling_rows_equal_single_steps(kind: str) -> None:
+    from backends.local.decoder import decoder_from_hf
+
+    dec = decoder_from_hf(tiny_hf(kind), max_len=96, dtype=torch.bfloat16)
+    ids = torch.randint(0, 64, (80,), generator=torch.Generator().manual_seed(7))
+    dec.forward(ids[:60], 0)
+    for pos, chain, siblings in ((20, [5, 9, 11], [17, 40]), (41, [8], [2]), (60, [1, 2, 3, 4, 5], [6, 7, 8])):
+        _siblings_match_single_steps(dec, ids, pos, chain, siblings)
+    with pytest.raises(ValueError):
+        dec.forward(torch.tensor([1, 2]), 20, siblings=1)  # a sibling needs a first guess to stand beside
+
+
+def test_real_smollm2_sibling_rows_equal_single_steps(smollm2) -> None:  # type: ignore[no-untyped-def]
+    dec = smollm2.decoder
+    ids = torch.randint(0, 40000, (80,), generator=torch.Generator().manual_seed(8))
+    dec.forward(ids[:60], 0)
+    _siblings_match_single_steps(dec, ids, 33, [500, 7000, 12], [90, 31000])
+    _siblings_match_single_steps(dec, ids, 57, [4], [5, 6])
+
+
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
 def test_kv_cache_rollback_after_rejection(make_decoder, kind: str) -> None:  # type: ignore[no-untyped-def]
     seq = torch.randint(0, 64, (24,), generator=torch.Generator().manual_seed(2))

@@ -63,13 +63,45 @@ def test_oracle_drafters(target, plain, k: int) -> None:  # type: ignore[no-unty
         assert stats.proposed > 0 and stats.accepted == 0
 
 
+class SiblingOracle(Oracle):
+    """Always guesses the first token wrong, and puts the right one (or, with `hit` False, another
+    wrong one) among its siblings, with a chain after the wrong guess."""
+
+    def __init__(self, prompt: list[int], plain: list[int], hit: bool) -> None:
+        super().__init__(prompt, plain, agree=True)
+        self.hit = hit
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        ahead = super().propose(history, hidden, k, sampler).tokens
+        if not ahead:
+            return Draft([])
+        wrong = [(t + 1) % 64 for t in ahead]
+        right = ahead[0] if self.hit else (ahead[0] + 2) % 64
+        return Draft(wrong, siblings=[(ahead[0] + 3) % 64, right])
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 7])
+def test_sibling_drafts(target, plain, k: int) -> None:  # type: ignore[no-untyped-def]
+    """A right sibling commits itself and the target's next token in one pass (its cache entry moved
+    into place), a wrong one nothing: the output stays the plain one either way."""
+    for prompt, ref in zip(PROMPTS, plain, strict=True):
+        stats = DecodeStats()
+        assert run(target, prompt, SiblingOracle(prompt, ref, hit=True), k=k, stats=stats) == ref
+        assert stats.accept_histogram and set(stats.accept_histogram) == {1}
+        assert stats.target_steps <= len(ref) // 2 + 1
+        stats = DecodeStats()
+        assert run(target, prompt, SiblingOracle(prompt, ref, hit=False), k=k, stats=stats) == ref
+        assert stats.accepted == 0
+
+
 @pytest.mark.parametrize("k", [1, 2, 3, 5, 8])
 def test_real_drafters(target, plain, make_decoder, k: int) -> None:  # type: ignore[no-untyped-def]
     arch = target.arch
     head = MTPHead(arch.dim, torch.arange(0, 64, 2))
     attending = MTPHead(arch.dim, torch.arange(0, 64, 2), attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim))
     drafters = [NgramDrafter(), ModelDrafter(make_decoder("llama", seed=12, sharpness=3.0)),
-                MTPDrafter(target, head.float()), MTPDrafter(target, attending.float(), min_confidence=0.1)]
+                MTPDrafter(target, head.float()), MTPDrafter(target, attending.float(), min_confidence=0.1),
+                MTPDrafter(target, attending.float(), min_first_confidence=0.05, siblings=3, sibling_min=0.0)]
     for drafter in drafters:
         for prompt, ref in zip(PROMPTS, plain, strict=True):
             assert run(target, prompt, drafter, k=k) == ref, type(drafter).__name__
@@ -116,10 +148,19 @@ def test_gemma_target(make_decoder) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_unsure_head_stops_drafting(target) -> None:  # type: ignore[no-untyped-def]
-    """Past its first token the head drafts only what it is at least `min_confidence` sure of."""
+    """Past its first token the head drafts only what it is at least `min_confidence` sure of; it
+    drafts nothing when unsure of the first (`min_first_confidence`); siblings only when greedy."""
     head = MTPHead(target.arch.dim, torch.arange(0, 64, 2)).float()
     hidden = torch.randn(target.arch.dim)
     assert len(MTPDrafter(target, head).propose([1, 2, 3], hidden, 5, Sampler()).tokens) == 5
     assert len(MTPDrafter(target, head, min_confidence=1.01).propose([1, 2, 3], hidden, 5, Sampler()).tokens) == 1
     sampled = MTPDrafter(target, head, min_confidence=1.01).propose([1, 2, 3], hidden, 5, Sampler(temperature=1.0))
     assert len(sampled.tokens) == 1 and sampled.q is not None and sampled.q.shape[0] == 1
+    for sampler in (Sampler(), Sampler(temperature=1.0)):
+        assert MTPDrafter(target, head, min_first_confidence=1.01).propose([1, 2, 3], hidden, 5, sampler).tokens == []
+    many = MTPDrafter(target, head, siblings=3, sibling_min=0.0)
+    greedy = many.propose([1, 2, 3], hidden, 2, Sampler())
+    assert len(greedy.siblings) == 3 and greedy.tokens[0] not in greedy.siblings
+    assert many.propose([1, 2, 3], hidden, 2, Sampler(temperature=1.0)).siblings == []
+    unsure = MTPDrafter(target, head, siblings=3, sibling_min=1.01)
+    assert unsure.propose([1, 2, 3], hidden, 2, Sampler()).siblings == []
