@@ -18,7 +18,9 @@ def create_local_backend(name: str, model: str, options: dict[str, Any]) -> Back
     positions), temperature (0.0: greedy when a request gives none), draft_length (4, initial),
     draft_length_min (2, the floor it adapts down to), mtp_head (path to a head trained with
     `switchpoint drafter train`), mtp_lookup (True: the mtp drafter copies long n-gram matches from
-    the context when there are any), mtp_min_confidence (0.4: the head stops drafting below it).
+    the context when there are any), mtp_min_confidence (0.4: the head stops drafting below it),
+    mtp_min_first_confidence (0.2: below it, no draft at all), mtp_siblings (2: runner-up first
+    tokens verified alongside a greedy draft).
     """
     from .backend import LocalBackend
 

@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .native import KEY_PAD, Attend
+
 SUPPORTED = {"llama": "llama", "gemma3_text": "gemma3", "gemma3": "gemma3"}
 PER_QUERY_MAX = 16  # blocks of up to this many tokens (decode steps, draft blocks) attend one query at a time
 REDUCTION_MAX = 1024  # longest reduction tried in one packed product (see row_exact_linear)
@@ -182,10 +184,13 @@ def apply_rope(x: Tensor, cos: Tensor, sin_signed: Tensor) -> Tensor:
 
 
 class Decoder:
-    """Llama / Gemma 3 decoder over a static KV cache of `max_len` positions (batch size 1)."""
+    """Llama / Gemma 3 decoder over a static KV cache of `max_len` positions (batch size 1). `attend`:
+    the native attention kernel (native.py) for decode steps and draft blocks; None: torch operations."""
 
-    def __init__(self, arch: Arch, state: dict[str, Tensor], *, max_len: int, dtype: torch.dtype) -> None:
+    def __init__(self, arch: Arch, state: dict[str, Tensor], *, max_len: int, dtype: torch.dtype,
+                 attend: Attend | None = None) -> None:
         self.arch = arch
+        self.attend = attend
         self.dtype = dtype
         self.max_len = min(max_len, arch.context_window)
         self.gemma = arch.kind == "gemma3"
@@ -230,12 +235,14 @@ class Decoder:
                 layer["k_norm"] = norm(p + "self_attn.k_norm.weight")
             self.layers.append(layer)
         # float32 keys and values (exact copies of the bf16 ones): one query's attention is a few small
-        # float32 products, several times faster here than the fused kernel on bf16
-        shape = (arch.n_layers, 1, arch.n_kv_heads, self.max_len, arch.head_dim)
-        self.k_cache = torch.zeros(shape, dtype=torch.float32)
-        self.v_cache = torch.zeros(shape, dtype=torch.float32)
-        self._kv = [(self.k_cache[i, 0], self.v_cache[i, 0]) for i in range(arch.n_layers)]  # [kv heads, len, d]
-        self._siblings: dict[int, tuple[Tensor, Tensor]] = {}  # by layer: the last block's siblings' keys, values
+        # float32 products, several times faster here than the fused kernel on bf16. Keys are stored
+        # transposed, [kv heads, head_dim, slots], which the native kernel scores 16 at a time; both
+        # have KEY_PAD spare slots, which it may read past the last key it scores.
+        slots = self.max_len + KEY_PAD
+        self.k_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, arch.head_dim, slots)
+        self.v_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, slots, arch.head_dim)
+        self._kv = [(self.k_cache[i], self.v_cache[i]) for i in range(arch.n_layers)]
+        self._scratch = torch.empty(slots + KEY_PAD)
         self._positions = torch.arange(self.max_len)
         self._rope_table = {theta: self._rope(self._positions, theta) for theta in set(arch.rope_theta)}
 
@@ -246,7 +253,8 @@ class Decoder:
 
     def layer_cache(self, layer: int) -> tuple[Tensor, Tensor]:
         """A layer's cached keys and values, [kv_heads, max_len, head_dim] each (rotary angles applied)."""
-        return self._kv[layer]
+        keys, values = self._kv[layer]
+        return keys[..., : self.max_len].transpose(1, 2), values[:, : self.max_len]
 
     def rope_table(self, layer: int) -> tuple[Tensor, Tensor]:
         """A layer's rotary table by position: cos and [-sin, sin], [max_len, head_dim] each."""
@@ -274,20 +282,29 @@ class Decoder:
             mask &= kv[None, :] > positions[:, None] - window
         return mask
 
+    @staticmethod
+    def _rows(positions: Tensor, pos: int, window: int | None) -> tuple[Tensor, Tensor, Tensor]:
+        """Each row's keys for the native kernel: slots start..end-2, then its own (pos + row: a
+        sibling's is past the block's, its position pos+1's slot holds the first guess)."""
+        end = positions + 1
+        start = end.new_zeros(end.shape) if window is None else (end - window).clamp(min=0)
+        return start, end, torch.arange(pos, pos + positions.shape[0])
+
     def _norm(self, x: Tensor, weight: Tensor) -> Tensor:
         return rms_norm(x, weight, self.arch.eps, self.gemma)
 
     def _attention(self, i: int, x: Tensor, pos: int, rope: tuple[Tensor, Tensor],
-                   causal: dict[int | None, Tensor] | None, siblings: int) -> Tensor:
+                   causal: dict[int | None, Tensor] | None, rows: dict[int | None, tuple[Tensor, Tensor, Tensor]],
+                   siblings: int) -> Tensor:
         """Attention for the queries at pos.. . A token must get the same logits whether it was decoded
         alone or verified inside a draft block (that keeps speculative output token-identical to plain
         decoding), and batched attention kernels round differently with how many queries and keys one
-        call holds. So decode steps and draft blocks (`causal` None) compute each query alone, by the
-        same three float32 operations over exactly the keys it sees; a long prefill is one causal
-        problem for torch's fused kernel (`causal`: its masks by sliding window), run once for every
-        drafter alike. The last `siblings` rows sit at position pos+1 too, alternatives to row 1: each
-        takes row 1's cache slot while it attends (so it reads exactly what a single step would), then
-        row 1's keys and values go back and the siblings' are kept aside for `keep_sibling`."""
+        call holds. So decode steps and draft blocks (`causal` None) compute each query alone, the same
+        way over exactly the keys it sees: by the native kernel (`rows`: each row's key range by
+        sliding window), else by three float32 torch operations. A long prefill is one causal problem
+        for torch's fused kernel (`causal`: its masks by sliding window), run once for every drafter
+        alike. The last `siblings` rows sit at position pos+1 too, alternatives to row 1, their keys
+        and values stored past the block's."""
         a, layer = self.arch, self.layers[i]
         t = x.shape[0]
         qkv = layer["wqkv"](x)
@@ -299,29 +316,33 @@ class Decoder:
             q, k = self._norm(q, layer["q_norm"]), self._norm(k, layer["k_norm"])
         cos, sin = rope
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-        chain = t - siblings
-        end = pos + chain
-        k_cache, v_cache = self._kv[i]
-        k_cache[:, pos:end] = k[:, :chain]
-        v_cache[:, pos:end] = v[:, :chain]
+        end = pos + t
+        keys, values = self._kv[i]  # [kv heads, head_dim, slots], [kv heads, slots, head_dim]
+        keys[:, :, pos:end] = k.transpose(1, 2)
+        values[:, pos:end] = v
         window, group = a.sliding[i], a.n_heads // a.n_kv_heads
         if causal is not None:
-            out = F.scaled_dot_product_attention(q.float()[None], k_cache[None, :, :end], v_cache[None, :, :end],
-                                                 attn_mask=causal[window], scale=a.attn_scale, enable_gqa=group > 1)
+            out = F.scaled_dot_product_attention(q.float()[None], keys[None, :, :, :end].transpose(-1, -2),
+                                                 values[None, :, :end], attn_mask=causal[window],
+                                                 scale=a.attn_scale, enable_gqa=group > 1)
             return layer["wo"](out[0].transpose(0, 1).reshape(t, q_size).to(x.dtype))
         q = q.float() * a.attn_scale
-        rows = []
+        if self.attend is not None:
+            out = torch.empty(t, q_size)
+            self.attend(q.transpose(0, 1).contiguous(), keys, values, out, rows[window], a.n_kv_heads, self._scratch)
+            return layer["wo"](out.to(x.dtype))
+        chain = t - siblings
+        outs = []
         for r in range(t):  # [kv heads, heads per kv head, head_dim] against that kv head's keys
             at = pos + r if r < chain else pos + 1
-            if r >= chain:
-                k_cache[:, at], v_cache[:, at] = k[:, r], v[:, r]
+            if r >= chain:  # a sibling borrows its first-guess slot while it attends
+                keys[:, :, at], values[:, at] = keys[:, :, pos + r], values[:, pos + r]
             seen = slice(0 if window is None else max(0, at + 1 - window), at + 1)
-            scores = torch.bmm(q[:, r].view(a.n_kv_heads, group, a.head_dim), k_cache[:, seen].transpose(1, 2))
-            rows.append(torch.bmm(torch.softmax(scores, dim=-1), v_cache[:, seen]).view(1, q_size))
+            scores = torch.bmm(q[:, r].view(a.n_kv_heads, group, a.head_dim), keys[:, :, seen])
+            outs.append(torch.bmm(torch.softmax(scores, dim=-1), values[:, seen]).view(1, q_size))
         if siblings:
-            k_cache[:, pos + 1], v_cache[:, pos + 1] = k[:, 1], v[:, 1]
-            self._siblings[i] = (k[:, chain:], v[:, chain:])
-        return layer["wo"]((rows[0] if t == 1 else torch.cat(rows)).to(x.dtype))
+            keys[:, :, pos + 1], values[:, pos + 1] = k[:, 1], v[:, 1]
+        return layer["wo"]((outs[0] if t == 1 else torch.cat(outs)).to(x.dtype))
 
     def _mlp(self, i: int, x: Tensor) -> Tensor:
         layer = self.layers[i]
@@ -348,17 +369,19 @@ class Decoder:
             ropes = {theta: (cos[positions], sin[positions]) for theta, (cos, sin) in self._rope_table.items()}
         else:
             ropes = {theta: (cos[pos : pos + t], sin[pos : pos + t]) for theta, (cos, sin) in self._rope_table.items()}
-        causal = {w: self._mask(positions, pos + t, w) for w in set(self.arch.sliding)} if t > PER_QUERY_MAX else None
+        windows = set(self.arch.sliding)
+        causal = {w: self._mask(positions, pos + t, w) for w in windows} if t > PER_QUERY_MAX else None
+        rows = {w: self._rows(positions, pos, w) for w in windows} if causal is None and self.attend else {}
         x = self.embed_tokens(tokens)
         for i, layer in enumerate(self.layers):
             rope = ropes[self.arch.rope_theta[i]]
             if self.gemma:
-                h = self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, siblings)
+                h = self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, rows, siblings)
                 x = x + self._norm(h, layer["post_attn_norm"])
                 h = self._mlp(i, self._norm(x, layer["pre_ffn_norm"]))
                 x = x + self._norm(h, layer["post_ffn_norm"])
             else:
-                x = x + self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, siblings)
+                x = x + self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, rows, siblings)
                 x = x + self._mlp(i, self._norm(x, layer["post_attn_norm"]))
         hidden = self._norm(x, self.final_norm)
         logits = self.output(hidden).float()
@@ -366,20 +389,21 @@ class Decoder:
             logits = torch.tanh(logits / self.arch.final_softcap) * self.arch.final_softcap
         return logits, hidden
 
-    def keep_sibling(self, pos: int, j: int) -> None:
-        """Sibling j of the last forward (started at `pos`) was accepted: its keys and values take
-        position pos+1 in every layer's cache."""
-        for i, (k_cache, v_cache) in enumerate(self._kv):
-            k, v = self._siblings[i]
-            k_cache[:, pos + 1], v_cache[:, pos + 1] = k[:, j], v[:, j]
+    def keep_sibling(self, pos: int, row: int) -> None:
+        """The sibling fed as `row` of the last block (started at `pos`) was accepted: its keys and
+        values take position pos+1 in every layer's cache."""
+        for keys, values in self._kv:
+            keys[:, :, pos + 1], values[:, pos + 1] = keys[:, :, pos + row], values[:, pos + row]
 
     @property
     def vocab_size(self) -> int:
         return self.arch.vocab_size
 
 
-def decoder_from_hf(model: Any, *, max_len: int = 4096, dtype: torch.dtype | None = None) -> Decoder:
+def decoder_from_hf(model: Any, *, max_len: int = 4096, dtype: torch.dtype | None = None,
+                    attend: Attend | None = None) -> Decoder:
     """Build a Decoder from a loaded transformers causal LM (Llama or Gemma3ForCausalLM)."""
     arch = Arch.from_config(model.config)
     state = dict(model.state_dict())
-    return Decoder(arch, state, max_len=max_len, dtype=dtype or state["model.embed_tokens.weight"].dtype)
+    return Decoder(arch, state, max_len=max_len, dtype=dtype or state["model.embed_tokens.weight"].dtype,
+                   attend=attend)

@@ -30,7 +30,7 @@ class Target(Protocol):
 
     def forward(self, tokens: Tensor, pos: int, siblings: int = 0) -> tuple[Tensor, Tensor]: ...
 
-    def keep_sibling(self, pos: int, j: int) -> None: ...
+    def keep_sibling(self, pos: int, row: int) -> None: ...
 
 
 @dataclass(slots=True)
@@ -98,9 +98,8 @@ def speculative_decode(
         return [*draft.tokens[:n], nxt], hidden[n]
     n, nxt = accept_greedy(logits[: len(fed) - len(siblings)], draft.tokens)
     if n == 0 and nxt in siblings:
-        j = siblings.index(nxt)
-        row = len(fed) - len(siblings) + j
-        target.keep_sibling(pos, j)
+        row = len(fed) - len(siblings) + siblings.index(nxt)
+        target.keep_sibling(pos, row)
         return [nxt, sampler.next_token(logits[row])], hidden[row]
     return [*draft.tokens[:n], nxt], hidden[n]
 

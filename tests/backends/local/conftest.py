@@ -24,7 +24,9 @@ if not (_installed("torch") and _installed("transformers")):
                            "test_fallback.py"]
 
 
-def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int = 2, hidden: int = 32) -> Any:
+def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int = 2, hidden: int = 32,
+            head_dim: int | None = None) -> Any:
+    """head_dim: Llama's (default hidden / 4 = 8); Gemma's is hidden / 2 = 16."""
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM
 
@@ -32,7 +34,8 @@ def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int 
     if kind == "llama":
         config = LlamaConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=2 * hidden,
                              num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
-                             max_position_embeddings=256, tie_word_embeddings=False)
+                             head_dim=head_dim or hidden // 4, max_position_embeddings=256,
+                             tie_word_embeddings=False)
         return LlamaForCausalLM(config).eval()
     config = Gemma3TextConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=2 * hidden,
                               num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=1,
@@ -43,14 +46,15 @@ def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int 
 
 
 def tiny_decoder(kind: str = "llama", *, vocab: int = 64, seed: int = 0, sharpness: float = 1.0,
-                 max_len: int = 128, layers: int = 2) -> Any:
-    """A float32 decoder with random weights; `sharpness` scales the output layer (peakier p)."""
+                 max_len: int = 128, layers: int = 2, attend: Any = None) -> Any:
+    """A float32 decoder with random weights; `sharpness` scales the output layer (peakier p).
+    attend: the native attention kernel for head size 16 (then Llama's heads are 16 wide too)."""
     import torch
 
     from backends.local.decoder import decoder_from_hf
 
-    dec = decoder_from_hf(tiny_hf(kind, vocab=vocab, seed=seed, layers=layers), max_len=max_len,
-                          dtype=torch.float32)
+    model = tiny_hf(kind, vocab=vocab, seed=seed, layers=layers, head_dim=16 if attend else None)
+    dec = decoder_from_hf(model, max_len=max_len, dtype=torch.float32, attend=attend)
     dec.set_lm_head(dec.lm_head * sharpness)
     return dec
 
@@ -58,6 +62,17 @@ def tiny_decoder(kind: str = "llama", *, vocab: int = 64, seed: int = 0, sharpne
 @pytest.fixture(scope="session")
 def make_decoder() -> Callable[..., Any]:
     return tiny_decoder
+
+
+@pytest.fixture(scope="session")
+def attend16(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The native attention kernel for 16-wide heads, built for this machine (skips without a C compiler)."""
+    from backends.local.native import load_attend
+
+    attend = load_attend(16, tmp_path_factory.mktemp("home"))
+    if attend is None:
+        pytest.skip("the native attention kernel could not be built here (no C compiler?)")
+    return attend
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,9 @@
-"""The native decoder against transformers' forward pass, and its KV-cache rollback."""
+"""The native decoder against transformers' forward pass, and its KV-cache rollback; each with the
+attention of decode steps and draft blocks on torch operations and on the native kernel."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 import torch
@@ -8,15 +11,20 @@ import torch
 from .conftest import tiny_hf
 
 
+def _attend(native: bool, request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue("attend16") if native else None
+
+
+@pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
-def test_logits_match_transformers(kind: str) -> None:
+def test_logits_match_transformers(kind: str, native: bool, request: pytest.FixtureRequest) -> None:
     from backends.local.decoder import decoder_from_hf
 
-    model = tiny_hf(kind)
+    model = tiny_hf(kind, head_dim=16 if native else None)
     ids = torch.randint(0, 64, (1, 20), generator=torch.Generator().manual_seed(1))
     with torch.inference_mode():
         ref = model(ids).logits[0]
-    dec = decoder_from_hf(model, max_len=64)
+    dec = decoder_from_hf(model, max_len=64, attend=_attend(native, request))
     # in pieces, as prefill + decode steps + a draft block would run (sliding window 6 is crossed)
     parts = [dec.forward(ids[0, a:b], a)[0] for a, b in ((0, 7), (7, 8), (8, 13), (13, 20))]
     ours = torch.cat(parts)
@@ -33,12 +41,18 @@ def test_real_smollm2_logits_match_transformers(smollm2) -> None:  # type: ignor
     assert (ours.argmax(-1) == ref.argmax(-1)).float().mean() >= 0.95
 
 
-@pytest.mark.parametrize("kind", ["llama", "gemma3"])
-def test_draft_block_rows_equal_single_steps(kind: str) -> None:
-    """The same on tiny bf16 models (multiplied row by row), Gemma's sliding window (6) included."""
+def _tiny_bf16(kind: str, native: bool, request: pytest.FixtureRequest) -> Any:
     from backends.local.decoder import decoder_from_hf
 
-    dec = decoder_from_hf(tiny_hf(kind), max_len=96, dtype=torch.bfloat16)
+    return decoder_from_hf(tiny_hf(kind, head_dim=16 if native else None), max_len=96, dtype=torch.bfloat16,
+                           attend=_attend(native, request))
+
+
+@pytest.mark.parametrize("native", [False, True])
+@pytest.mark.parametrize("kind", ["llama", "gemma3"])
+def test_draft_block_rows_equal_single_steps(kind: str, native: bool, request: pytest.FixtureRequest) -> None:
+    """The same on tiny bf16 models (multiplied row by row), Gemma's sliding window (6) included."""
+    dec = _tiny_bf16(kind, native, request)
     ids = torch.randint(0, 64, (80,), generator=torch.Generator().manual_seed(6))
     dec.forward(ids[:20], 0)
     singles = torch.cat([dec.forward(ids[p : p + 1], p)[0] for p in range(20, 80)])
@@ -77,18 +91,17 @@ def _siblings_match_single_steps(dec, ids: torch.Tensor, pos: int, chain: list[i
     assert torch.equal(block[1 : 1 + len(chain)], plain_chain)
     for j, tok in enumerate(siblings):
         assert torch.equal(block[1 + len(chain) + j], alone[tok]), (pos, j)
-    dec.keep_sibling(pos, len(siblings) - 1)
+    dec.keep_sibling(pos, len(chain) + len(siblings))  # the last row
     resumed = dec.forward(torch.tensor([3]), pos + 2)[0]
     dec.forward(pending, pos)
     dec.forward(torch.tensor(siblings[-1:]), pos + 1)
     assert torch.equal(resumed, dec.forward(torch.tensor([3]), pos + 2)[0])
 
 
+@pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
-def test_sibling_rows_equal_single_steps(kind: str) -> None:
-    from backends.local.decoder import decoder_from_hf
-
-    dec = decoder_from_hf(tiny_hf(kind), max_len=96, dtype=torch.bfloat16)
+def test_sibling_rows_equal_single_steps(kind: str, native: bool, request: pytest.FixtureRequest) -> None:
+    dec = _tiny_bf16(kind, native, request)
     ids = torch.randint(0, 64, (80,), generator=torch.Generator().manual_seed(7))
     dec.forward(ids[:60], 0)
     for pos, chain, siblings in ((20, [5, 9, 11], [17, 40]), (41, [8], [2]), (60, [1, 2, 3, 4, 5], [6, 7, 8])):
@@ -105,12 +118,14 @@ def test_real_smollm2_sibling_rows_equal_single_steps(smollm2) -> None:  # type:
     _siblings_match_single_steps(dec, ids, 57, [4], [5, 6])
 
 
+@pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
-def test_kv_cache_rollback_after_rejection(make_decoder, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_kv_cache_rollback_after_rejection(make_decoder, kind: str, native: bool,  # type: ignore[no-untyped-def]
+                                           request: pytest.FixtureRequest) -> None:
     seq = torch.randint(0, 64, (24,), generator=torch.Generator().manual_seed(2))
-    fresh = make_decoder(kind, seed=3)
+    fresh = make_decoder(kind, seed=3, attend=_attend(native, request))
     ref, _ = fresh.forward(seq, 0)
-    dec = make_decoder(kind, seed=3)
+    dec = make_decoder(kind, seed=3, attend=_attend(native, request))
     dec.forward(seq[:10], 0)
     # a draft block [seq[10], junk x5] is verified; only seq[10] is kept, the junk stays in the cache
     junk = torch.tensor([5, 9, 9, 1, 0])
@@ -123,6 +138,35 @@ def test_kv_cache_rollback_after_rejection(make_decoder, kind: str) -> None:  # 
     for pos in range(21, 24):
         step, _ = dec.forward(seq[pos : pos + 1], pos)
         assert torch.allclose(step[0], ref[pos], atol=1e-5)
+
+
+def test_native_kernel_matches_torch_attention(attend16) -> None:  # type: ignore[no-untyped-def]
+    """Both ways of attending give the same logits up to float32 rounding, over long contexts too (the
+    kernel scores keys in blocks of 16 and 128) and with Gemma's sliding window."""
+    from backends.local.decoder import decoder_from_hf
+
+    for kind in ("llama", "gemma3"):
+        ids = torch.randint(0, 64, (250,), generator=torch.Generator().manual_seed(9))
+        model = tiny_hf(kind, seed=4, head_dim=16)
+        torch_way, native_way = (decoder_from_hf(model, max_len=256, attend=a) for a in (None, attend16))
+        for dec in (torch_way, native_way):
+            dec.forward(ids[:120], 0)
+        for pos in (120, 121, 170, 240):
+            block = ids[pos : pos + 5]
+            a, _ = torch_way.forward(block, pos)
+            b, _ = native_way.forward(block, pos)
+            assert torch.allclose(a, b, atol=1e-5, rtol=1e-5), (kind, pos, (a - b).abs().max())
+
+
+def test_kernel_build_falls_back(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from backends.local.native import load_attend
+
+    assert load_attend(24, tmp_path) is None  # not a multiple of 16
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    assert load_attend(16, tmp_path) is None
+    monkeypatch.delenv("CC")
+    monkeypatch.setenv("SWITCHPOINT_NATIVE", "0")
+    assert load_attend(16, tmp_path) is None
 
 
 def _packing_or_skip() -> None:

@@ -147,6 +147,18 @@ def test_gemma_target(make_decoder) -> None:  # type: ignore[no-untyped-def]
         assert run(dec, prompt, NgramDrafter(), k=3) == ref
 
 
+def test_native_attention_target(make_decoder, attend16) -> None:  # type: ignore[no-untyped-def]
+    """The same identities with the native attention kernel (a 16-wide-head Llama)."""
+    dec = make_decoder("llama", seed=11, sharpness=3.0, attend=attend16)
+    head = MTPHead(dec.arch.dim, torch.arange(0, 64, 2), attn=(dec.arch.n_heads, dec.arch.n_kv_heads, 16)).float()
+    for prompt in PROMPTS[:8]:
+        ref = run(dec, prompt)
+        for drafter in (Oracle(prompt, ref, agree=True), Oracle(prompt, ref, agree=False),
+                        SiblingOracle(prompt, ref, hit=True), NgramDrafter(),
+                        MTPDrafter(dec, head, siblings=2, sibling_min=0.0)):
+            assert run(dec, prompt, drafter, k=3) == ref, type(drafter).__name__
+
+
 def test_unsure_head_stops_drafting(target) -> None:  # type: ignore[no-untyped-def]
     """Past its first token the head drafts only what it is at least `min_confidence` sure of; it
     drafts nothing when unsure of the first (`min_first_confidence`); siblings only when greedy."""

@@ -1,0 +1,80 @@
+"""The decoder's attention kernel in C (attend.c), compiled for this machine on first use.
+
+Per query it does what the decoder's torch path does (scores, softmax, weighted values over a float32
+cache), in about half the time, one query at a time in a fixed order, so a token gets the same result
+alone or inside a draft block. It is built with the system's C compiler (`cc -O3 -march=native`, or
+$CC) into SWITCHPOINT_HOME/native, once per CPU model and head size; where there is no compiler, or
+SWITCHPOINT_NATIVE=0, the decoder uses its torch path instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+from torch import Tensor
+
+logger = logging.getLogger(__name__)
+
+KEY_PAD = 128  # the kernel reads up to this many key slots past the last one it scores
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+class Attend:
+    """attend(q, kt, v, out, start, end, last, ...): see attend.c."""
+
+    def __init__(self, path: Path) -> None:
+        pointer, c_int, c_long = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64
+        self._fn = ctypes.CDLL(str(path)).attend
+        self._fn.argtypes = [pointer] * 7 + [c_int, c_int, c_int, c_long, pointer]
+        self._fn.restype = None
+
+    def __call__(self, q: Tensor, kt: Tensor, v: Tensor, out: Tensor, bounds: tuple[Tensor, Tensor, Tensor],
+                 kv_heads: int, scratch: Tensor) -> None:
+        """q: [rows, heads, dim] float32 (contiguous, scaled); kt: [kv_heads, dim, stride]; v: [kv_heads,
+        stride, dim]; out: [rows, heads * dim]; bounds: (start, end, last) int64 per row."""
+        start, end, last = bounds
+        self._fn(q.data_ptr(), kt.data_ptr(), v.data_ptr(), out.data_ptr(), start.data_ptr(), end.data_ptr(),
+                 last.data_ptr(), q.shape[0], q.shape[1], kv_heads, kt.shape[-1], scratch.data_ptr())
+
+
+def load_attend(head_dim: int, home: Path) -> Attend | None:
+    """The kernel for this head size, built under home/native if needed; None where it cannot be."""
+    if head_dim % 16 or os.environ.get("SWITCHPOINT_NATIVE", "1") == "0":
+        return None
+    compiler = shutil.which(os.environ.get("CC", "cc"))
+    if compiler is None:
+        logger.info("no C compiler found: the decoder's attention runs on torch operations")
+        return None
+    source = Path(str(resources.files(__package__).joinpath("attend.c")))
+    flags = ["-O3", "-march=native", "-fPIC", "-shared", f"-DDIM={head_dim}"]
+    key = hashlib.sha256(b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, _cpu_model(),
+                                                          platform.machine()))).hexdigest()[:16]
+    built = home / "native" / f"attend-{head_dim}-{key}.so"
+    try:
+        if not built.exists():
+            built.parent.mkdir(parents=True, exist_ok=True)
+            partial = built.with_suffix(f".{os.getpid()}.tmp")
+            subprocess.run([compiler, *flags, str(source), "-o", str(partial)], check=True, capture_output=True,
+                           timeout=120)
+            partial.rename(built)
+        return Attend(built)
+    except (OSError, subprocess.SubprocessError) as exc:
+        logger.warning("could not build the attention kernel (%s): using torch operations", exc)
+        return None
