@@ -129,6 +129,7 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
         "head_only_vs_plain": round(total("mtp-head-only") / total("plain"), 3),
         "identical": identical,
         "same_tokens_as_transformers": f"{same_as_hf}/{len(runs)} prompts",
+        "attention": "native kernel" if engine.loaded.decoder.attend is not None else "torch",
         "plain_tokens_per_s": round(total("plain"), 2),
         "transformers_tokens_per_s": round(total("transformers"), 2),
     }
