@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from .convert import offline_env, resolve_model_dir, switchpoint_home
-from .decoder import SUPPORTED, Decoder, decoder_from_hf
+from .decoder import SUPPORTED, Arch, Decoder, decoder_from_hf
 from .native import load_attend
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ def load_model(model: str, *, max_len: int = 4096, threads: int | None = None) -
     decoder = None
     if getattr(config, "model_type", "") in SUPPORTED:
         try:
-            head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-            decoder = decoder_from_hf(hf, max_len=max_len, attend=load_attend(head_dim, switchpoint_home()))
+            attend = load_attend(Arch.from_config(hf.config).head_dim, switchpoint_home())
+            decoder = decoder_from_hf(hf, max_len=max_len, attend=attend)
         except NotImplementedError as exc:
             logger.info("native decoder unavailable for %s (%s); using transformers generate", path, exc)
     label = model if "/" not in model else path.name
