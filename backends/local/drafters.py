@@ -98,7 +98,7 @@ class MTPDrafter:
                 qs.append(q)
             tokens.append(tok)
             h = g
-        return Draft(tokens, torch.stack(qs) if qs else None, siblings if tokens else [])
+        return Draft(tokens, torch.stack(qs) if qs else None, siblings)
 
 
 class ModelDrafter:

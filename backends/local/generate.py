@@ -92,7 +92,7 @@ def speculative_decode(
     one; len(result) - 1 drafts were accepted."""
     siblings = draft.siblings if sampler.greedy else []
     fed = torch.tensor([pending, *draft.tokens, *siblings], dtype=torch.long)
-    logits, hidden = target.forward(fed, pos, len(siblings)) if siblings else target.forward(fed, pos)
+    logits, hidden = target.forward(fed, pos, len(siblings))
     if not sampler.greedy:
         n, nxt = accept_sampling(sampler.probs(logits), draft.q, draft.tokens, sampler)
         return [*draft.tokens[:n], nxt], hidden[n]
