@@ -1,10 +1,14 @@
-"""`switchpoint drafter train`: train an MTP head for a target model on CPU by self-distillation.
+"""`switchpoint drafter train`: train an MTP head for a target model by self-distillation, on CPU
+(the default) or on a GPU (`--device cuda`, same steps, larger batches).
 
-1. Extract: run the target over offline text in chunks; keep each position's final hidden state and
-   the target's own greedy prediction (the label). Shards are written as they finish, so an
-   interrupted run resumes where it stopped.
+1. Extract: run the target over offline text in chunks (transformers' forward pass, a few chunks at
+   a time); keep each position's final hidden state, the target's own greedy prediction (the label)
+   and the last layer's keys and values. Shards are written as they finish, so an interrupted run
+   resumes where it stopped.
 2. Train: the head learns to predict the target's next-next predictions from (hidden, next token),
-   chained `--depth` steps deep, over a reduced vocabulary (the most frequent target predictions).
+   chained `--depth` steps deep, over a reduced vocabulary (the most frequent target predictions),
+   a batch of chunks per step: their positions are scored together, each attending to its own
+   chunk's keys only.
    In the target's own answers only the answer's positions are trained and scored: that is where a
    head drafts (the prompt's positions, a fixed chat template among them, are easy and would flatter
    the held-out figure).
@@ -20,6 +24,7 @@ import math
 import random
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +51,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--answers", type=int, default=0, help="also train on the target's own greedy answers to "
                    "this many chat and code requests built from offline text (selfgen.py)")
     p.add_argument("--answer-tokens", type=int, default=160, help="longest answer generated")
+    p.add_argument("--chat-share", type=float, default=0.5, help="share of chat requests among the answers")
+    p.add_argument("--init", type=Path, default=None, help="start from this head (its vocabulary and shape): "
+                   "fine-tune it on more answers")
     p.add_argument("--seq-len", type=int, default=256)
     p.add_argument("--vocab", type=int, default=8192, help="size of the reduced output vocabulary")
     p.add_argument("--epochs", type=int, default=4)
@@ -56,6 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--sample", type=int, default=96, help="positions per chunk in each training step (0: all)")
     p.add_argument("--batch", type=int, default=8, help="chunks per optimiser step")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--device", default="cpu", help='where to generate, extract and train ("cpu", "cuda")')
+    p.add_argument("--gen-batch", type=int, default=16, help="answers generated at a time (extraction: a quarter)")
     p.add_argument("--workdir", type=Path, default=None, help="shards and checkpoints (resumable)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
@@ -71,9 +81,12 @@ def chunk_corpus(tokenizer: Any, texts: list[tuple[str, str]], seq_len: int, lim
     return [c for c in chunks if len(c) >= 16][: math.ceil(limit / seq_len)]
 
 
-def extract(decoder: Decoder, chunks: list[tuple[list[int], int]], workdir: Path, shard: int = 16) -> list[Path]:
+def extract(hf: Any, chunks: list[tuple[list[int], int]], workdir: Path, *, device: torch.device, batch: int = 4,
+            shard: int = 16) -> list[Path]:
     """Per chunk: tokens x, final hidden states h, the target's greedy predictions a, the first
-    position trained (its answer's start; 0 for corpus text) and the last layer's keys and values."""
+    position trained (its answer's start; 0 for corpus text) and the last layer's keys and values.
+    Chunks of a batch are padded at the end: under causal attention the padding changes nothing
+    before it."""
     from tqdm.auto import tqdm
 
     paths = []
@@ -85,13 +98,23 @@ def extract(decoder: Decoder, chunks: list[tuple[list[int], int]], workdir: Path
             bar.update(min(shard, len(chunks) - s))
             continue
         items = []
-        for ids, first in chunks[s : s + shard]:
-            logits, hidden = decoder.forward(torch.tensor(ids), 0)
-            keys, values = decoder.layer_cache(-1)
-            items.append({"x": torch.tensor(ids), "h": hidden.clone(), "a": logits.argmax(-1), "first": first,
-                          "k": keys[:, : len(ids)].to(hidden.dtype, copy=True),
-                          "v": values[:, : len(ids)].to(hidden.dtype, copy=True)})
-            bar.update()
+        group = chunks[s : s + shard]
+        for b in range(0, len(group), batch):
+            part = group[b : b + batch]
+            width = max(len(ids) for ids, _ in part)
+            ids = torch.tensor([c + [0] * (width - len(c)) for c, _ in part], device=device)
+            with torch.inference_mode():
+                out = hf.base_model(input_ids=ids, use_cache=True)
+                hidden = out.last_hidden_state
+                labels = hf.lm_head(hidden).argmax(-1)  # final softcapping (Gemma) keeps the argmax
+                cache = getattr(out, "cache", None)  # called past_key_values before transformers 5.2x
+                cache = out.past_key_values if cache is None else cache
+                last = cache.layers[-1]
+            for r, (c, first) in enumerate(part):
+                n = len(c)
+                items.append({"x": torch.tensor(c), "h": hidden[r, :n].cpu(), "a": labels[r, :n].cpu(),
+                              "first": first, "k": last.keys[r, :, :n].cpu(), "v": last.values[r, :, :n].cpu()})
+            bar.update(len(part))
         torch.save(items, path.with_suffix(".tmp"))
         path.with_suffix(".tmp").rename(path)
     bar.close()
@@ -104,24 +127,59 @@ def first_start(first: int) -> int:
     return max(first - 1, 0)
 
 
-def head_loss(
-    head: MTPHead, target: Decoder, embed: Tensor, item: dict[str, Any], remap: Tensor, depth: int, sample: int = 0
-) -> tuple[Tensor, list[float]]:
-    """Chained self-distillation loss. Step j reads (state, embed(x[t+j])) and predicts a[t+j], for
-    `sample` random start positions t (0: all) from the chunk's first trained position on; with
-    attention, every step's query (at position t+j) sees the target's keys up to t, as when drafting."""
-    x, h, a = item["x"], item["h"].float(), item["a"]
-    starts = torch.arange(first_start(int(item.get("first", 0))), max(x.shape[0] - depth, 1))
-    if 0 < sample < len(starts):
-        starts = starts[torch.randperm(len(starts))[:sample]]
-    state, losses, accs = h[starts], [], []
-    mask = torch.arange(x.shape[0])[None, :] <= starts[:, None] if head.attn is not None else None
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What training reads of the target, on the training device: its embedding table and scale,
+    and its last layer's rotary table and attention scale."""
+
+    embed: Tensor
+    embed_scale: Tensor
+    cos: Tensor
+    sin: Tensor
+    attn_scale: float
+
+    @staticmethod
+    def of(decoder: Decoder, device: torch.device) -> Target:
+        cos, sin = decoder.rope_table(-1)
+        return Target(decoder.embed.to(device), decoder.embed_scale.to(device), cos.to(device), sin.to(device),
+                      decoder.arch.attn_scale)
+
+    def embed_tokens(self, tokens: Tensor) -> Tensor:
+        return (F.embedding(tokens, self.embed) * self.embed_scale).float()
+
+
+def head_loss(head: MTPHead, target: Target, items: list[dict[str, Any]], remap: Tensor, depth: int,
+              sample: int = 0) -> tuple[Tensor, list[float]]:
+    """Chained self-distillation loss over a batch of chunks. Step j reads (state, embed(x[t+j])) and
+    predicts a[t+j], for `sample` random start positions t per chunk (0: all) from the chunk's first
+    trained position on. The chunks are laid end to end; with attention, every step's query (at
+    position t+j of its chunk) sees its own chunk's keys up to t, as when drafting."""
+    offsets, starts, local = [], [], []
+    offset = 0
+    for item in items:
+        n = item["x"].shape[0]
+        own = torch.arange(first_start(int(item.get("first", 0))), n - depth, device=item["x"].device)
+        if 0 < sample < len(own):
+            own = own[torch.randperm(len(own), device=own.device)[:sample]]
+        starts.append(own + offset)
+        local.append(own)
+        offsets.append(torch.full_like(own, offset))
+        offset += n
+    at, pos, lo = torch.cat(starts), torch.cat(local), torch.cat(offsets)
+    x, a = torch.cat([it["x"] for it in items]), torch.cat([it["a"] for it in items])
+    state = torch.cat([it["h"] for it in items])[at].float()
+    mask = None
+    if head.attn is not None:
+        keys, values = torch.cat([it["k"] for it in items], dim=1), torch.cat([it["v"] for it in items], dim=1)
+        seen = torch.arange(offset, device=at.device)[None, :]
+        mask = (seen >= lo[:, None]) & (seen <= at[:, None])
+    losses, accs = [], []
     for j in range(1, depth + 1):
-        if int(starts.max()) + j >= x.shape[0]:
-            break
-        context = Context.of(target, item["k"], item["v"], starts + j, mask) if mask is not None else None
-        state = head.step(state, embed[x[starts + j]].float(), context)
-        labels = remap[a[starts + j]]
+        context = None
+        if mask is not None:
+            context = Context(keys, values, target.cos[pos + j], target.sin[pos + j], target.attn_scale, mask)
+        state = head.step(state, target.embed_tokens(x[at + j]), context)
+        labels = remap[a[at + j]]
         logits = head.logits(state)
         losses.append(F.cross_entropy(logits, labels, ignore_index=-100))
         accs.append(float((logits.argmax(-1) == labels).float().mean()))
@@ -143,11 +201,13 @@ def train(args: argparse.Namespace) -> int:
     from .loader import load_model, stop_token_ids
 
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
     loaded = load_model(args.model, max_len=args.seq_len, threads=args.threads or None)
     if loaded.decoder is None:
         logger.error("MTP training needs a natively supported target (Llama or Gemma 3)")
         return 2
     decoder = loaded.decoder
+    loaded.hf.to(device)
     workdir = args.workdir or switchpoint_home() / "drafter-train" / loaded.label
     workdir.mkdir(parents=True, exist_ok=True)
     chunks: list[tuple[list[int], int]] = []  # tokens, first position trained
@@ -160,7 +220,8 @@ def train(args: argparse.Namespace) -> int:
     if args.answers:
         stops = stop_token_ids(loaded.tokenizer, loaded.hf)
         answers = self_generated(loaded, stops, workdir, count=args.answers, max_new=args.answer_tokens,
-                                 max_prompt=args.seq_len - args.answer_tokens, seed=args.seed)
+                                 max_prompt=args.seq_len - args.answer_tokens, seed=args.seed,
+                                 batch=args.gen_batch, chat_share=args.chat_share)
         chunks = [(seq[: args.seq_len], first) for seq, first in answers
                   if min(len(seq), args.seq_len) - first > args.depth] + chunks  # room for a full chain
         random.Random(args.seed).shuffle(chunks)
@@ -168,26 +229,34 @@ def train(args: argparse.Namespace) -> int:
     if not chunks:
         logger.error("nothing to train on: give --tokens and/or --answers")
         return 2
-    paths = extract(decoder, chunks, workdir)
+    paths = extract(loaded.hf, chunks, workdir, device=device, batch=args.gen_batch // 4 or 1)
     held_out = paths[-1:] if len(paths) > 1 else []
     train_paths = paths[: len(paths) - len(held_out)]
-    vocab = reduced_vocab(train_paths, args.vocab, set(stop_token_ids(loaded.tokenizer, loaded.hf)))
+    arch = decoder.arch
+    if args.init is not None:
+        head, base = MTPHead.load(args.init, dtype=torch.float32)
+        head.train()
+        vocab = head.vocab_ids
+        data["init"] = {"head": args.init.name, **base}
+    else:
+        vocab = reduced_vocab(train_paths, args.vocab, set(stop_token_ids(loaded.tokenizer, loaded.hf)))
+        head = MTPHead(arch.dim, vocab, attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim) if args.attention else None)
     remap = torch.full((decoder.vocab_size,), -100, dtype=torch.long)
     remap[vocab] = torch.arange(len(vocab))
-    arch = decoder.arch
-    head = MTPHead(arch.dim, vocab, attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim) if args.attention else None)
-    head.attach(decoder.lm_head.float())
-    embed = decoder.embed_tokens(torch.arange(decoder.vocab_size)).float() if decoder.vocab_size < 70000 else None
+    remap = remap.to(device)
+    head.to(device)
+    head.attach(decoder.lm_head.to(device).float())
+    target = Target.of(decoder, device)
     opt = torch.optim.AdamW([p for p in head.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
-    ckpt = workdir / f"train-{len(vocab)}-{args.depth}{'-attn' if args.attention else ''}.pt"
+    ckpt = workdir / f"train-{len(vocab)}-{args.depth}{'-attn' if head.attn is not None else ''}.pt"
     start_epoch = 0
     if ckpt.exists():
-        state = torch.load(ckpt)
+        state = torch.load(ckpt, map_location=device)
         head.load_state_dict(state["head"])
         opt.load_state_dict(state["opt"])
         start_epoch = state["epoch"]
         logger.info("resuming from %s (epoch %d)", ckpt, start_epoch)
-    items = [it for p in train_paths for it in torch.load(p)]
+    items = [_to(it, device) for p in train_paths for it in torch.load(p)]
     total_steps = args.epochs * math.ceil(len(items) / args.batch)
     warm = max(1, total_steps // 20)
     done = start_epoch * math.ceil(len(items) / args.batch)  # optimiser steps taken before a resume
@@ -203,53 +272,42 @@ def train(args: argparse.Namespace) -> int:
         bar = tqdm(range(0, len(items), args.batch), desc=f"train epoch {epoch + 1}/{args.epochs}", unit="batch")
         for b in bar:
             opt.zero_grad()
-            accs: list[float] = []
-            for item in items[b : b + args.batch]:
-                table = embed if embed is not None else _embed_rows(decoder, item["x"])
-                with torch.autocast("cpu", dtype=torch.bfloat16):
-                    loss, acc = head_loss(head, decoder, table, _local(item, embed is None), remap, args.depth,
-                                          args.sample)
-                (loss / args.batch).backward()
-                accs.append(acc[0])
+            with torch.autocast(device.type, dtype=torch.bfloat16):
+                loss, accs = head_loss(head, target, items[b : b + args.batch], remap, args.depth, args.sample)
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
             opt.step()
             sched.step()
-            bar.set_postfix(loss=f"{loss.item():.3f}", acc1=f"{sum(accs) / len(accs):.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", acc1=f"{accs[0]:.3f}", refresh=False)
         torch.save({"head": head.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1}, ckpt)
-    accs = evaluate(head, decoder, held_out, remap, args.depth, embed)
+    accs = evaluate(head, target, held_out, remap, args.depth, args.batch, device)
     meta = {"target": loaded.label, "tokens": sum(len(c) for c, _ in chunks),
             "trained_tokens": sum(len(c) - first_start(first) for c, first in chunks), **data, "depth": args.depth,
-            "vocab": len(vocab), "heldout_accuracy": accs, "epochs": args.epochs,
+            "vocab": len(vocab), "heldout_accuracy": accs, "epochs": args.epochs, "device": device.type,
             "trained_at": time.strftime("%Y-%m-%d")}
-    head.save(args.out, meta)
+    head.cpu().save(args.out, meta)
     logger.info("wrote %s; held-out draft accuracy per step %s", args.out, accs)
     return 0
 
 
-def _embed_rows(decoder: Decoder, x: Tensor) -> Tensor:
-    """Embedding rows for a chunk only (huge vocabularies): indexed through _local()."""
-    return decoder.embed_tokens(x.unique()).float()
-
-
-def _local(item: dict[str, Any], remap_tokens: bool) -> dict[str, Any]:
-    if not remap_tokens:
-        return item
-    _, inverse = item["x"].unique(return_inverse=True)
-    return {**item, "x": inverse}
+def _to(item: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    return {k: v.to(device) if isinstance(v, Tensor) else v for k, v in item.items()}
 
 
 @torch.no_grad()
-def evaluate(head: MTPHead, decoder: Decoder, paths: list[Path], remap: Tensor, depth: int,
-             embed: Tensor | None) -> list[float]:
-    """Held-out accuracy of draft step j, measured against the target's own greedy prediction."""
-    per_step: list[list[float]] = [[] for _ in range(depth)]
-    for path in paths:
-        for item in torch.load(path):
-            table = embed if embed is not None else _embed_rows(decoder, item["x"])
-            _, accs = head_loss(head, decoder, table, _local(item, embed is None), remap, depth)
-            for j, acc in enumerate(accs):
-                per_step[j].append(acc)
-    return [round(sum(a) / len(a), 4) for a in per_step if a]
+def evaluate(head: MTPHead, target: Target, paths: list[Path], remap: Tensor, depth: int, batch: int,
+             device: torch.device) -> list[float]:
+    """Held-out accuracy of draft step j over every trained position, against the target's own greedy
+    prediction."""
+    items = [_to(it, device) for p in paths for it in torch.load(p)]
+    per_step: list[list[tuple[float, int]]] = [[] for _ in range(depth)]
+    for b in range(0, len(items), batch):
+        part = items[b : b + batch]
+        _, accs = head_loss(head, target, part, remap, depth)
+        count = sum(max(0, it["x"].shape[0] - depth - first_start(int(it.get("first", 0)))) for it in part)
+        for j, acc in enumerate(accs):
+            per_step[j].append((acc, count))
+    return [round(sum(a * n for a, n in steps) / sum(n for _, n in steps), 4) for steps in per_step if steps]
 
 
 def main(argv: list[str]) -> int:

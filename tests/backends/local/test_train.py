@@ -10,6 +10,8 @@ import pytest
 
 
 def test_train_writes_a_head_and_resumes(smollm2, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
     from backends.local.mtp import MTPHead
     from backends.local.train import main
 
@@ -33,3 +35,75 @@ def test_train_writes_a_head_and_resumes(smollm2, tmp_path: Path, caplog: pytest
     assert any("resuming from" in r.getMessage() and "(epoch 1)" in r.getMessage() for r in caplog.records)
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # answers and target states were reused
     assert MTPHead.load(out)[1]["epochs"] == 2
+
+    tuned = tmp_path / "tuned.safetensors"  # fine-tuning keeps the head's vocabulary and records where it began
+    assert main(["--model", "smollm2", "--out", str(tuned), "--workdir", str(tmp_path / "work2"), "--tokens", "600",
+                 "--seq-len", "64", "--epochs", "1", "--init", str(out), "--threads", "2"]) == 0
+    again, meta2 = MTPHead.load(tuned)
+    assert torch.equal(again.vocab_ids, MTPHead.load(out)[0].vocab_ids) and again.attn == head.attn
+    assert meta2["init"]["head"] == out.name and meta2["init"]["epochs"] == 2  # type: ignore[index]
+    assert not torch.equal(again.fc.weight, MTPHead.load(out)[0].fc.weight)
+
+
+def _items(decoder, chunks: list[list[int]]) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    import torch
+
+    items = []
+    for c in chunks:
+        logits, hidden = decoder.forward(torch.tensor(c), 0)
+        keys, values = decoder.layer_cache(-1)
+        items.append({"x": torch.tensor(c), "h": hidden.clone(), "a": logits.argmax(-1), "first": 3,
+                      "k": keys[:, : len(c)].clone(), "v": values[:, : len(c)].clone()})
+    return items
+
+
+def test_batched_loss_keeps_each_chunk_to_its_own_keys(make_decoder) -> None:  # type: ignore[no-untyped-def]
+    """Chunks laid end to end score exactly as each alone: no position attends to another chunk."""
+    import torch
+
+    from backends.local.mtp import MTPHead
+    from backends.local.train import Target, head_loss
+
+    decoder = make_decoder("llama", seed=5)
+    arch = decoder.arch
+    torch.manual_seed(1)
+    head = MTPHead(arch.dim, torch.arange(arch.vocab_size), attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim))
+    for p in head.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    head.attach(decoder.lm_head.float())
+    items = _items(decoder, [[(7 * i + s) % 64 for i in range(n)] for s, n in ((1, 20), (2, 13), (5, 17))])
+    target = Target.of(decoder, torch.device("cpu"))
+    remap = torch.arange(arch.vocab_size)
+    with torch.no_grad():
+        loss, accs = head_loss(head, target, items, remap, depth=3)
+        alone = [head_loss(head, target, [it], remap, depth=3) for it in items]
+    counts = [it["x"].shape[0] - 3 - 2 for it in items]  # starts from first - 1 = 2 to n - depth
+    expected = sum(n * float(each) for n, (each, _) in zip(counts, alone, strict=True)) / sum(counts)
+    assert float(loss) == pytest.approx(expected, rel=1e-5)
+    for j in range(3):
+        assert accs[j] == pytest.approx(sum(n * a[j] for n, (_, a) in zip(counts, alone, strict=True)) / sum(counts))
+
+
+def test_extract_pads_without_changing_a_chunk(tmp_path: Path) -> None:
+    """Chunks extracted together (padded at the end) give what our decoder gives for each alone."""
+    import torch
+
+    from backends.local.decoder import decoder_from_hf
+    from backends.local.train import extract
+
+    from .conftest import tiny_hf
+
+    hf = tiny_hf("llama", seed=2)
+    decoder = decoder_from_hf(hf, max_len=64, dtype=torch.float32)
+    chunks = [([(3 * i + 1) % 64 for i in range(n)], n // 2) for n in (9, 21, 14)]
+    paths = extract(hf, chunks, tmp_path, device=torch.device("cpu"), batch=3)
+    items = [it for p in paths for it in torch.load(p)]
+    assert [it["first"] for it in items] == [n // 2 for n in (9, 21, 14)]
+    for it, (c, _) in zip(items, chunks, strict=True):
+        logits, hidden = decoder.forward(torch.tensor(c), 0)
+        keys, values = decoder.layer_cache(-1)
+        assert torch.equal(it["x"], torch.tensor(c))
+        torch.testing.assert_close(it["h"], hidden, atol=1e-4, rtol=1e-4)
+        assert torch.equal(it["a"], logits.argmax(-1))
+        torch.testing.assert_close(it["k"], keys[:, : len(c)], atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(it["v"], values[:, : len(c)], atol=1e-4, rtol=1e-4)
