@@ -128,7 +128,7 @@ def first_start(first: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class TargetTables:
     """What training reads of the target, on the training device: its embedding table and scale,
     and its last layer's rotary table and attention scale."""
 
@@ -139,18 +139,19 @@ class Target:
     attn_scale: float
 
     @staticmethod
-    def of(decoder: Decoder, device: torch.device) -> Target:
+    def of(decoder: Decoder, device: torch.device) -> TargetTables:
         cos, sin = decoder.rope_table(-1)
-        return Target(decoder.embed.to(device), decoder.embed_scale.to(device), cos.to(device), sin.to(device),
+        return TargetTables(decoder.embed.to(device), decoder.embed_scale.to(device), cos.to(device), sin.to(device),
                       decoder.arch.attn_scale)
 
     def embed_tokens(self, tokens: Tensor) -> Tensor:
         return (F.embedding(tokens, self.embed) * self.embed_scale).float()
 
 
-def head_loss(head: MTPHead, target: Target, items: list[dict[str, Any]], remap: Tensor, depth: int,
-              sample: int = 0) -> tuple[Tensor, list[float]]:
-    """Chained self-distillation loss over a batch of chunks. Step j reads (state, embed(x[t+j])) and
+def head_loss(head: MTPHead, target: TargetTables, items: list[dict[str, Any]], remap: Tensor, depth: int,
+              sample: int = 0) -> tuple[Tensor, list[float], int]:
+    """Chained self-distillation loss, accuracy per draft step and positions scored, over a batch of
+    chunks. Step j reads (state, embed(x[t+j])) and
     predicts a[t+j], for `sample` random start positions t per chunk (0: all) from the chunk's first
     trained position on. The chunks are laid end to end; with attention, every step's query (at
     position t+j of its chunk) sees its own chunk's keys up to t, as when drafting."""
@@ -183,7 +184,7 @@ def head_loss(head: MTPHead, target: Target, items: list[dict[str, Any]], remap:
         logits = head.logits(state)
         losses.append(F.cross_entropy(logits, labels, ignore_index=-100))
         accs.append(float((logits.argmax(-1) == labels).float().mean()))
-    return torch.stack(losses).mean(), accs
+    return torch.stack(losses).mean(), accs, at.numel()
 
 
 def reduced_vocab(paths: list[Path], size: int, always: set[int]) -> Tensor:
@@ -246,7 +247,7 @@ def train(args: argparse.Namespace) -> int:
     remap = remap.to(device)
     head.to(device)
     head.attach(decoder.lm_head.to(device).float())
-    target = Target.of(decoder, device)
+    target = TargetTables.of(decoder, device)
     opt = torch.optim.AdamW([p for p in head.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
     ckpt = workdir / f"train-{len(vocab)}-{args.depth}{'-attn' if head.attn is not None else ''}.pt"
     start_epoch = 0
@@ -273,7 +274,7 @@ def train(args: argparse.Namespace) -> int:
         for b in bar:
             opt.zero_grad()
             with torch.autocast(device.type, dtype=torch.bfloat16):
-                loss, accs = head_loss(head, target, items[b : b + args.batch], remap, args.depth, args.sample)
+                loss, accs, _ = head_loss(head, target, items[b : b + args.batch], remap, args.depth, args.sample)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
             opt.step()
@@ -295,16 +296,14 @@ def _to(item: dict[str, Any], device: torch.device) -> dict[str, Any]:
 
 
 @torch.no_grad()
-def evaluate(head: MTPHead, target: Target, paths: list[Path], remap: Tensor, depth: int, batch: int,
+def evaluate(head: MTPHead, target: TargetTables, paths: list[Path], remap: Tensor, depth: int, batch: int,
              device: torch.device) -> list[float]:
     """Held-out accuracy of draft step j over every trained position, against the target's own greedy
     prediction."""
     items = [_to(it, device) for p in paths for it in torch.load(p)]
     per_step: list[list[tuple[float, int]]] = [[] for _ in range(depth)]
     for b in range(0, len(items), batch):
-        part = items[b : b + batch]
-        _, accs = head_loss(head, target, part, remap, depth)
-        count = sum(max(0, it["x"].shape[0] - depth - first_start(int(it.get("first", 0)))) for it in part)
+        _, accs, count = head_loss(head, target, items[b : b + batch], remap, depth)
         for j, acc in enumerate(accs):
             per_step[j].append((acc, count))
     return [round(sum(a * n for a, n in steps) / sum(n for _, n in steps), 4) for steps in per_step if steps]

@@ -62,7 +62,7 @@ def test_batched_loss_keeps_each_chunk_to_its_own_keys(make_decoder) -> None:  #
     import torch
 
     from backends.local.mtp import MTPHead
-    from backends.local.train import Target, head_loss
+    from backends.local.train import TargetTables, head_loss
 
     decoder = make_decoder("llama", seed=5)
     arch = decoder.arch
@@ -72,16 +72,17 @@ def test_batched_loss_keeps_each_chunk_to_its_own_keys(make_decoder) -> None:  #
         torch.nn.init.normal_(p, std=0.3)
     head.attach(decoder.lm_head.float())
     items = _items(decoder, [[(7 * i + s) % 64 for i in range(n)] for s, n in ((1, 20), (2, 13), (5, 17))])
-    target = Target.of(decoder, torch.device("cpu"))
+    target = TargetTables.of(decoder, torch.device("cpu"))
     remap = torch.arange(arch.vocab_size)
     with torch.no_grad():
-        loss, accs = head_loss(head, target, items, remap, depth=3)
+        loss, accs, scored = head_loss(head, target, items, remap, depth=3)
         alone = [head_loss(head, target, [it], remap, depth=3) for it in items]
     counts = [it["x"].shape[0] - 3 - 2 for it in items]  # starts from first - 1 = 2 to n - depth
-    expected = sum(n * float(each) for n, (each, _) in zip(counts, alone, strict=True)) / sum(counts)
+    assert scored == sum(counts) == sum(n for _, _, n in alone)
+    expected = sum(n * float(each) for n, (each, _, _) in zip(counts, alone, strict=True)) / sum(counts)
     assert float(loss) == pytest.approx(expected, rel=1e-5)
     for j in range(3):
-        assert accs[j] == pytest.approx(sum(n * a[j] for n, (_, a) in zip(counts, alone, strict=True)) / sum(counts))
+        assert accs[j] == pytest.approx(sum(n * a[j] for n, (_, a, _) in zip(counts, alone, strict=True)) / sum(counts))
 
 
 def test_extract_pads_without_changing_a_chunk(tmp_path: Path) -> None:
