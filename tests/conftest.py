@@ -13,7 +13,7 @@ from tests.fakes.openai_upstream import Script, make_upstream
 from tests.fakes.servers import ServerThread, free_port
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures" / "clients"
+FIXTURES = REPO / "tests" / "fixtures" / "clients"
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ from backends.contract import Event
 from backends.errors import SwitchpointError
 from router.dialects.base import Completion, StreamRenderer
 
-# The repository's sibling `shared/` (CI checks the repository out with shared/ beside it).
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "clients"
+# Requests recorded from real clients, kept in the repository (tests/fixtures/clients/README.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clients"
 
 
 def recorded_requests() -> list[tuple[str, int, dict[str, Any]]]:

@@ -1,4 +1,4 @@
-"""Every request recorded from real clients (../shared/fixtures/clients) parses in its dialect, and an
+"""Every request recorded from real clients (tests/fixtures/clients) parses in its dialect, and an
 answer that calls the client's own tools reads back through the official SDK under the client's names."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from router.dialects import get_dialect
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
-FIXTURES = REPO.parent / "shared" / "fixtures" / "clients"
+FIXTURES = REPO / "tests" / "fixtures" / "clients"
 
 
 @pytest.fixture(scope="session")
