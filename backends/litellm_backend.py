@@ -3,7 +3,9 @@ OpenAI-shaped request to the provider's REST API, including cleaning tool schema
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,6 +21,8 @@ from .openai_format import (
     usage_from_openai,
 )
 
+log = logging.getLogger(__name__)
+
 
 def _import_litellm() -> Any:
     # Without this litellm fetches a price map from the internet at import, and stalls offline.
@@ -28,6 +32,22 @@ def _import_litellm() -> Any:
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     return litellm
+
+
+def _warm(litellm: Any, model: str) -> None:
+    """Pay litellm's lazy imports now rather than inside the first request: its first completion
+    imports provider modules (some of which make pydantic warn at import). One mocked completion,
+    plain and streamed, sends nothing anywhere; later calls cost about 5 ms."""
+    messages = [{"role": "user", "content": "warm"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # third-party import-time notes, raised once, not ours to fix
+        try:
+            kw = {"model": model, "messages": messages, "mock_response": "ok", "api_key": "unused"}
+            litellm.completion(**kw)
+            for _ in litellm.completion(**kw, stream=True):
+                pass
+        except openai.OpenAIError as exc:  # a model litellm cannot place: the first request will say so
+            log.info("litellm warm-up for %s skipped: %s", model, type(exc).__name__)
 
 
 class LiteLLMBackend:
@@ -52,6 +72,7 @@ class LiteLLMBackend:
         self._timeout = first_byte_timeout
         self.total_timeout = total_timeout
         self._litellm = _import_litellm()
+        _warm(self._litellm, model)
 
     def _kwargs(self, req: CanonicalRequest) -> dict[str, Any]:
         kw: dict[str, Any] = {

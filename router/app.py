@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backends.contract import Backend
+from policies.classify.types import Classifier
 
 from .access import AccessControl, protect
 from .admin import AdminContext, admin_routes
@@ -30,7 +31,7 @@ from .http_errors import EXCEPTION_HANDLERS, error_response
 from .judge import make_judge
 from .metrics import Metrics
 from .openapi import openapi_schema
-from .pipeline import Classifier, Gateway
+from .pipeline import Gateway
 from .routing_service import RoutingService, routing_table
 from .settings import Settings
 from .shadow import make_shadow
@@ -77,6 +78,7 @@ def create_app(
         flush_interval=settings.log.flush_interval,
         max_buffered=settings.log.max_buffered,
         on_drop=metrics.dropped_log_rows.inc,
+        on_quarantine=metrics.quarantined_log_rows.inc,
     )
     body_log = BodyLog(engine, flush_interval=settings.log.flush_interval) if settings.log_bodies else None
     table = routing_table(settings, {name: b.capabilities for name, b in backends.items()})

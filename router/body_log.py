@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from sqlmodel import Field, SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .store import RequestLog
+from .store import BatchWriter
 
 MAX_STORED_BYTES = 256 * 1024
 MAX_DEPTH = 64
@@ -65,17 +65,18 @@ def redact_body(raw: bytes) -> str:
     try:
         parsed = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return redact_text(raw[:MAX_STORED_BYTES].decode("utf-8", "replace"))
+        return redact_text(raw[:MAX_STORED_BYTES].decode("utf-8", "replace").replace("\x00", ""))
     text = orjson.dumps(redact(parsed)).decode()
     return text[:MAX_STORED_BYTES]
 
 
-class BodyLog(RequestLog):
+class BodyLog(BatchWriter[dict[str, str]]):
     """The request log's batching writer, for the request_bodies table."""
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
+    def _write(self, batch: list[dict[str, str]]) -> int:
         with self.engine.begin() as conn:
             conn.execute(insert(RequestBody), batch)
+        return 0
 
 
 class BodyCapture:

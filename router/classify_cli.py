@@ -59,7 +59,7 @@ def run_eval(classifier: Classifier, rows: list[Row]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="switchpoint classify", description="Classify requests from a JSONL file.")
-    ap.add_argument("file", type=Path, help="JSON Lines: {\"label\": ..., \"request\": {...}} per line")
+    ap.add_argument("file", type=Path, help='JSON Lines: {"label": ..., "request": {...}} per line')
     ap.add_argument("--eval", action="store_true", help="score against the labels: P/R/F1, macro F1, confusion")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--classifier", default="default", help="registered classifier name (default: default)")
@@ -94,9 +94,11 @@ def _run(args: argparse.Namespace, classifier: Classifier, rows: list[Row]) -> i
             print(json.dumps({"line": r.line, "label": r.label, **asdict(c)}, ensure_ascii=False))
         else:
             mark = "" if r.label is None else ("  ok" if r.label == c.category else f"  MISS (label {r.label})")
-            print(f"{r.line:>5}  {c.category:<12} conf={c.confidence:.2f} code={c.code_score:.2f} "
-                  f"tools={c.n_tools} images={int(c.has_images)} client={c.client or '-'} lang={c.language} "
-                  f"tokens={c.prompt_tokens} turns={c.turns} difficulty={c.difficulty}{mark}")
+            print(
+                f"{r.line:>5}  {c.category:<12} conf={c.confidence:.2f} code={c.code_score:.2f} "
+                f"tools={c.n_tools} images={int(c.has_images)} client={c.client or '-'} lang={c.language} "
+                f"tokens={c.prompt_tokens} turns={c.turns} difficulty={c.difficulty}{mark}"
+            )
     return 0
 
 
@@ -107,9 +109,13 @@ def evaluate_table(report: dict[str, Any]) -> str:
     for c in labels:
         m = report["per_class"][c]
         lines.append(f"{c:<{w}}{m['precision']:>10.4f}{m['recall']:>10.4f}{m['f1']:>10.4f}{m['support']:>10}")
-    lines += [f"{'macro F1':<{w}}{report['macro_f1']:>30.4f}", f"{'accuracy':<{w}}{report['accuracy']:>30.4f}"
-              f"   (n={report['n']})", "", "confusion (rows gold, columns predicted)",
-              " " * w + "".join(f"{c[:12]:>14}" for c in labels)]
+    lines += [
+        f"{'macro F1':<{w}}{report['macro_f1']:>30.4f}",
+        f"{'accuracy':<{w}}{report['accuracy']:>30.4f}   (n={report['n']})",
+        "",
+        "confusion (rows gold, columns predicted)",
+        " " * w + "".join(f"{c[:12]:>14}" for c in labels),
+    ]
     lines += [f"{g:<{w}}" + "".join(f"{report['confusion'][g][p]:>14}" for p in labels) for g in labels]
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from backends.contract import Backend, CanonicalRequest, Message, TextDelta, Tex
 from backends.errors import BackendError
 from policies.quality import judge_messages, judge_pair_messages, parse_judge_score, parse_pair_scores
 
+from .outcome import RequestOutcome
 from .store_quality import SignalWriter, signal_row
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ class Judge:
         self.share = share
         self._rng = rng or random.Random()
 
-    def wants(self, row: dict[str, Any] | Any) -> bool:
-        return bool(row.get("status") == "ok" and row.get("backend") and self._rng.random() < self.share)
+    def wants(self, out: RequestOutcome) -> bool:
+        return bool(out.status == "ok" and out.backend and self._rng.random() < self.share)
 
     async def ask(self, request_id: str, system: str, user: str) -> str | None:
         """The judge model's reply, or None when it failed."""

@@ -10,8 +10,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
@@ -29,42 +28,17 @@ from backends.errors import (
     SwitchpointError,
 )
 from backends.tokens import estimate_request_tokens, estimate_text_tokens
-from policies.routing import Decision
+from policies.classify.types import Classifier
 from policies.stickiness import SESSION_HEADERS
 
 from .access import AccessControl
 from .dialects import Completion, Dialect, ResponseMeta
 from .metrics import Metrics
+from .outcome import Trace
 from .routing_service import RoutingService
 from .store import RequestLog
 
 log = logging.getLogger(__name__)
-
-
-class Classifier(Protocol):
-    def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Any: ...
-
-
-@dataclass(slots=True)
-class Trace:
-    """What one request did, gathered on its way through, written as one log row at the end."""
-
-    id: str
-    ts: float
-    t0: float
-    dialect: str
-    path: str
-    request: CanonicalRequest | None = None
-    classification: Any = None
-    decision: Decision | None = None
-    backend: str | None = None
-    attempts: int = 0
-    errors: list[dict[str, str]] = field(default_factory=list)
-    t_dispatch: float = 0.0
-    t_first: float | None = None
-    overhead: float = 0.0
-    session: str | None = None
-    key_id: str | None = None
 
 
 def _new_id() -> str:
@@ -280,12 +254,16 @@ class Gateway:
         except BackendError as exc:
             self.routing.report_failure(trace.backend or "", exc)
             status, http_status, error = "error", client_status(exc), exc.message
-            self.metrics.errors.labels(trace.backend or "", trace.classification.category, exc.code or "error").inc()
+            category = trace.classification.category if trace.classification else ""
+            self.metrics.errors.labels(trace.backend or "", category, exc.code or "error").inc()
             log.warning("request %s: %s failed mid-stream: %s", trace.id, trace.backend, exc.message)
             self._fill_usage(trace, completion)
             yield renderer.error(exc)
         finally:
             await it.aclose()  # type: ignore[attr-defined]
+            # A client that hangs up still pays for what it was sent: counted where the upstream said,
+            # else estimated from the text relayed so far.
+            self._fill_usage(trace, completion)
             self._record(trace, completion, status=status, http_status=http_status, error=error)
 
     # ---- results ----------------------------------------------------------------------------------
@@ -330,60 +308,17 @@ class Gateway:
         error: str | None = None,
         t_end: float | None = None,
     ) -> None:
-        end = t_end or time.perf_counter()
-        cls, decision, req = trace.classification, trace.decision, trace.request
-        usage = completion.usage if completion is not None else None
-        draft = completion.draft if completion is not None else None
         backend = self.backends.get(trace.backend) if trace.backend else None
-        category = cls.category if cls is not None else None
-        decode_tps = None
-        if usage is not None and trace.t_first is not None and usage.output_tokens > 1 and end > trace.t_first:
-            decode_tps = (usage.output_tokens - 1) / (end - trace.t_first)
-        row = {
-            "id": trace.id,
-            "ts": trace.ts,
-            "dialect": trace.dialect,
-            "path": trace.path,
-            "client": cls.client if cls is not None else None,
-            "session": trace.session,
-            "key_id": trace.key_id,
-            "model_requested": req.model[:200] if req is not None else None,
-            "stream": bool(req and req.stream),
-            "category": category,
-            "signals": orjson.dumps(cls).decode() if cls is not None else None,
-            "chain": orjson.dumps(decision.chain).decode() if decision else None,
-            "rule": decision.rule if decision else None,
-            "reason": decision.reason if decision else None,
-            "probability": decision.probability if decision else None,
-            "backend": trace.backend,
-            "attempts": trace.attempts,
-            "attempt_errors": orjson.dumps(trace.errors).decode() if trace.errors else None,
-            "ttft_ms": (trace.t_first - trace.t_dispatch) * 1000 if trace.t_first is not None else None,
-            "decode_tps": decode_tps,
-            "latency_ms": (end - trace.t0) * 1000,
-            "overhead_ms": trace.overhead * 1000,
-            "input_tokens": usage.input_tokens if usage else None,
-            "output_tokens": usage.output_tokens if usage else None,
-            "cached_tokens": usage.cached_tokens if usage else None,
-            "tokens_estimated": bool(usage and usage.estimated),
-            "cost_usd": backend.price.cost(usage) if backend is not None and usage is not None else None,
-            "draft_proposed": draft.proposed if draft else None,
-            "draft_accepted": draft.accepted if draft else None,
-            "finish_reason": completion.finish_reason if completion is not None else None,
-            "status": status,
-            "http_status": http_status,
-            "error": error,
-        }
-        self.log.record(row)
+        out = trace.outcome(
+            completion,
+            status=status,
+            http_status=http_status,
+            error=error,
+            t_end=t_end,
+            price=backend.price if backend is not None else None,
+        )
+        self.log.record(out)
         if trace.key_id is not None:
-            self.access.charge(trace.key_id, usage)
-        self.routing.observe(row, req, completion)
-        m = self.metrics
-        b, c = trace.backend or "none", category or "none"
-        m.requests.labels(b, c, status).inc()
-        m.latency.labels(b, c).observe(end - trace.t0)
-        if trace.t_first is not None:
-            m.ttft.labels(b, c).observe(trace.t_first - trace.t_dispatch)
-        if usage is not None:
-            m.tokens.labels(b, c, "in").inc(usage.input_tokens)
-            m.tokens.labels(b, c, "out").inc(usage.output_tokens)
+            self.access.charge(trace.key_id, out.usage)
+        self.routing.observe(out)
+        self.metrics.observe(out)

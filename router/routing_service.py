@@ -32,6 +32,7 @@ from policies.tuning.estimates import Cell
 
 from . import store_rules
 from .judge import Judge
+from .outcome import RequestOutcome
 from .settings import Settings
 from .shadow import Shadow
 from .shared_state import MemoryState, SharedState
@@ -222,11 +223,11 @@ class RoutingService:
             self._pins = {k: t for k, t in self._pins.items() if t > now}
         return new_pin
 
-    def _repin(self, request: CanonicalRequest | None, row: Mapping[str, Any]) -> None:
+    def _repin(self, out: RequestOutcome) -> None:
         """A fallback served the request: the session stays where it was actually served."""
-        entry = self._in_flight.pop(id(request), None) if request is not None else None
-        served = row.get("backend")
-        if entry is None or row.get("status") != "ok" or not served or served == entry[1].backend:
+        entry = self._in_flight.pop(id(out.request), None) if out.request is not None else None
+        served = out.backend
+        if entry is None or out.status != "ok" or not served or served == entry[1].backend:
             return
         key, pin = entry
         self._spawn(self.shared.set("sticky:" + key, Pin(served, pin.rank).encode(), self.sticky_ttl))
@@ -339,23 +340,24 @@ class RoutingService:
 
     # ---- quality signals -------------------------------------------------------------------------
 
-    def observe(self, row: Mapping[str, Any], request: CanonicalRequest | None, completion: Any) -> None:
+    def observe(self, out: RequestOutcome) -> None:
         """A finished request: re-pin its session after a fallback; store its implicit quality signals."""
-        self._repin(request, row)
-        if self.signals is None or row.get("status") == "cancelled":
+        self._repin(out)
+        if self.signals is None or out.status == "cancelled":
             return
+        request, completion = out.request, out.completion
         problems = None
-        calls = list(getattr(completion, "tool_calls", None) or [])
+        calls = completion.tool_calls if completion is not None else []
         if request is not None and calls and request.tools:
             problems = tool_call_problems(((c.name, c.arguments) for c in calls), request.tools)
-        found = implicit_signals(status=row["status"], finish_reason=row.get("finish_reason"), tool_problems=problems)
-        self.signals.add(signal_row(row["id"], k, s, label, "gateway") for k, s, label in found)
-        if request is not None and request.messages and row["status"] == "ok":
-            self._spawn(self._check_resent(row["id"], request))
-        if self.shadow is not None and request is not None and self.shadow.wants(row, request):
-            self._spawn(self.shadow.run(row, request, completion, self.signals))
-        elif self.judge is not None and request is not None and self.judge.wants(row):
-            self._spawn(self.judge.grade(row["id"], row.get("category") or "prose", request, completion, self.signals))
+        found = implicit_signals(status=out.status, finish_reason=out.finish_reason, tool_problems=problems)
+        self.signals.add(signal_row(out.id, k, s, label, "gateway") for k, s, label in found)
+        if request is not None and request.messages and out.status == "ok":
+            self._spawn(self._check_resent(out.id, request))
+        if self.shadow is not None and request is not None and self.shadow.wants(out, request):
+            self._spawn(self.shadow.run(out, request, completion, self.signals))
+        elif self.judge is not None and request is not None and self.judge.wants(out):
+            self._spawn(self.judge.grade(out.id, out.category or "prose", request, completion, self.signals))
 
     async def _check_resent(self, request_id: str, request: CanonicalRequest) -> None:
         text = "\x00".join(f"{m.role}:{m.text()}" for m in request.messages)

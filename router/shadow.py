@@ -21,6 +21,7 @@ from backends.errors import BackendError
 from policies.routing import Needs, missing_capability
 
 from .judge import Judge
+from .outcome import RequestOutcome
 from .store_quality import SignalWriter, signal_row, write_shadow
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,10 @@ class Shadow:
         self.judge = judge
         self._rng = rng or random.Random()
 
-    def wants(self, row: Mapping[str, Any], request: CanonicalRequest | None) -> bool:
-        if request is None or row.get("status") != "ok" or row.get("backend") in (None, self.backend.name):
+    def wants(self, out: RequestOutcome, request: CanonicalRequest | None) -> bool:
+        if request is None or out.status != "ok" or out.backend in (None, self.backend.name):
             return False
-        sig = orjson.loads(row["signals"]) if row.get("signals") else {}
+        sig = orjson.loads(out.signals) if out.signals else {}
         needs = Needs(
             vision=bool(sig.get("has_images")),
             tools=bool(request.tools),
@@ -54,13 +55,13 @@ class Shadow:
         )
         return missing_capability(needs, self.backend.capabilities) is None and self._rng.random() < self.share
 
-    async def run(self, row: Mapping[str, Any], request: CanonicalRequest, answer: Any, signals: SignalWriter) -> None:
+    async def run(self, row: RequestOutcome, request: CanonicalRequest, answer: Any, signals: SignalWriter) -> None:
         from .dialects import Completion
 
         shadow = Completion()
         t0 = time.perf_counter()
         first: float | None = None
-        out: dict[str, Any] = {"request_id": row["id"], "ts": time.time(), "backend": self.backend.name}
+        out: dict[str, Any] = {"request_id": row.id, "ts": time.time(), "backend": self.backend.name}
         try:
             async for ev in self.backend.stream(dataclasses.replace(request)):
                 if first is None and isinstance(ev, TextDelta | ToolCallDelta):
@@ -79,9 +80,9 @@ class Shadow:
             cost_usd=self.backend.price.cost(usage) if shadow.usage else None,
         )
         if self.judge is not None:
-            scores = await self.judge.compare(row["id"], row.get("category") or "prose", request, answer, shadow)
+            scores = await self.judge.compare(row.id, row.category or "prose", request, answer, shadow)
             if scores is not None:
-                signals.add([signal_row(row["id"], "judge", scores[0], "side by side", self.judge.backend.name)])
+                signals.add([signal_row(row.id, "judge", scores[0], "side by side", self.judge.backend.name)])
                 out["score"] = scores[1]
         await asyncio.to_thread(write_shadow, self.engine, out)
 

@@ -14,14 +14,26 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Field, Index, SQLModel
+from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlmodel import AutoString, Field, Index, SQLModel
+
+if TYPE_CHECKING:
+    from .outcome import RequestOutcome
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# What a database answers when it refuses the values of a row (not when it is down): retrying is useless.
+DATA_ERRORS = (DataError, IntegrityError)
+TEXT_LIMIT = 8192
+JSON_COLUMNS = frozenset({"signals", "chain", "attempt_errors"})
+# What a quarantined row keeps of its text: ids and enums the gateway itself wrote.
+QUARANTINE_KEEPS = frozenset({"category", "backend", "finish_reason", "key_id"})
 
 
 class RequestRecord(SQLModel, table=True):
@@ -98,7 +110,10 @@ def create_tables(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
-class RequestLog:
+class BatchWriter(Generic[T]):
+    """Queues items in memory and writes them in batches from a background task, in a worker thread.
+    Subclasses write one batch (`_write`) and return how many of its rows they had to quarantine."""
+
     def __init__(
         self,
         engine: Engine,
@@ -107,6 +122,7 @@ class RequestLog:
         flush_interval: float = 0.5,
         max_buffered: int = 50_000,
         on_drop: Callable[[int], None] | None = None,
+        on_quarantine: Callable[[int], None] | None = None,
     ) -> None:
         self.engine = engine
         self.batch_size = batch_size
@@ -114,39 +130,31 @@ class RequestLog:
         self.max_buffered = max_buffered
         self.dropped = 0
         self.written = 0
+        self.quarantined = 0
         self._on_drop = on_drop
-        self._buffer: deque[dict[str, Any]] = deque()
+        self._on_quarantine = on_quarantine
+        self._buffer: deque[T] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        fields = RequestRecord.model_fields
-        self._columns = [
-            (c.name, None if fields[c.name].is_required() else fields[c.name].default)
-            for c in RequestRecord.__table__.columns  # type: ignore[attr-defined]
-        ]
-        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._insert_sql = (
-            f"INSERT INTO {RequestRecord.__tablename__} ({', '.join(c for c, _ in self._columns)}) "
-            f"VALUES ({', '.join(mark for _ in self._columns)})"
-        )
 
     @property
     def buffered(self) -> int:
         return len(self._buffer)
 
-    def record(self, row: dict[str, Any]) -> None:
-        """Queue one row. Never blocks, never raises."""
+    def record(self, item: T) -> None:
+        """Queue one item. Never blocks, never raises."""
         if len(self._buffer) >= self.max_buffered:
             self.dropped += 1
             if self._on_drop is not None:
                 self._on_drop(1)
             return
-        self._buffer.append(row)
+        self._buffer.append(item)
         if len(self._buffer) >= self.batch_size:
             self._wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="request-log")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=type(self).__name__)
 
     async def _run(self) -> None:
         backoff = self.flush_interval
@@ -158,27 +166,30 @@ class RequestLog:
             backoff = self.flush_interval if ok else min(backoff * 2, 10.0)
 
     async def flush(self) -> bool:
-        """Write everything buffered; on a database error keep the rows for the next try."""
+        """Write everything buffered; while the database is unreachable keep the rows for the next try."""
         while self._buffer:
             n = min(len(self._buffer), self.batch_size)
             batch = [self._buffer.popleft() for _ in range(n)]
             try:
-                await asyncio.to_thread(self._write, batch)
+                quarantined = await asyncio.to_thread(self._write, batch)
             except SQLAlchemyError as exc:
                 self._buffer.extendleft(reversed(batch))
                 log.warning(
-                    "request log: database unavailable, %d rows waiting: %s", len(self._buffer), exc.__class__.__name__
+                    "%s: database unavailable, %d rows waiting: %s",
+                    type(self).__name__,
+                    len(self._buffer),
+                    exc.__class__.__name__,
                 )
                 return False
             self.written += n
+            if quarantined:
+                self.quarantined += quarantined
+                if self._on_quarantine is not None:
+                    self._on_quarantine(quarantined)
         return True
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
-        # One prepared statement through the driver's executemany: SQLAlchemy's per-row parameter
-        # processing would cost more than the rest of the request path.
-        rows = [tuple(row.get(c, d) for c, d in self._columns) for row in batch]
-        with self.engine.begin() as conn:
-            conn.exec_driver_sql(self._insert_sql, rows)
+    def _write(self, batch: list[T]) -> int:
+        raise NotImplementedError
 
     async def stop(self) -> None:
         """Flush what is buffered and stop the writer (graceful shutdown)."""
@@ -187,3 +198,81 @@ class RequestLog:
         if self._task is not None:
             await self._task
         await self.flush()
+
+
+class RequestLog(BatchWriter["RequestOutcome"]):
+    """The request log: one row per request (see the module's docstring)."""
+
+    def __init__(self, engine: Engine, **options: Any) -> None:
+        super().__init__(engine, **options)
+        columns = RequestRecord.__table__.columns  # type: ignore[attr-defined]
+        self._names = [c.name for c in columns]
+        self._row = attrgetter(*self._names)
+        self._required = frozenset(c.name for c in columns if not c.nullable)
+        # Every text column is bounded: a client's string is cut to the column's length (free text to
+        # TEXT_LIMIT; JSON columns hold what the gateway built from bounded parts) and made NUL-free.
+        self._bounds = [
+            (i, c.type.length or (None if c.name in JSON_COLUMNS else TEXT_LIMIT))
+            for i, c in enumerate(columns)
+            if isinstance(c.type, AutoString | String)
+        ]
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._insert_sql = (
+            f"INSERT INTO {RequestRecord.__tablename__} ({', '.join(self._names)}) "
+            f"VALUES ({', '.join(mark for _ in self._names)})"
+        )
+
+    def rows(self, batch: list[RequestOutcome]) -> list[list[Any]]:
+        """The parameter rows for `batch`, every string bounded to its column and free of NUL."""
+        rows = [list(self._row(o)) for o in batch]
+        for row in rows:
+            for i, length in self._bounds:
+                v = row[i]
+                if v is not None:
+                    if "\x00" in v:
+                        v = v.replace("\x00", "")
+                    row[i] = v[:length] if length is not None else v
+        return rows
+
+    def _write(self, batch: list[RequestOutcome]) -> int:
+        """Insert `batch`; returns how many rows were quarantined. A batch the database refuses for its
+        data (not for being down) is written row by row, and a row refused alone is written again with
+        only its ids, numbers and status: one request, one row, whatever a client sent."""
+        rows = self.rows(batch)
+        # One prepared statement through the driver's executemany: SQLAlchemy's per-row parameter
+        # processing would cost more than the rest of the request path.
+        try:
+            self._insert(rows)
+            return 0
+        except DATA_ERRORS:
+            pass
+        quarantined = 0
+        for row in rows:
+            try:
+                self._insert([row])
+            except DATA_ERRORS as exc:
+                quarantined += 1
+                why = type(exc).__name__
+                log.warning("request log: row %s refused (%s), stored without its client values", row[0], why)
+                try:
+                    self._insert([self._quarantined(row, why, minimal=False)])
+                except DATA_ERRORS:
+                    self._insert([self._quarantined(row, why, minimal=True)])
+        return quarantined
+
+    def _insert(self, rows: list[list[Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(self._insert_sql, [tuple(r) for r in rows])
+
+    def _quarantined(self, row: list[Any], why: str, *, minimal: bool) -> list[Any]:
+        """`row` without its free text (and, `minimal`, without any value a column may go without)."""
+        out = []
+        for name, value in zip(self._names, row, strict=True):
+            if name in QUARANTINE_KEEPS or name in self._required:
+                out.append(value)
+            elif isinstance(value, str) or minimal:
+                out.append(None)
+            else:
+                out.append(value)
+        out[self._names.index("error")] = f"log row quarantined: the database refused it ({why})"
+        return out

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from sqlalchemy import select
 
+from router.outcome import RequestOutcome
 from router.store import RequestRecord
 
 
@@ -23,3 +25,23 @@ def log_rows(app: Any, n: int = 1, timeout: float = 10.0) -> list[RequestRecord]
 
 def one_backend(url: str, name: str = "up", **extra: Any) -> dict[str, Any]:
     return {"backends": [{"name": name, "kind": "openai", "base_url": url, "model": "m-" + name, **extra}]}
+
+
+def make_outcome(**fields: Any) -> RequestOutcome:
+    """A RequestOutcome with plain defaults for what the test leaves out."""
+    defaults: dict[str, Any] = {name: None for name in RequestOutcome.__dataclass_fields__}
+    defaults.update(
+        id="req_" + uuid.uuid4().hex[:16],
+        ts=time.time(),
+        dialect="openai",
+        path="/v1/chat/completions",
+        stream=False,
+        attempts=1,
+        latency_ms=1.0,
+        overhead_ms=0.1,
+        tokens_estimated=False,
+        status="ok",
+        http_status=200,
+    )
+    defaults.update(fields)
+    return RequestOutcome(**defaults)

@@ -1,5 +1,6 @@
 """The request log on real SQLite and real Postgres: batched writes, flush on stop, rows waiting while
-the database is away, and the bound beyond which rows are dropped and counted."""
+the database is away, the bound beyond which rows are dropped and counted, and rows a hostile client
+shaped (over-long, NUL, out of range) that still land, one per request, without stopping the others."""
 
 from __future__ import annotations
 
@@ -11,21 +12,21 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from router.store import RequestLog, RequestRecord, create_tables, make_engine
+from tests.router.helpers import make_outcome
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def row(i: int) -> dict:
-    return {
+def row(i: int, **fields: object):
+    values = {
         "id": f"req_{uuid.uuid4().hex[:12]}_{i}",
         "ts": 1_700_000_000.0 + i,
-        "dialect": "openai",
-        "status": "ok",
         "category": "coding",
         "backend": "qwen",
         "input_tokens": i,
         "output_tokens": 2 * i,
     }
+    return make_outcome(**{**values, **fields})
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -102,3 +103,44 @@ def test_gateway_uses_database_url_from_environment(gateway, upstream, monkeypat
         )
         assert len(log_rows(app)) == 1
     assert os.path.exists(db)
+
+
+async def test_client_strings_are_bounded_and_nul_free(engine):
+    create_tables(engine)
+    log = RequestLog(engine, batch_size=50, flush_interval=30.0)
+    log.start()
+    hostile = [
+        row(0, session="s" * 10_000),
+        row(1, model_requested="gpt\x00-5"),
+        row(2, error="upstream said: \x00" + "e" * 100_000, reason="why" * 10_000),
+        row(3, client="c" * 500, rule="r\x00" * 300, signals='{"a": "\x00"}'),
+    ]
+    for r in [*hostile, *(row(i) for i in range(4, 20))]:
+        log.record(r)
+    await log.stop()
+    assert count(engine) == 20 and log.buffered == 0 and log.quarantined == 0
+    with engine.connect() as c:
+        got = dict(c.execute(select(RequestRecord.id, RequestRecord.model_requested)).all())
+        session = c.execute(select(RequestRecord.session).where(RequestRecord.id == hostile[0].id)).scalar_one()
+    assert got[hostile[1].id] == "gpt-5"
+    assert session == "s" * 128
+
+
+async def test_a_row_the_database_refuses_is_quarantined_not_retried_forever(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores any integer; Postgres refuses one out of its column's range")
+    create_tables(engine)
+    quarantined: list[int] = []
+    log = RequestLog(engine, batch_size=50, flush_interval=30.0, on_quarantine=quarantined.append)
+    bad = row(0, input_tokens=2**40, session="kept? no")
+    for r in [bad, *(row(i) for i in range(1, 12))]:
+        log.record(r)
+    assert await log.flush() is True
+    assert count(engine) == 12 and log.buffered == 0 and log.quarantined == 1 and quarantined == [1]
+    with engine.connect() as c:
+        stored = c.execute(select(RequestRecord).where(RequestRecord.id == bad.id)).one()._mapping
+    assert stored["input_tokens"] is None and stored["session"] is None
+    assert stored["status"] == "ok" and stored["backend"] == "qwen" and "quarantined" in stored["error"]
+    # and the log keeps writing afterwards
+    log.record(row(99))
+    assert await log.flush() is True and count(engine) == 13
