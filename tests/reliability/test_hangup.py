@@ -31,17 +31,25 @@ def spent(url: str, key_id: str) -> int:
 @pytest.mark.parametrize("dialect", list(REQUESTS))
 def test_hanging_up_mid_stream_is_charged(gateway, dialect: str) -> None:
     script = Script(behaviour="trickle", text=LONG, chunks=400)
-    with ServerThread(make_upstream(script)) as up, gateway({**one_backend(up.url + "/v1"), "admin_key": ADMIN}) as (
-        url,
-        app,
+    with (
+        ServerThread(make_upstream(script)) as up,
+        gateway({**one_backend(up.url + "/v1"), "admin_key": ADMIN}) as (
+            url,
+            app,
+        ),
     ):
         made = httpx.post(
-            url + "/admin/keys", json={"name": "h", "budget_tokens": 1_000_000}, headers={"authorization": f"Bearer {ADMIN}"}
+            url + "/admin/keys",
+            json={"name": "h", "budget_tokens": 1_000_000},
+            headers={"authorization": f"Bearer {ADMIN}"},
         ).json()
         path, body = REQUESTS[dialect]
-        with httpx.Client(timeout=30) as client, client.stream(
-            "POST", url + path, json={"model": "auto", "stream": True, **body}, headers={"x-api-key": made["key"]}
-        ) as r:
+        with (
+            httpx.Client(timeout=30) as client,
+            client.stream(
+                "POST", url + path, json={"model": "auto", "stream": True, **body}, headers={"x-api-key": made["key"]}
+            ) as r,
+        ):
             assert r.status_code == 200
             got = b""
             for piece in r.iter_bytes():
