@@ -1,13 +1,19 @@
 """The one exception tree of Switchpoint.
 
-    SwitchpointError
+    SwitchpointError            a bug of ours, or anything unforeseen (500, "internal error", nothing more)
     ├── RequestError            the client sent something we refuse (4xx)
     │   ├── InvalidRequest      bad JSON, failed validation (names the field), unsupported option
     │   ├── UnknownModel        the requested model or alias does not exist
-    │   ├── BodyTooLarge        body over the configured limit
+    │   ├── NotFound            no such route, logged request, rule version, proposal or key (404)
+    │   ├── MethodNotAllowed    a route that exists, asked with the wrong method (405)
+    │   ├── BodyTooLarge        body over the configured limit (413)
+    │   ├── HeadersTooLarge     headers over the limit, in size or number (431)
     │   ├── AuthError           missing or wrong key (401)
     │   ├── RateLimited         a key's budget or rate limit, or a full local queue (429)
-    │   └── NoBackendAvailable  no backend in the chain can serve what the request needs
+    │   └── NoBackendAvailable  no backend in the chain can serve what the request needs (503)
+    ├── Unavailable             a store the gateway needs is unreachable (503, Retry-After)
+    │   ├── KeyStoreUnavailable the key index cannot be loaded
+    │   └── LimitsUnavailable   a key's limits cannot be checked (shared state down)
     ├── BackendError            a backend failed; `retryable` says whether fallback may try the next one
     │   ├── BackendConnectError connection refused, DNS, TLS
     │   ├── BackendTimeout      connect, first-byte or total timeout
@@ -15,8 +21,8 @@
     │   └── BackendProtocolError upstream sent something we cannot parse (malformed JSON or SSE)
     └── ConfigError             the configuration is invalid (lists each error with its field path)
 
-Backends map their transport's errors (httpx, litellm, torch) to these types; the router turns them
-into the client's error shape in one place.
+Backends map their transport's errors (httpx, litellm, torch) to these types; the router turns any
+error into the caller's status, headers and body in one place (router/http_errors.py).
 """
 
 from __future__ import annotations
@@ -47,9 +53,28 @@ class UnknownModel(RequestError):
     code = "model_not_found"
 
 
+class NotFound(RequestError):
+    status = 404
+    type = "not_found_error"
+
+    def __init__(self, message: str, *, code: str = "not_found", param: str | None = None) -> None:
+        super().__init__(message, param=param)
+        self.code = code
+
+
+class MethodNotAllowed(RequestError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class BodyTooLarge(RequestError):
     status = 413
     code = "request_too_large"
+
+
+class HeadersTooLarge(RequestError):
+    status = 431
+    code = "request_header_fields_too_large"
 
 
 class AuthError(RequestError):
@@ -72,6 +97,27 @@ class NoBackendAvailable(RequestError):
     status = 503
     type = "service_unavailable"
     code = "no_backend_available"
+
+
+class Unavailable(SwitchpointError):
+    status = 503
+    type = "service_unavailable"
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: float | None = 5.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class KeyStoreUnavailable(Unavailable):
+    code = "key_store_unavailable"
+
+
+class LimitsUnavailable(Unavailable):
+    """A key with limits while the shared state (Redis) is unreachable: refused, not let through
+    unmetered. Keys without limits keep working."""
+
+    code = "limits_unavailable"
 
 
 class BackendError(SwitchpointError):

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backends.contract import Usage
-from backends.errors import AuthError, RateLimited, SwitchpointError
+from backends.errors import AuthError, KeyStoreUnavailable, LimitsUnavailable, RateLimited, SwitchpointError
 
 from .shared_state import SharedState
 from .store import RequestRecord
@@ -40,23 +40,6 @@ from .store_keys import KeyInfo, hash_key, load_key_index
 log = logging.getLogger(__name__)
 
 SHARED_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
-
-
-class KeyStoreUnavailable(SwitchpointError):
-    status = 503
-    type = "service_unavailable"
-    code = "key_store_unavailable"
-
-
-class LimitsUnavailable(KeyStoreUnavailable):
-    """A key with limits while the shared state (Redis) is unreachable: refused, not let through
-    unmetered. Keys without limits keep working."""
-
-    code = "limits_unavailable"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.retry_after = 5.0
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:

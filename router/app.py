@@ -27,7 +27,7 @@ from .body_log import BodyCapture, BodyLog
 from .dialects import Dialect, get_dialect
 from .feedback import feedback_endpoint
 from .guard import HeaderLimit
-from .http_errors import EXCEPTION_HANDLERS, error_response
+from .http_errors import EXCEPTION_HANDLERS, request_error_response
 from .judge import make_judge
 from .metrics import Metrics
 from .openapi import openapi_schema
@@ -185,7 +185,7 @@ def create_app(
     routes += [
         Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
         Route("/v1/feedback", feedback_endpoint(gateway), methods=["POST"]),
-        Route("/v1/models", protect(access, models, error_response), methods=["GET"]),
+        Route("/v1/models", protect(access, models, request_error_response), methods=["GET"]),
         Route("/openapi.json", lambda request: _json(openapi_schema(DIALECT_ROUTES)), methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -16,16 +16,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backends.errors import InvalidRequest, RequestError, SwitchpointError
+from backends.errors import InvalidRequest, NotFound, SwitchpointError
 
-from .http_errors import error_response
+from .http_errors import request_error_response
 from .store_quality import request_exists, signal_row, write_signals
-
-
-class UnknownRequest(RequestError):
-    status = 404
-    type = "not_found_error"
-    code = "request_not_found"
 
 
 def parse_feedback(data: Any) -> tuple[str, float, str | None]:
@@ -61,11 +55,11 @@ def feedback_endpoint(gateway: Any) -> Callable[[Request], Awaitable[Response]]:
                 await gateway.log.flush()
                 found, owner = await asyncio.to_thread(request_exists, engine, rid)
             if not found or (key_id is not None and owner != key_id):
-                raise UnknownRequest(f"no request '{rid}'", param="request_id")
+                raise NotFound(f"no request '{rid}'", code="request_not_found", param="request_id")
             row = signal_row(rid, "feedback", score, label, key_id or "anonymous")
             await asyncio.to_thread(write_signals, engine, [row])
         except SwitchpointError as exc:
-            return error_response(request, exc)
+            return request_error_response(request, exc)
         body = {"ok": True, "request_id": rid, "score": score, "label": label}
         return Response(orjson.dumps(body), media_type="application/json")
 

@@ -4,21 +4,15 @@ the gateway refuses requests whose headers exceed MAX_HEADER_BYTES (or MAX_HEADE
 
 from __future__ import annotations
 
-import orjson
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from backends.errors import RequestError
+from backends.errors import HeadersTooLarge
 
-from .dialects.anthropic import error_json
-from .dialects.base import openai_error_body
+from .http_errors import error_response, style_of
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 256
-
-
-class HeadersTooLarge(RequestError):
-    status = 431
-    code = "request_header_fields_too_large"
 
 
 class HeaderLimit:
@@ -29,22 +23,9 @@ class HeaderLimit:
         if scope["type"] == "http":
             headers = scope["headers"]
             if len(headers) > MAX_HEADERS or sum(len(k) + len(v) for k, v in headers) > MAX_HEADER_BYTES:
-                await self._refuse(scope, send)
+                exc = HeadersTooLarge(
+                    f"request headers are over the limit of {MAX_HEADER_BYTES} bytes or {MAX_HEADERS} fields"
+                )
+                await error_response(exc, style_of(scope["path"], Headers(scope=scope)))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-    @staticmethod
-    async def _refuse(scope: Scope, send: Send) -> None:
-        exc = HeadersTooLarge(f"request headers are over the limit of {MAX_HEADER_BYTES} bytes or {MAX_HEADERS} fields")
-        anthropic = scope["path"].startswith("/v1/messages") or any(
-            k == b"anthropic-version" for k, _ in scope["headers"]
-        )
-        body = orjson.dumps(error_json(exc) if anthropic else openai_error_body(exc))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": exc.status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -1,60 +1,88 @@
-"""Errors raised outside a dialect endpoint (unknown routes, wrong methods, the key check on
-/v1/models) answered as JSON in the shape the caller's API uses: Anthropic's
-`{"type": "error", "error": {...}}` under /v1/messages or when the client sent `anthropic-version`,
-OpenAI's `{"error": {...}}` everywhere else."""
+"""The one error boundary: any error, raised anywhere in the gateway, becomes a status, headers
+(Retry-After included) and a JSON body in the caller's API shape here and nowhere else.
+
+The shape is the dialect's own on its endpoints; elsewhere Anthropic's `{"type": "error", "error":
+{...}}` under /v1/messages or when the client sent `anthropic-version`, OpenAI's `{"error": {...}}`
+everywhere else. An error that is not ours (a bug) is answered "internal error", never with its
+text: no traceback or server path reaches a client."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backends.errors import RequestError, SwitchpointError
+from backends.errors import BackendStatusError, MethodNotAllowed, NotFound, RequestError, SwitchpointError
 
 from .dialects.anthropic import error_json
 from .dialects.base import openai_error_body
 
+log = logging.getLogger(__name__)
 
-class RouteError(RequestError):
-    """An HTTP error from routing itself (404, 405, ...)."""
-
-    def __init__(self, message: str, *, status: int, code: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        if status == 404:
-            self.type = "not_found_error"
+Style = Literal["openai", "anthropic"]
 
 
-def wants_anthropic(request: Request) -> bool:
-    return request.url.path.startswith("/v1/messages") or "anthropic-version" in request.headers
+def status_of(exc: SwitchpointError) -> int:
+    """The HTTP status a client sees for `exc`."""
+    if isinstance(exc, BackendStatusError):
+        if exc.upstream_status == 429:
+            return 429
+        if 400 <= exc.upstream_status < 500 and not exc.retryable:
+            return exc.upstream_status
+        return 502
+    return exc.status
 
 
-def error_response(request: Request, exc: SwitchpointError, headers: dict[str, str] | None = None) -> Response:
-    body: dict[str, Any] = error_json(exc) if wants_anthropic(request) else openai_error_body(exc)
-    headers = dict(headers or {})
-    retry_after = getattr(exc, "retry_after", None)
+def style_of(path: str, headers: Mapping[str, str]) -> Style:
+    """The error shape a caller of `path` expects, outside a dialect endpoint."""
+    return "anthropic" if path.startswith("/v1/messages") or "anthropic-version" in headers else "openai"
+
+
+def error_payload(exc: SwitchpointError, style: str) -> dict[str, Any]:
+    return error_json(exc) if style == "anthropic" else openai_error_body(exc)
+
+
+def as_ours(exc: BaseException) -> SwitchpointError:
+    return exc if isinstance(exc, SwitchpointError) else SwitchpointError("internal error")
+
+
+def error_response(exc: BaseException, style: str, headers: Mapping[str, str] | None = None) -> Response:
+    """`exc` as the response a caller in `style` gets: status, Retry-After where known, body."""
+    err = as_ours(exc)
+    out = dict(headers or {})
+    retry_after = getattr(err, "retry_after", None)
     if retry_after is not None:
-        headers["retry-after"] = str(int(retry_after + 0.999))
-    return Response(orjson.dumps(body), status_code=exc.status, media_type="application/json", headers=headers)
+        out["retry-after"] = str(int(retry_after + 0.999))
+    body = orjson.dumps(error_payload(err, style))
+    return Response(body, status_code=status_of(err), media_type="application/json", headers=out)
 
 
-_CODES = {404: "not_found", 405: "method_not_allowed"}
+def request_error_response(request: Request, exc: BaseException) -> Response:
+    """`error_response` for a route that is not a dialect endpoint."""
+    return error_response(exc, style_of(request.url.path, request.headers))
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    err: SwitchpointError
     if exc.status_code == 404:
-        message = f"no route {request.method} {request.url.path}"
+        err = NotFound(f"no route {request.method} {request.url.path}")
     elif exc.status_code == 405:
-        message = f"method {request.method} is not allowed on {request.url.path}"
+        err = MethodNotAllowed(f"method {request.method} is not allowed on {request.url.path}")
     else:
-        message = str(exc.detail)
-    err = RouteError(message, status=exc.status_code, code=_CODES.get(exc.status_code, "http_error"))
-    return error_response(request, err, headers=dict(exc.headers or {}))
+        err = RequestError(str(exc.detail))
+        err.status = exc.status_code
+    return error_response(err, style_of(request.url.path, request.headers), headers=exc.headers)
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_exception}
+async def unhandled(request: Request, exc: Exception) -> Response:
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return request_error_response(request, exc)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_exception, Exception: unhandled}

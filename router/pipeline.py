@@ -20,7 +20,6 @@ from backends.contract import Backend, CanonicalRequest, Event, Usage
 from backends.errors import (
     BackendError,
     BackendProtocolError,
-    BackendStatusError,
     BackendTimeout,
     BodyTooLarge,
     InvalidRequest,
@@ -33,6 +32,7 @@ from policies.stickiness import SESSION_HEADERS
 
 from .access import AccessControl
 from .dialects import Completion, Dialect, ResponseMeta
+from .http_errors import error_response, status_of
 from .metrics import Metrics
 from .outcome import Trace
 from .routing_service import RoutingService
@@ -43,17 +43,6 @@ log = logging.getLogger(__name__)
 
 def _new_id() -> str:
     return "req_" + os.urandom(12).hex()
-
-
-def client_status(exc: SwitchpointError) -> int:
-    """The HTTP status a client sees for `exc`."""
-    if isinstance(exc, BackendStatusError):
-        if exc.upstream_status == 429:
-            return 429
-        if 400 <= exc.upstream_status < 500 and not exc.retryable:
-            return exc.upstream_status
-        return 502
-    return exc.status
 
 
 class Gateway:
@@ -112,7 +101,7 @@ class Gateway:
             req = dialect.parse_request(await self._read_json(request))
             content = dialect.count_tokens(req)  # type: ignore[attr-defined]
         except SwitchpointError as exc:
-            return Response(dialect.error_body(exc), status_code=client_status(exc), media_type="application/json")
+            return error_response(exc, dialect.error_style)
         return Response(content, media_type="application/json")
 
     async def _read_json(self, request: Request) -> Any:
@@ -253,7 +242,7 @@ class Gateway:
             self.routing.report_success(trace.backend or "")
         except BackendError as exc:
             self.routing.report_failure(trace.backend or "", exc)
-            status, http_status, error = "error", client_status(exc), exc.message
+            status, http_status, error = "error", status_of(exc), exc.message
             category = trace.classification.category if trace.classification else ""
             self.metrics.errors.labels(trace.backend or "", category, exc.code or "error").inc()
             log.warning("request %s: %s failed mid-stream: %s", trace.id, trace.backend, exc.message)
@@ -288,15 +277,11 @@ class Gateway:
         return h
 
     def _error(self, trace: Trace, dialect: Dialect, exc: SwitchpointError) -> Response:
-        status = client_status(exc)
-        headers = self._headers(trace)
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            headers["retry-after"] = str(int(retry_after + 0.999))
+        status = status_of(exc)
         if isinstance(exc, RateLimited | BackendError) or status >= 500:
             log.warning("request %s: %s %s", trace.id, status, exc.message)
         self._record(trace, None, status="error", http_status=status, error=exc.message)
-        return Response(dialect.error_body(exc), status_code=status, media_type="application/json", headers=headers)
+        return error_response(exc, dialect.error_style, headers=self._headers(trace))
 
     def _record(
         self,

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from backends.errors import InvalidRequest, SwitchpointError
 
-from ..dialects.base import openai_error_body
+from .. import http_errors
 from .auth import AdminAuth
 
 Handler = Callable[[Request], Awaitable[Any]]
@@ -35,7 +35,7 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def error_response(exc: SwitchpointError) -> Response:
-    return Response(orjson.dumps(openai_error_body(exc)), status_code=exc.status, media_type="application/json")
+    return http_errors.error_response(exc, "openai")
 
 
 async def json_body(request: Request) -> Any:

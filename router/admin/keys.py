@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.requests import Request
 
-from backends.errors import InvalidRequest, UnknownModel
+from backends.errors import InvalidRequest, NotFound
 
 from ..dialects.base import validation_error
 from ..store_keys import ApiKey, create_key, delete_key, list_keys
@@ -44,10 +44,6 @@ class NewKey(BaseModel):
                 raise ValueError("expires_at must be unix seconds or an ISO 8601 time") from None
             return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
         return value
-
-
-class KeyNotFound(UnknownModel):
-    code = "key_not_found"
 
 
 def _public(row: ApiKey) -> dict[str, Any]:
@@ -94,7 +90,7 @@ def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
         if not isinstance(key_id, str) or not key_id.startswith("key_"):
             raise InvalidRequest("not a key id", param="id")
         if not await asyncio.to_thread(delete_key, ctx.state.engine, key_id):
-            raise KeyNotFound(f"no key {key_id}")
+            raise NotFound(f"no key {key_id}", code="key_not_found")
         ctx.state.access.invalidate()
         return {"id": key_id, "deleted": True}
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, column, inspect, or_, select, table
 
-from backends.errors import InvalidRequest, RequestError
+from backends.errors import InvalidRequest, NotFound
 
 from ..store import RequestRecord
 
@@ -32,11 +32,6 @@ JSON_COLUMNS = ("signals", "chain", "attempt_errors")
 # them: quality signals (feedback, implicit signals, judge scores) and logged bodies.
 QUALITY = table("quality_signals", *(column(c) for c in ("request_id", "ts", "kind", "score", "label", "source")))
 BODIES = table("request_bodies", column("id"), column("body"))
-
-
-class NotFound(RequestError):
-    status = 404
-    code = "not_found"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from backends.errors import InvalidRequest, RequestError, SwitchpointError
+from backends.errors import InvalidRequest, NotFound, SwitchpointError
 from policies.plan import plan
 from policies.routing import Needs
 from policies.rules import Facts, RuleSet, is_background
@@ -21,12 +21,6 @@ from ..store_quality import recent_requests
 from . import AdminContext, json_body, json_response
 
 Route = tuple[str, Any, list[str]]
-
-
-class UnknownVersion(RequestError):
-    status = 404
-    type = "not_found_error"
-    code = "version_not_found"
 
 
 def iso(ts: float) -> str:
@@ -155,7 +149,7 @@ def routes(ctx: AdminContext) -> list[Route]:
         else:
             row = await asyncio.to_thread(store_rules.get, ctx.state.engine, version)
             if row is None:
-                raise UnknownVersion(f"no rule version {version}", param="version")
+                raise NotFound(f"no rule version {version}", code="version_not_found", param="version")
             text = row.yaml
         return {"version": await r.publish(text, "admin", f"rollback to v{version}")}
 

@@ -7,17 +7,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from backends.errors import InvalidRequest, RequestError
+from backends.errors import InvalidRequest, NotFound
 from policies.tuning import Proposal
 
 from ..tune_cli import compute_proposals, objective_of
 from . import AdminContext, json_body
-
-
-class UnknownProposal(RequestError):
-    status = 404
-    type = "not_found_error"
-    code = "proposal_not_found"
 
 
 def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
@@ -43,7 +37,9 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
             raise InvalidRequest("id: a proposal id is required", param="id")
         chosen = last.get(pid) or next((p for p in await compute() if p.id == pid), None)
         if chosen is None:
-            raise UnknownProposal(f"no proposal '{pid}' (proposals change as the logs grow)", param="id")
+            raise NotFound(
+                f"no proposal '{pid}' (proposals change as the logs grow)", code="proposal_not_found", param="id"
+            )
         version = await ctx.state.gateway.routing.publish(chosen.yaml, "admin", f"tune: {chosen.description}")
         return {"version": version}
 

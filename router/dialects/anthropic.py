@@ -469,8 +469,6 @@ class AnthropicMessages:
     def stream_renderer(self, meta: ResponseMeta) -> MessagesStream:
         return MessagesStream(meta)
 
-    def error_body(self, exc: SwitchpointError) -> bytes:
-        return orjson.dumps(error_json(exc))
 
     def count_tokens(self, request: CanonicalRequest) -> bytes:
         return count_tokens(request)

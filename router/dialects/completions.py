@@ -165,5 +165,3 @@ class LegacyCompletions:
     def stream_renderer(self, meta: ResponseMeta) -> CompletionsStream:
         return CompletionsStream(meta)
 
-    def error_body(self, exc: SwitchpointError) -> bytes:
-        return orjson.dumps(openai_error_body(exc))

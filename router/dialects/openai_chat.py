@@ -257,5 +257,3 @@ class OpenAIChat:
     def stream_renderer(self, meta: ResponseMeta) -> ChatStream:
         return ChatStream(meta)
 
-    def error_body(self, exc: SwitchpointError) -> bytes:
-        return orjson.dumps(openai_error_body(exc))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Literal
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from backends.contract import (
@@ -24,9 +23,9 @@ from backends.contract import (
     Tool,
     ToolCall,
 )
-from backends.errors import InvalidRequest, SwitchpointError
+from backends.errors import InvalidRequest
 
-from .base import Completion, ResponseMeta, openai_error_body, validation_error
+from .base import Completion, ResponseMeta, validation_error
 from .responses_render import Namespaces, ResponsesStream, render_json
 
 log = logging.getLogger(__name__)
@@ -327,5 +326,3 @@ class OpenAIResponses:
     def stream_renderer(self, meta: ResponseMeta) -> ResponsesStream:
         return ResponsesStream(meta, _namespaces_of(meta))
 
-    def error_body(self, exc: SwitchpointError) -> bytes:
-        return orjson.dumps(openai_error_body(exc))

@@ -23,6 +23,7 @@ from backends.errors import (
 )
 from router.dialects import ResponseMeta, get_dialect
 from router.dialects.anthropic import AnthropicMessages, count_tokens, parse_request
+from router.http_errors import error_response
 
 from .helpers import anthropic_client, render_stream, sse_events
 
@@ -453,7 +454,7 @@ def test_mid_stream_error_is_an_error_event() -> None:
     ],
 )
 def test_errors_in_anthropic_shape(exc: SwitchpointError, kind: str, sdk_error: type[Exception]) -> None:
-    raw = AnthropicMessages().error_body(exc)
+    raw = error_response(exc, AnthropicMessages.error_style).body
     assert orjson.loads(raw) == {"type": "error", "error": {"type": kind, "message": exc.message}}
     with anthropic_client(raw, status=exc.status) as client, pytest.raises(sdk_error) as e:
         client.messages.create(model="m", max_tokens=10, messages=[{"role": "user", "content": "x"}])

@@ -12,6 +12,7 @@ from backends.contract import Finish, TextDelta, ToolCallDelta, Usage
 from backends.errors import BackendConnectError, InvalidRequest, UnknownModel
 from router.dialects import Completion, ResponseMeta, get_dialect
 from router.dialects.completions import LegacyCompletions
+from router.http_errors import error_response
 
 from .helpers import openai_client, render_stream, sse_events
 
@@ -132,7 +133,7 @@ def test_mid_stream_error_and_errors_before_the_first_byte() -> None:
     ):
         list(client.completions.create(model="m", prompt="x", stream=True))
     exc = UnknownModel("no model 'nope'")
-    body = LegacyCompletions().error_body(exc)
+    body = error_response(exc, LegacyCompletions.error_style).body
     assert orjson.loads(body)["error"]["code"] == "model_not_found"
     with openai_client(body, status=exc.status) as client, pytest.raises(openai.NotFoundError):
         client.completions.create(model="nope", prompt="x")

@@ -22,6 +22,7 @@ from backends.errors import (
 )
 from router.dialects import Completion, ResponseMeta, get_dialect
 from router.dialects.responses import OpenAIResponses
+from router.http_errors import error_response
 
 from .helpers import openai_client, render_stream, sse_events
 
@@ -419,7 +420,7 @@ def test_render_without_a_parse_in_context_keeps_names() -> None:
     ],
 )
 def test_errors_in_openai_shape(exc: SwitchpointError, sdk_error: type[openai.APIStatusError]) -> None:
-    raw = OpenAIResponses().error_body(exc)
+    raw = error_response(exc, OpenAIResponses.error_style).body
     assert orjson.loads(raw) == {
         "error": {"message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}
     }
