@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 HEALTH_TTL_S = 10.0
 HEALTH_TIMEOUT_S = 5.0
 SPEED_FIELDS = (
-    "requests", "error_rate", "ttft_p50_ms", "ttft_p95_ms", "latency_p50_ms", "tokens_per_s", "draft_acceptance",
+    "requests", "error_rate", "ttft_p50_ms", "ttft_p95_ms", "latency_p50_ms", "tokens_per_s", "tokens_per_s_requests",
+    "draft_acceptance",
 )  # fmt: skip
 
 

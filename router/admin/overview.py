@@ -41,6 +41,7 @@ class Acc:
     fallbacks: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    tps_n: int = 0
     tps_tokens: float = 0.0
     tps_seconds: float = 0.0
     draft_proposed: int = 0
@@ -51,12 +52,13 @@ class Acc:
 
     def add(self, sums: tuple[Any, ...]) -> None:
         """Add one group's sums, in the order of stats_sql.SUM_COLUMNS."""
-        n, errors, fallbacks, tokens_in, tokens_out, tps_tokens, tps_seconds, proposed, accepted, cost = sums
+        n, errors, fallbacks, tokens_in, tokens_out, tps_n, tps_tokens, tps_seconds, proposed, accepted, cost = sums
         self.requests += n
         self.errors += errors
         self.fallbacks += fallbacks
         self.input_tokens += tokens_in
         self.output_tokens += tokens_out
+        self.tps_n += tps_n
         self.tps_tokens += tps_tokens
         self.tps_seconds += tps_seconds
         self.draft_proposed += proposed
@@ -74,6 +76,7 @@ class Acc:
             "latency_p50_ms": rounded(percentile(self.latency, 0.5)),
             "latency_p95_ms": rounded(percentile(self.latency, 0.95)),
             "tokens_per_s": rounded(self.tps_tokens / self.tps_seconds) if self.tps_seconds > 0 else None,
+            "tokens_per_s_requests": self.tps_n,  # how many requests the decode speed rests on
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "draft_proposed": self.draft_proposed,

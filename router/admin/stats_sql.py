@@ -81,7 +81,7 @@ class Grouped:
 
 
 SUM_COLUMNS = (
-    "n", "errors", "fallbacks", "input_tokens", "output_tokens", "tps_tokens", "tps_seconds",
+    "n", "errors", "fallbacks", "input_tokens", "output_tokens", "tps_n", "tps_tokens", "tps_seconds",
     "draft_proposed", "draft_accepted", "cost_usd",
 )  # fmt: skip
 _FLOATS = frozenset({"tps_tokens", "tps_seconds", "cost_usd"})
@@ -119,6 +119,8 @@ def fetch(
         func.sum(t.input_tokens).label("input_tokens"),
         func.sum(t.output_tokens).label("output_tokens"),
         # Decode speed as tokens over time, summed: (n-1) tokens took (n-1)/decode_tps seconds each.
+        # Only rows whose speed was measured count (see router/outcome.py decode_speed); tps_n says how many.
+        func.sum(case((t.decode_tps > 0, 1), else_=0)).label("tps_n"),
         func.sum(case((t.decode_tps > 0, t.output_tokens - 1), else_=0)).label("tps_tokens"),
         func.sum((t.output_tokens - 1) / func.nullif(t.decode_tps, 0)).label("tps_seconds"),
         func.sum(t.draft_proposed).label("draft_proposed"),

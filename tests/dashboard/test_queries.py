@@ -74,6 +74,7 @@ def test_overview_matches_the_rows(engine, rows):
     tokens = sum(r["output_tokens"] - 1 for r in window)
     seconds = sum((r["output_tokens"] - 1) / r["decode_tps"] for r in window)
     assert t["tokens_per_s"] == pytest.approx(tokens / seconds, abs=0.1)
+    assert t["tokens_per_s_requests"] == sum(bool(r["decode_tps"]) for r in window)
     gemini = [r for r in window if r["backend"] == "gemini-pro"]
     by = {b["name"]: b for b in data["by_backend"]}
     assert by["gemini-pro"]["requests"] == len(gemini) and by["gemini-pro"]["draft_acceptance"] is None

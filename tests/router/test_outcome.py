@@ -21,3 +21,17 @@ def test_decode_speed_only_where_it_was_measured() -> None:
     assert decode_speed(300, 0.00003) is None  # a whole answer in one read: no speed to speak of
     assert decode_speed(MIN_DECODE_TOKENS, 2.0) is None  # too few tokens
     assert decode_speed(101, 2.0) == 50.0
+
+
+def test_an_answer_sent_at_once_logs_no_decode_speed(gateway, upstream) -> None:
+    import httpx
+
+    from tests.router.helpers import log_rows, one_backend
+
+    script, up = upstream
+    script.text, script.behaviour = "word " * 300, "no_usage"  # about 375 tokens, in one read
+    with gateway(one_backend(up)) as (url, app):
+        body = {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
+        assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
+        [row] = log_rows(app)
+    assert row.output_tokens > 100 and row.decode_tps is None

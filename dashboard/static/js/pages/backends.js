@@ -42,7 +42,7 @@ export async function render(view) {
         { label: "errors", num: true, render: (b) => fmt.pct(b.speed.error_rate) },
         { label: "TTFT p50", num: true, render: (b) => fmt.ms(b.speed.ttft_p50_ms) },
         { label: "latency p50", num: true, render: (b) => fmt.ms(b.speed.latency_p50_ms) },
-        { label: "tokens/s", num: true, render: (b) => fmt.num(b.speed.tokens_per_s) },
+        { label: "tokens/s", num: true, render: (b) => h("span", { title: `over ${fmt.num(b.speed.tokens_per_s_requests)} requests` }, fmt.num(b.speed.tokens_per_s)) },
         { label: "draft accept", num: true, render: (b) => fmt.pct(b.speed.draft_acceptance) },
       ],
       data.backends,

@@ -71,7 +71,7 @@ export async function render(view, route) {
       stat("fallbacks", fmt.num(T.fallbacks)),
       stat("TTFT p50 / p95", `${fmt.ms(T.ttft_p50_ms)} / ${fmt.ms(T.ttft_p95_ms)}`),
       stat("latency p50 / p95", `${fmt.ms(T.latency_p50_ms)} / ${fmt.ms(T.latency_p95_ms)}`),
-      stat("decode tokens/s", fmt.num(T.tokens_per_s)),
+      stat("decode tokens/s", fmt.num(T.tokens_per_s), `over ${fmt.num(T.tokens_per_s_requests)} requests`),
       stat("draft acceptance", fmt.pct(T.draft_acceptance), `${fmt.num(T.draft_accepted)} / ${fmt.num(T.draft_proposed)} tokens`),
       stat("cost", fmt.usd(T.cost_usd)),
     ),
