@@ -13,17 +13,27 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from policies.plan import Exploring
-from policies.tuning import CellEstimate, estimate
+from policies.tuning import CellEstimate, Objective, estimate
 from policies.tuning.estimates import Cell
 
 from .background import Tasks
 from .settings import RoutingConfig
 from .store_quality import load_observations
-from .tuning import objective_of
 
 log = logging.getLogger(__name__)
 
 ESTIMATES_EVERY_S = 60.0
+
+
+def objective_of(config: RoutingConfig) -> Objective:
+    """The tuning objective the `routing:` settings give."""
+    return Objective(
+        config.weight_quality,
+        config.weight_latency,
+        config.weight_cost,
+        config.min_quality,
+        config.max_p95_latency_ms,
+    )
 
 
 class Explorer:

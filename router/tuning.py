@@ -17,19 +17,12 @@ from policies.rules import Facts, RuleSet, parse_rules, parse_rules_yaml
 from policies.tuning import Objective, Proposal, propose
 
 from . import store_rules
-from .settings import RoutingConfig, Settings
+from .decider import routing_table
+from .exploration import objective_of
+from .settings import Settings
 from .store_quality import load_observations
 
-
-def objective_of(config: RoutingConfig) -> Objective:
-    """The tuning objective the `routing:` settings give."""
-    return Objective(
-        config.weight_quality,
-        config.weight_latency,
-        config.weight_cost,
-        config.min_quality,
-        config.max_p95_latency_ms,
-    )
+__all__ = ["compute_proposals", "current_chains", "objective_of", "settings_table", "stored_rules"]
 
 
 def current_chains(table: RoutingTable, rules: RuleSet) -> dict[tuple[str, str], list[str]]:
@@ -56,7 +49,6 @@ def compute_proposals(
 def settings_table(settings: Settings) -> RoutingTable:
     """The routing table the settings describe, without building any backend."""
     from .backends_factory import with_embedded_defaults
-    from .decider import routing_table
 
     settings = with_embedded_defaults(settings)
     return routing_table(settings, {b.name: Capabilities(**b.capabilities.model_dump()) for b in settings.backends})
