@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
@@ -29,7 +29,6 @@ from backends.errors import (
     SwitchpointError,
 )
 from backends.tokens import estimate_request_tokens, estimate_text_tokens
-from policies.classify.types import Classification, Classifier
 from policies.routing import Decision
 from policies.stickiness import SESSION_HEADERS
 
@@ -42,6 +41,10 @@ from .store import RequestLog
 log = logging.getLogger(__name__)
 
 
+class Classifier(Protocol):
+    def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Any: ...
+
+
 @dataclass(slots=True)
 class Trace:
     """What one request did, gathered on its way through, written as one log row at the end."""
@@ -52,7 +55,7 @@ class Trace:
     dialect: str
     path: str
     request: CanonicalRequest | None = None
-    classification: Classification | None = None
+    classification: Any = None
     decision: Decision | None = None
     backend: str | None = None
     attempts: int = 0
@@ -277,8 +280,7 @@ class Gateway:
         except BackendError as exc:
             self.routing.report_failure(trace.backend or "", exc)
             status, http_status, error = "error", client_status(exc), exc.message
-            category = trace.classification.category if trace.classification else ""
-            self.metrics.errors.labels(trace.backend or "", category, exc.code or "error").inc()
+            self.metrics.errors.labels(trace.backend or "", trace.classification.category, exc.code or "error").inc()
             log.warning("request %s: %s failed mid-stream: %s", trace.id, trace.backend, exc.message)
             self._fill_usage(trace, completion)
             yield renderer.error(exc)
