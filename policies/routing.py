@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from backends.contract import Capabilities
 from backends.errors import NoBackendAvailable, UnknownModel
 
+from .stickiness import Pin
+
 
 @dataclass(slots=True, frozen=True)
 class Needs:
@@ -27,6 +29,8 @@ class Decision:
     reason: str  # human-readable why
     probability: float = 1.0  # the probability the policy gave chain[0] (for counterfactual evaluation)
     skipped: dict[str, str] = field(default_factory=dict)  # backend -> why a gate removed it
+    pin: Pin | None = None  # the session's pin after this decision (None: no session, or a named backend)
+    session: str | None = None  # the session `pin` belongs to
 
 
 @dataclass(slots=True)

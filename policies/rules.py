@@ -26,8 +26,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-CATEGORIES = ("coding", "tool_calling", "prose", "vision")
-DIFFICULTIES = ("easy", "medium", "hard")
+from .classify.types import CATEGORIES, DIFFICULTIES
+
 EFFORTS = ("minimal", "low", "medium", "high")
 
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -16,26 +17,36 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from backends.contract import Backend
+from backends.errors import ConfigError
+from policies.classify.registry import ClassifierRegistry, builtin_registry
 from policies.classify.types import Classifier
+from policies.cooldown import CooldownPolicy
 
 from .access import AccessControl, protect
 from .admin import AdminContext, admin_routes
 from .admin.auth import AdminAuth, load_or_create_admin_key
 from .admin.dashboard_files import dashboard_mount
-from .backends_factory import build_backend, with_embedded_defaults
+from .backends_factory import BackendRegistry, builtin_backends, with_embedded_defaults
+from .background import Tasks
 from .body_log import BodyCapture, BodyLog
+from .cooldowns import Cooldowns
+from .decider import Decider, routing_table
 from .dialects import Dialect, get_dialect
+from .exploration import Explorer
 from .feedback import feedback_endpoint
 from .guard import HeaderLimit
 from .http_errors import EXCEPTION_HANDLERS, request_error_response
 from .judge import make_judge
 from .metrics import Metrics
 from .openapi import openapi_schema
+from .pins import SessionPins
 from .pipeline import Gateway
-from .routing_service import RoutingService, routing_table
+from .quality_signals import QualitySignals
+from .routing_service import RoutingService
+from .rule_versions import RuleVersions
 from .settings import Settings
 from .shadow import make_shadow
-from .shared_state import make_shared_state
+from .shared_state import SharedState, Tolerant, make_shared_state
 from .store import RequestLog, create_tables, make_engine
 from .store_keys import ApiKey  # noqa: F401  (registers the api_keys table for create_tables)
 
@@ -53,10 +64,46 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
-def _default_classifier() -> Classifier:
-    from policies.classify import load_default_classifier
+def make_classifier(settings: Settings, registry: ClassifierRegistry) -> Classifier:
+    """The classifier the settings name, built through the registry as a user's own would be."""
+    try:
+        return registry.create_classifier(settings.classifier)
+    except KeyError:
+        known = ", ".join(registry.names()) or "none"
+        raise ConfigError([f"classifier: unknown classifier '{settings.classifier}' (registered: {known})"]) from None
 
-    return load_default_classifier()
+
+def make_routing(
+    settings: Settings, backends: Mapping[str, Backend], shared: SharedState, engine: Engine
+) -> RoutingService:
+    """The routing service's owned parts, built from the typed `routing:` settings."""
+    config = settings.routing
+    table = routing_table(settings, {name: b.capabilities for name, b in backends.items()})
+    tolerant = Tolerant(shared)
+    tasks = Tasks()
+    decider = Decider(
+        table,
+        versions=RuleVersions(
+            list(table.backends), settings.rules, shared=tolerant, engine=engine, poll_s=config.rules_poll_s
+        ),
+        cooldowns=Cooldowns(
+            list(table.backends),
+            CooldownPolicy(config.cooldown_failures, config.cooldown_window_s, config.cooldown_s),
+            shared=tolerant,
+            tasks=tasks,
+        ),
+        pins=SessionPins(config.sticky_ttl_s, shared=tolerant, tasks=tasks),
+        explorer=Explorer(config, engine=engine, tasks=tasks),
+    )
+    judge = make_judge(config, backends)
+    signals = QualitySignals(
+        engine=engine,
+        shared=tolerant,
+        tasks=Tasks(),
+        judge=judge,
+        shadow=make_shadow(config, backends, engine, judge),
+    )
+    return RoutingService(decider, signals, tasks=tasks)
 
 
 def create_app(
@@ -64,11 +111,17 @@ def create_app(
     *,
     backends: Mapping[str, Backend] | None = None,
     classifier: Classifier | None = None,
+    classifiers: ClassifierRegistry | None = None,
+    backend_kinds: BackendRegistry | None = None,
 ) -> Starlette:
-    """Build the gateway. `backends` and `classifier` replace the configured ones (tests, embedding)."""
+    """Build the gateway. `backends` and `classifier` replace the configured ones (tests, embedding);
+    `classifiers` and `backend_kinds` are the registries the configured ones are built from (the
+    built-in ones by default; a user's own registered beside them)."""
     settings = with_embedded_defaults(settings)
+    classifiers = classifiers or builtin_registry()
+    backend_kinds = backend_kinds or builtin_backends()
     if backends is None:
-        backends = {cfg.name: build_backend(cfg) for cfg in settings.backends}
+        backends = {cfg.name: backend_kinds.create_backend(cfg, settings.home) for cfg in settings.backends}
     metrics = Metrics()
     shared = make_shared_state(settings.redis_url)
     engine = make_engine(settings.effective_database_url)
@@ -81,23 +134,13 @@ def create_app(
         on_quarantine=metrics.quarantined_log_rows.inc,
     )
     body_log = BodyLog(engine, flush_interval=settings.log.flush_interval) if settings.log_bodies else None
-    table = routing_table(settings, {name: b.capabilities for name, b in backends.items()})
-    judge = make_judge(settings.routing, backends)
-    routing = RoutingService(
-        table,
-        shared=shared,
-        engine=engine,
-        rules=settings.rules,
-        config=settings.routing,
-        judge=judge,
-        shadow=make_shadow(settings.routing, backends, engine, judge),
-    )
+    routing = make_routing(settings, backends, shared, engine)
     access = AccessControl(
         engine=engine, shared=shared, require_keys=settings.require_keys, reserve_tokens=settings.key_reserve_tokens
     )
     gateway = Gateway(
         backends=backends,
-        classifier=classifier or _default_classifier(),
+        classifier=classifier or make_classifier(settings, classifiers),
         routing=routing,
         access=access,
         request_log=request_log,
@@ -208,4 +251,6 @@ def create_app(
     app.state.backends = backends
     app.state.shared = shared
     app.state.access = access
+    app.state.classifiers = classifiers
+    app.state.backend_kinds = backend_kinds
     return app

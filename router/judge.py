@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from backends.contract import Backend, CanonicalRequest, Message, TextDelta, TextPart
@@ -12,6 +13,7 @@ from backends.errors import BackendError
 from policies.quality import judge_messages, judge_pair_messages, parse_judge_score, parse_pair_scores
 
 from .outcome import RequestOutcome
+from .settings import RoutingConfig
 from .store_quality import SignalWriter, signal_row
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,8 @@ class Judge:
         writer.add([signal_row(request_id, "judge", score, None, self.backend.name)])
 
 
-def make_judge(config: Any, backends: dict[str, Backend] | Any) -> Judge | None:
+def make_judge(config: RoutingConfig, backends: Mapping[str, Backend]) -> Judge | None:
     """The judge the `routing:` settings configure (`judge_backend`, `judge_share`), or None."""
-    name = getattr(config, "judge_backend", None)
-    share = float(getattr(config, "judge_share", 0.0))
-    if not name:
+    if not config.judge_backend:
         return None
-    return Judge(backends[name], share)  # share 0: it only grades shadow traffic side by side
+    return Judge(backends[config.judge_backend], config.judge_share)  # share 0: it only grades shadow traffic

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from backends.errors import ConfigError
+from policies.classify.types import CATEGORIES
 
-CATEGORIES = ("coding", "tool_calling", "prose", "vision")
 DEFAULT_PORT = 4141
 
 
@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     aliases: dict[str, str] = Field(default_factory=dict)
     routes: dict[str, list[str]] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)  # policies/rules.py; tried before routes
+    classifier: str = "default"  # a name in the classifier registry (policies/classify/registry.py)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     max_attempts: int = Field(default=3, ge=1)

@@ -22,6 +22,7 @@ from policies.routing import Needs, missing_capability
 
 from .judge import Judge
 from .outcome import RequestOutcome
+from .settings import RoutingConfig
 from .store_quality import SignalWriter, signal_row, write_shadow
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,10 @@ class Shadow:
         await asyncio.to_thread(write_shadow, self.engine, out)
 
 
-def make_shadow(config: Any, backends: Mapping[str, Backend], engine: Engine, judge: Judge | None) -> Shadow | None:
+def make_shadow(
+    config: RoutingConfig, backends: Mapping[str, Backend], engine: Engine, judge: Judge | None
+) -> Shadow | None:
     """The shadow the `routing:` settings configure (`shadow_backend`, `shadow_share`), or None."""
-    name = getattr(config, "shadow_backend", None)
-    share = float(getattr(config, "shadow_share", 0.0))
-    if not name or share <= 0:
+    if not config.shadow_backend or config.shadow_share <= 0:
         return None
-    return Shadow(backends, name, share, engine, judge)
+    return Shadow(backends, config.shadow_backend, config.shadow_share, engine, judge)

@@ -6,8 +6,15 @@ callers namespace them ("cooldown:qwen", "sticky:<session>", ...)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+SHARED_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
 
 
 class SharedState(Protocol):
@@ -92,6 +99,50 @@ class RedisState:
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+class Tolerant:
+    """Shared state that never fails a request: while Redis is unreachable, reads find nothing (no
+    cooldowns, no pins: routing falls back to the rules alone) and writes are dropped, with a warning
+    at most every 10 s."""
+
+    def __init__(self, inner: SharedState) -> None:
+        self.inner = inner
+        self._warned = 0.0
+
+    def _down(self, exc: BaseException) -> None:
+        if time.monotonic() - self._warned > 10:
+            self._warned = time.monotonic()
+            log.warning("shared state unavailable, routing without cooldowns and pins: %r", exc)
+
+    async def get(self, key: str) -> str | None:
+        try:
+            return await self.inner.get(key)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+            return None
+
+    async def set(self, key: str, value: str, ttl_s: float | None = None) -> None:
+        try:
+            await self.inner.set(key, value, ttl_s)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self.inner.delete(key)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+
+    async def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
+        try:
+            return await self.inner.incr(key, amount, ttl_s)
+        except SHARED_ERRORS as exc:
+            self._down(exc)
+            return 0
+
+    async def aclose(self) -> None:
+        """The inner state belongs to the app factory, which closes it."""
 
 
 def make_shared_state(redis_url: str | None) -> SharedState:

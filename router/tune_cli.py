@@ -9,54 +9,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
 
 import orjson
-from sqlalchemy import Engine
 
-from backends.contract import Capabilities
-from backends.errors import ConfigError, SwitchpointError
-from policies.plan import plan
-from policies.routing import Needs, RoutingTable
-from policies.rules import CATEGORIES, DIFFICULTIES, Facts, RuleSet, parse_rules, parse_rules_yaml
-from policies.tuning import Objective, Proposal, propose
+from backends.errors import ConfigError
+from policies.tuning import Proposal
 
 from . import store_rules
-from .routing_service import RULES_KEY, objective_from, routing_table
+from .rule_versions import RULES_KEY
 from .settings import Settings, load_settings
-from .store_quality import load_observations
-
-
-def objective_of(settings: Settings) -> Objective:
-    return objective_from(settings.routing)
-
-
-def current_chains(table: RoutingTable, rules: RuleSet) -> dict[tuple[str, str], list[str]]:
-    """The chain the rules give plain `model: auto` traffic of each category and difficulty."""
-    out = {}
-    for cat in CATEGORIES:
-        for diff in DIFFICULTIES:
-            facts = Facts(category=cat, difficulty=diff, images=cat == "vision", tools=cat == "tool_calling")
-            needs = Needs(vision=facts.images, tools=facts.tools)
-            try:
-                decision, _ = plan(facts, needs, table, rules, {})
-            except SwitchpointError:
-                continue
-            out[(cat, diff)] = decision.chain
-    return out
-
-
-def compute_proposals(
-    engine: Engine, table: RoutingTable, rules: RuleSet, objective: Objective, limit: int = 5000, **kw: Any
-) -> list[Proposal]:
-    return propose(load_observations(engine, limit), current_chains(table, rules), rules, objective, **kw)
-
-
-def _table(settings: Settings) -> RoutingTable:
-    from .backends_factory import with_embedded_defaults
-
-    settings = with_embedded_defaults(settings)
-    return routing_table(settings, {b.name: Capabilities(**b.capabilities.model_dump()) for b in settings.backends})
+from .tuning import compute_proposals, objective_of, settings_table, stored_rules
 
 
 def _print(proposals: list[Proposal]) -> None:
@@ -100,10 +62,8 @@ def main(argv: list[str]) -> int:
     engine = make_engine(settings.effective_database_url)
     try:
         create_tables(engine)
-        table = _table(settings)
-        latest = store_rules.get(engine)
-        base, _ = parse_rules(settings.rules, list(table.backends))
-        rules, errors = parse_rules_yaml(latest.yaml, list(table.backends)) if latest else (base, [])
+        table = settings_table(settings)
+        rules, base, errors = stored_rules(engine, table, settings)
         if errors:
             print("the current rule version does not validate: " + "; ".join(errors), file=sys.stderr)
             return 2
@@ -111,7 +71,7 @@ def main(argv: list[str]) -> int:
             engine,
             table,
             rules,
-            objective_of(settings),
+            objective_of(settings.routing),
             args.limit,
             min_samples=args.min_samples,
             min_confidence=args.min_confidence,

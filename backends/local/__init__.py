@@ -5,12 +5,13 @@ Importing this package imports no torch: models load on the first request or `aw
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..contract import Backend
 
 
-def create_local_backend(name: str, model: str, options: dict[str, Any]) -> Backend:
+def create_local_backend(name: str, model: str, options: dict[str, Any], home: Path | None = None) -> Backend:
     """model: "smollm2" | "gemma3" | an HF checkpoint folder | a .gguf file.
 
     options: drafter ("mtp" default | "ngram" | "none" | "model:<path or embedded name>"),
@@ -21,10 +22,13 @@ def create_local_backend(name: str, model: str, options: dict[str, Any]) -> Back
     the context when there are any), mtp_min_confidence (0.4: the head stops drafting below it),
     mtp_min_first_confidence (0.2: below it, no draft at all), mtp_siblings (2: runner-up first
     tokens verified alongside a greedy draft).
+
+    home: where converted models and the native kernel are kept (the settings' `home`; None reads
+    SWITCHPOINT_HOME).
     """
     from .backend import LocalBackend
 
-    return LocalBackend(name, model, options)
+    return LocalBackend(name, model, options, home)
 
 
 __all__ = ["create_local_backend"]

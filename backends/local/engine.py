@@ -31,9 +31,10 @@ def embedded_head(label: str) -> Path | None:
 
 
 class Engine:
-    def __init__(self, loaded: Loaded, options: dict[str, Any]) -> None:
+    def __init__(self, loaded: Loaded, options: dict[str, Any], home: Path | None = None) -> None:
         self.loaded = loaded
         self.options = options
+        self.home = home
         self.stop_ids = stop_token_ids(loaded.tokenizer, loaded.hf)
         self.drafter_spec = str(options.get("drafter", "mtp"))
         self.drafter: Drafter | None = None
@@ -42,10 +43,10 @@ class Engine:
         self.last_stats = DecodeStats()
 
     @staticmethod
-    def load(model: str, options: dict[str, Any]) -> Engine:
+    def load(model: str, options: dict[str, Any], home: Path | None = None) -> Engine:
         threads = options.get("threads")
-        loaded = load_model(model, max_len=int(options.get("max_context", 4096)), threads=threads)
-        return Engine(loaded, options)
+        loaded = load_model(model, max_len=int(options.get("max_context", 4096)), threads=threads, home=home)
+        return Engine(loaded, options, home)
 
     def _load_drafter(self) -> None:
         spec, dec = self.drafter_spec, self.loaded.decoder
@@ -55,7 +56,7 @@ class Engine:
             self.drafter = NgramDrafter()
             return
         if spec.startswith("model:"):
-            other = load_model(spec.removeprefix("model:"), max_len=dec.max_len if dec else 4096)
+            other = load_model(spec.removeprefix("model:"), max_len=dec.max_len if dec else 4096, home=self.home)
             if dec is not None and other.decoder is not None:
                 self.drafter = ModelDrafter(other.decoder)
             else:

@@ -32,12 +32,13 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def load_model(model: str, *, max_len: int = 4096, threads: int | None = None) -> Loaded:
+def load_model(model: str, *, max_len: int = 4096, threads: int | None = None, home: Path | None = None) -> Loaded:
+    """`home`: where converted models and the native kernel are kept (default SWITCHPOINT_HOME)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     offline_env()
     set_threads(threads)
-    path = resolve_model_dir(model)
+    path = resolve_model_dir(model, home)
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     hf = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.bfloat16).eval()
     config = getattr(hf.config, "text_config", None) or hf.config
@@ -45,7 +46,7 @@ def load_model(model: str, *, max_len: int = 4096, threads: int | None = None) -
     decoder = None
     if getattr(config, "model_type", "") in SUPPORTED:
         try:
-            attend = load_attend(Arch.from_config(hf.config).head_dim, switchpoint_home())
+            attend = load_attend(Arch.from_config(hf.config).head_dim, home or switchpoint_home())
             decoder = decoder_from_hf(hf, max_len=max_len, attend=attend)
         except NotImplementedError as exc:
             logger.info("native decoder unavailable for %s (%s); using transformers generate", path, exc)

@@ -38,10 +38,11 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
         is_dc = dataclasses.is_dataclass(cls) and not isinstance(cls, type)
         signals = dataclasses.asdict(cls) if is_dc else dict(vars(cls))
         out: dict[str, Any] = {"category": cls.category, "signals": signals}
-        await gateway.routing.maybe_reload()
-        await gateway.routing.refresh_cooldowns()
+        routing = gateway.routing
+        await routing.versions.maybe_reload()
+        await routing.cooldowns.refresh()
         try:
-            d = gateway.routing.explain(req, cls, headers, key_id)
+            d = routing.decider.explain(req, cls, headers, key_id)
         except SwitchpointError as exc:
             return {**out, "rule": f"error:{exc.code}", "chain": [], "reason": exc.message, "skipped": {}}
         return {**out, "rule": d.rule, "chain": d.chain, "reason": d.reason, "skipped": d.skipped}

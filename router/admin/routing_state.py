@@ -12,7 +12,7 @@ from . import AdminContext
 def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
     async def state(request: Request) -> Any:
         routing = ctx.state.gateway.routing
-        await routing.refresh_cooldowns()
-        return {"cooldowns": routing.cooldowns(), "sticky_sessions": routing.sticky_sessions()}
+        await routing.cooldowns.refresh()
+        return {"cooldowns": routing.cooldowns.seconds_left(), "sticky_sessions": routing.pins.count()}
 
     return [("/admin/routing/state", state, ["GET"])]

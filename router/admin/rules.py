@@ -68,7 +68,7 @@ def dry_run(routing: RoutingService, rules: RuleSet, rows: list[dict[str, Any]])
     for row in rows:
         if not row["category"]:
             continue  # failed before it was classified
-        current = route_row(routing, routing.rules, row)
+        current = route_row(routing, routing.versions.rules, row)
         proposed = route_row(routing, rules, row)
         changed = (current["rule"], current["chain"]) != (proposed["rule"], proposed["chain"])
         results.append(
@@ -89,7 +89,7 @@ def routes(ctx: AdminContext) -> list[Route]:
         return service
 
     async def current(request: Request) -> Any:
-        r = routing()
+        r = routing().versions
         await r.maybe_reload()
         meta = r.version_meta
         return {
@@ -101,12 +101,12 @@ def routes(ctx: AdminContext) -> list[Route]:
         }
 
     async def validate(request: Request) -> Any:
-        _, errors = routing().validate(_str_field(await json_body(request), "yaml"))
+        _, errors = routing().versions.validate(_str_field(await json_body(request), "yaml"))
         return {"ok": not errors, "errors": errors}
 
     async def dry(request: Request) -> Any:
         body = await json_body(request)
-        rules, errors = routing().validate(_str_field(body, "yaml"))
+        rules, errors = routing().versions.validate(_str_field(body, "yaml"))
         if errors:
             return json_response({"ok": False, "errors": errors, "error": {"message": "invalid rules"}}, 400)
         limit = body.get("limit", 100)
@@ -118,10 +118,10 @@ def routes(ctx: AdminContext) -> list[Route]:
     async def create(request: Request) -> Any:
         body = await json_body(request)
         text, comment = _str_field(body, "yaml"), _str_field(body, "comment", required=False)
-        _, errors = routing().validate(text)
+        _, errors = routing().versions.validate(text)
         if errors:
             return json_response({"ok": False, "errors": errors, "error": {"message": "invalid rules"}}, 400)
-        return {"version": await routing().publish(text, "admin", comment)}
+        return {"version": await routing().versions.publish(text, "admin", comment)}
 
     async def history(request: Request) -> Any:
         rows = await asyncio.to_thread(store_rules.history, ctx.state.engine)
@@ -143,7 +143,7 @@ def routes(ctx: AdminContext) -> list[Route]:
         version = body.get("version") if isinstance(body, dict) else None
         if isinstance(version, bool) or not isinstance(version, int) or version < 0:
             raise InvalidRequest("version: a version number is required", param="version")
-        r = routing()
+        r = routing().versions
         if version == 0:
             text = r.base_yaml
         else:

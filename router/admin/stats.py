@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 from backends.errors import InvalidRequest
+from policies.classify.types import CATEGORIES
 
-from ..settings import CATEGORIES
 from .overview import WINDOWS, overview
 from .overview_cache import BucketCache
 from .requests_view import RequestFilter, list_requests, request_detail

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from backends.errors import InvalidRequest, NotFound
 from policies.tuning import Proposal
 
-from ..tune_cli import compute_proposals, objective_of
+from ..tuning import compute_proposals, objective_of
 from . import AdminContext, json_body
 
 
@@ -19,9 +19,11 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
 
     async def compute() -> list[Proposal]:
         routing = ctx.state.gateway.routing
-        await routing.maybe_reload()
+        versions = routing.versions
+        await versions.maybe_reload()
+        objective = objective_of(ctx.state.settings.routing)
         proposals: list[Proposal] = await asyncio.to_thread(
-            compute_proposals, ctx.state.engine, routing.table, routing.rules, objective_of(ctx.state.settings)
+            compute_proposals, ctx.state.engine, routing.table, versions.rules, objective
         )
         last.clear()
         last.update({p.id: p for p in proposals})
@@ -40,7 +42,7 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
             raise NotFound(
                 f"no proposal '{pid}' (proposals change as the logs grow)", code="proposal_not_found", param="id"
             )
-        version = await ctx.state.gateway.routing.publish(chosen.yaml, "admin", f"tune: {chosen.description}")
+        version = await ctx.state.gateway.routing.versions.publish(chosen.yaml, "admin", f"tune: {chosen.description}")
         return {"version": version}
 
     return [("/admin/tuning", listing, ["GET"]), ("/admin/tuning/apply", apply, ["POST"])]

@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, insert, text  # noqa: E402
 
+from policies.classify.types import CATEGORIES  # noqa: E402
 from router.admin.overview import overview  # noqa: E402
 from router.admin.overview_cache import BucketCache  # noqa: E402
 from router.admin.requests_view import RequestFilter, list_requests, list_statement, request_detail  # noqa: E402
 from router.store import RequestRecord, create_tables, make_engine  # noqa: E402
 
 BACKENDS = ("local-gemma", "local-qwen", "gemini-flash", "gemini-pro")
-CATEGORIES = ("coding", "tool_calling", "prose", "vision")
 CLIENTS = ("claude-code", "codex", "aider", "opencode", "continue", "cline", None)
 SPAN_S = 30 * 86400
 

@@ -28,7 +28,7 @@ from policies.plan import plan
 from policies.routing import Needs, RoutingTable
 from policies.rules import Facts, RuleSet, parse_rules_yaml
 from policies.tuning import Objective, Observation, estimate, explore_chain, propose
-from router.tune_cli import current_chains
+from router.tuning import current_chains
 
 CATEGORY_MIX = {"coding": 0.4, "tool_calling": 0.2, "prose": 0.3, "vision": 0.1}
 DIFFICULTY_MIX = {"easy": 0.4, "medium": 0.4, "hard": 0.2}

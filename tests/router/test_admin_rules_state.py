@@ -56,7 +56,7 @@ def test_cooldown_is_shared_across_replicas(gateway, upstream):
         rid = r.headers["x-switchpoint-request-id"]
         [row] = [row for row in log_rows(app_b, 4) if row.id == rid]
         assert row.attempts == 1 and dead in (row.reason or "") and "cooling down" in (row.reason or "")
-        assert app_b.state.gateway.routing.cooldowns()[dead] > 0
+        assert app_b.state.gateway.routing.cooldowns.seconds_left()[dead] > 0
         explain = httpx.post(
             url_b + "/admin/route/explain",
             json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]},
@@ -74,7 +74,7 @@ async def _cleanup(name: str) -> None:
     await client.aclose()
 
 
-def test_client_errors_do_not_cool_a_backend_down_and_health_costs_no_completion(gateway, upstream):
+def test_client_errors_do_not_cool_a_backend_down_and_health_costs_no_completion(gateway, upstream, tmp_path):
     script, up = upstream
     script.behaviour, script.status = "status", 400
     cfg = {
@@ -91,7 +91,7 @@ def test_client_errors_do_not_cool_a_backend_down_and_health_costs_no_completion
     from router.settings import BackendConfig
 
     async def check() -> bool:
-        backend = build_backend(BackendConfig(name="up", kind="openai", base_url=up, model="m"))
+        backend = build_backend(BackendConfig(name="up", kind="openai", base_url=up, model="m"), tmp_path)
         try:
             return await backend.health()
         finally:
@@ -115,7 +115,7 @@ def test_exploration_logs_the_probability_of_its_choice(gateway, upstream, upstr
         "routing": {"explore_share": 0.5},
     }
     with gateway(cfg) as (url, app):
-        app.state.gateway.routing._rng = random.Random(7)
+        app.state.gateway.routing.decider.explorer.rng = random.Random(7)
         served = [chat(url, f"question {uuid.uuid4().hex}").headers["x-switchpoint-backend"] for _ in range(30)]
         rows = log_rows(app, 30)
         assert {"one", "two"} <= set(served)
