@@ -48,8 +48,7 @@ def parse_feedback(data: Any) -> tuple[str, float, str | None]:
 def feedback_endpoint(gateway: Any) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            key_id = await gateway.access.authenticate(request.headers)
-            gateway.access.charge(key_id, None)  # feedback costs nothing
+            key_id = await gateway.access.authenticate(request.headers)  # feedback reserves and costs nothing
             try:
                 data = orjson.loads(await request.body())
             except orjson.JSONDecodeError:

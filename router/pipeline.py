@@ -28,7 +28,7 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
-from backends.tokens import estimate_request_tokens, estimate_text_tokens
+from backends.tokens import estimate_request_tokens, estimate_text_tokens, reservation_tokens
 from policies.routing import Decision
 from policies.stickiness import SESSION_HEADERS
 
@@ -65,6 +65,7 @@ class Trace:
     overhead: float = 0.0
     session: str | None = None
     key_id: str | None = None
+    reserved: int = 0  # the key's budget tokens reserved for this request, replaced by charge()
 
 
 def _new_id() -> str:
@@ -113,6 +114,9 @@ class Gateway:
         try:
             trace.key_id = await self.access.authenticate(request.headers)
             req = trace.request = dialect.parse_request(await self._read_json(request))
+            trace.reserved = await self.access.reserve(
+                trace.key_id, reservation_tokens(req, self.access.reserve_tokens)
+            )
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
@@ -132,7 +136,8 @@ class Gateway:
             return self._error(trace, dialect, SwitchpointError("internal error"))
 
     async def count_tokens(self, dialect: Dialect, request: Request) -> Response:
-        """`POST /v1/messages/count_tokens`: the same auth, limits and parsing as a completion, no backend."""
+        """`POST /v1/messages/count_tokens`: the same auth and parsing as a completion, no backend; it
+        reserves and spends no budget."""
         try:
             await self.access.authenticate(request.headers)
             req = dialect.parse_request(await self._read_json(request))
@@ -376,7 +381,7 @@ class Gateway:
         }
         self.log.record(row)
         if trace.key_id is not None:
-            self.access.charge(trace.key_id, usage)
+            self.access.charge(trace.key_id, usage, trace.reserved)
         self.routing.observe(row, req, completion)
         m = self.metrics
         b, c = trace.backend or "none", category or "none"
