@@ -26,6 +26,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .safe_yaml import load_yaml
+
 CATEGORIES = ("coding", "tool_calling", "prose", "vision")
 DIFFICULTIES = ("easy", "medium", "hard")
 EFFORTS = ("minimal", "low", "medium", "high")
@@ -210,7 +212,7 @@ def _reference_errors(rules: Any, known: set[str]) -> list[str]:
 
 def parse_rules_yaml(text: str, backends: Sequence[str]) -> tuple[RuleSet, list[str]]:
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
+        data = load_yaml(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         return RuleSet(), [f"not valid YAML: {exc}"]
     return parse_rules(data, backends)

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from backends.errors import ConfigError
+from policies.safe_yaml import load_yaml
 
 CATEGORIES = ("coding", "tool_calling", "prose", "vision")
 DEFAULT_PORT = 4141
+MIN_ADMIN_KEY_CHARS = 32
 
 
 class _Strict(BaseModel):
@@ -122,6 +124,17 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (env_settings, init_settings)
 
+    @field_validator("admin_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_KEY_CHARS:
+            raise ValueError(
+                f"SWITCHPOINT_ADMIN_KEY is shorter than {MIN_ADMIN_KEY_CHARS} characters, too easy to guess; "
+                "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))' "
+                "(or leave it unset to use the key generated into HOME/admin_key)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _check_references(self) -> Settings:
         names = [b.name for b in self.backends]
@@ -175,7 +188,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
     data: dict[str, Any] = {}
     if path is not None:
         try:
-            loaded = yaml.safe_load(Path(path).read_text())
+            loaded = load_yaml(Path(path).read_text())
         except OSError as exc:
             raise ConfigError([f"{path}: {exc.strerror}"]) from None
         except yaml.YAMLError as exc:
