@@ -139,3 +139,42 @@ def test_hostile_values_in_every_field(fuzz: FuzzGateway, route: str) -> None:
     # client strings that reach a row through headers: an over-long session id
     asyncio.run(_send(fuzz, route, [RICH[route]], {"x-session-id": "s" * 5000, "user-agent": "u" * 5000}))
     fuzz.check_log()
+
+
+ADMIN_BODIES: dict[str, dict[str, Any]] = {
+    "/admin/keys": {"name": "n", "budget_tokens": 5, "rpm": 5, "expires_at": 4e9},
+    "/admin/rules/validate": {"yaml": "rules: []"},
+    "/admin/rules/dry-run": {"yaml": "rules: []", "limit": 5},
+    "/admin/rules/rollback": {"version": 0},
+}
+ADMIN_QUERIES: dict[str, tuple[str, ...]] = {
+    "/admin/requests": ("since", "until", "category", "backend", "status", "client", "key_id", "cursor", "limit"),
+    "/admin/stats/overview": ("window", "backend", "category"),
+    "/admin/requests/req_x": ("x",),
+}
+QUERY_VALUES = ["a\x00b", "z" * 5000, "\u00b2", "1e400", "nan", "-1", "9" * 5000, str(2**63)]
+
+
+async def _admin(fuzz: FuzzGateway) -> None:
+    from tests.security.helpers import ADMIN
+
+    gate = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=fuzz.url, headers={"authorization": f"Bearer {ADMIN}"}, timeout=60) as c:
+
+        async def one(method: str, path: str, **kw: Any) -> None:
+            async with gate:
+                fuzz.check(path, await c.request(method, path, **kw))
+
+        calls = []
+        for path, base in ADMIN_BODIES.items():
+            for leaf in leaves(base):
+                for value in HOSTILE:
+                    calls.append(one("POST", path, json={**base, leaf[0]: value}))
+        for path, params in ADMIN_QUERIES.items():
+            for name in params:
+                calls += [one("GET", path, params={name: value}) for value in QUERY_VALUES]
+        await asyncio.gather(*calls)
+
+
+def test_hostile_values_in_admin_fields(fuzz: FuzzGateway) -> None:
+    asyncio.run(_admin(fuzz))
