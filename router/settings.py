@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
     require_keys: bool = False  # the public API needs a virtual key even before any key exists
-    key_reserve_tokens: int = Field(default=4096, ge=1)  # a keyed request's budget reservation
+    key_reserve_tokens: int = Field(default=4096, ge=1)  # the output reserved for a request without max tokens
     log_bodies: bool = False  # store request bodies (secrets redacted) in the request_bodies table
 
     @classmethod
