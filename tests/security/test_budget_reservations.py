@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import httpx
 
@@ -33,7 +34,7 @@ def test_count_tokens_reserves_nothing(gateway, upstream):
         assert r.status_code == 200, r.text  # the budget is whole: nothing was kept reserved
 
 
-async def _burst(url: str, key: str, n: int, body: dict[str, object]) -> Counter[int]:
+async def _burst(url: str, key: str, n: int, body: dict[str, Any]) -> Counter[int]:
     async with httpx.AsyncClient(timeout=60, headers={"authorization": f"Bearer {key}"}) as client:
         codes = await asyncio.gather(*(client.post(url + "/v1/chat/completions", json=body) for _ in range(n)))
     return Counter(r.status_code for r in codes)
