@@ -35,3 +35,9 @@ def estimate_request_tokens(request: CanonicalRequest) -> int:
     for tool in request.tools:
         chars += len(tool.name) + len(tool.description) + len(orjson.dumps(tool.parameters))
     return n + -(-chars // CHARS_PER_TOKEN)
+
+
+def reservation_tokens(request: CanonicalRequest, default_output: int) -> int:
+    """What a request may spend at most, by this estimate: its prompt plus its max output tokens
+    (`default_output` when it states none). A key's budget reserves this much while it runs."""
+    return estimate_request_tokens(request) + (request.max_tokens or default_output)

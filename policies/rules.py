@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .classify.types import CATEGORIES, DIFFICULTIES
+from .safe_yaml import load_yaml
 
 EFFORTS = ("minimal", "low", "medium", "high")
 
@@ -210,7 +211,7 @@ def _reference_errors(rules: Any, known: set[str]) -> list[str]:
 
 def parse_rules_yaml(text: str, backends: Sequence[str]) -> tuple[RuleSet, list[str]]:
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
+        data = load_yaml(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         return RuleSet(), [f"not valid YAML: {exc}"]
     return parse_rules(data, backends)

@@ -10,10 +10,13 @@ effect on the others within that time.
 Limits are counted in SharedState, so replicas sharing Redis share them:
 
 - requests per minute: a fixed one-minute window, `incr` before the request; exact.
-- token budget: before the request, `incr` the key's spend by a reservation `reserve_tokens` and
-  admit only when the spend before that was under the budget; after it, `charge()` replaces the
-  reservation by the tokens used. As long as a request uses no more than its reservation, spend ends
-  at most one request's tokens over the budget, however many requests race.
+- token budget: once the body is parsed, `reserve()` `incr`s the key's spend by the request's own
+  estimate (its prompt plus its max output tokens, `reservation_tokens`) and admits it only when the
+  spend before that was under the budget; after it, `charge()` replaces exactly that reservation by
+  the tokens used. As long as a request uses no more than its reservation, spend ends at most one
+  request's own tokens over the budget, however many requests race; a small request reserves little,
+  so it is not refused while most of the budget is unused. A reservation is capped at the budget
+  (reserving more protects nothing more: it already holds every other request back).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from .store_keys import KeyInfo, hash_key, load_key_index
 log = logging.getLogger(__name__)
 
 SHARED_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+MAX_RESERVATION = 2**40  # far above any request, far below the 64-bit counter's limit
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -63,7 +67,7 @@ class AccessControl:
         engine: Engine | None = None,
         shared: SharedState | None = None,
         require_keys: bool = False,
-        reserve_tokens: int = 4096,
+        reserve_tokens: int = 4096,  # the output allowance of a request that states no max tokens
         refresh_s: float = 2.0,
     ) -> None:
         self.engine = engine
@@ -107,6 +111,7 @@ class AccessControl:
 
     async def authenticate(self, headers: Mapping[str, str]) -> str | None:
         """The id of the caller's virtual key (never the key itself), or None when keys are off.
+        Checks the key, its expiry and its requests per minute; reserves no budget (see `reserve`).
         Raises AuthError or RateLimited."""
         index = await self._keys()
         if not index and not self.require_keys:
@@ -119,25 +124,39 @@ class AccessControl:
             raise AuthError("invalid API key")
         if info.expires_at is not None and info.expires_at <= time.time():
             raise AuthError(f"API key {info.id} has expired")
-        if self.shared is not None:
+        if self.shared is not None and info.rpm is not None:
             try:
-                if info.rpm is not None:
-                    await self._check_rpm(info)
-                if info.budget_tokens is not None:
-                    await self._reserve(info)
+                await self._check_rpm(info)
             except SHARED_ERRORS as exc:
-                log.warning("access: shared state unavailable, refusing key %s: %s", info.id, type(exc).__name__)
-                raise LimitsUnavailable(f"the limits of API key {info.id} cannot be checked right now") from None
+                raise self._unavailable(info, exc) from None
         return info.id
 
-    def charge(self, key_id: str | None, usage: Usage | None) -> None:
-        """Count what a finished request spent against its key (replacing its reservation). Does not
-        block: the shared-state write is scheduled."""
+    async def reserve(self, key_id: str | None, tokens: int) -> int:
+        """Reserve `tokens` (the request's own estimate, `reservation_tokens`) of the key's budget;
+        returns what was reserved (0 for a key without a budget), which `charge()` must be given back.
+        Raises RateLimited when the key's spend is already at its budget."""
+        info = self._by_id.get(key_id) if key_id is not None else None
+        if info is None or info.budget_tokens is None or self.shared is None:
+            return 0
+        reserved = max(1, min(tokens, info.budget_tokens, MAX_RESERVATION))
+        try:
+            await self._reserve(info, reserved)
+        except SHARED_ERRORS as exc:
+            raise self._unavailable(info, exc) from None
+        return reserved
+
+    @staticmethod
+    def _unavailable(info: KeyInfo, exc: BaseException) -> LimitsUnavailable:
+        log.warning("access: shared state unavailable, refusing key %s: %s", info.id, type(exc).__name__)
+        return LimitsUnavailable(f"the limits of API key {info.id} cannot be checked right now")
+
+    def charge(self, key_id: str | None, usage: Usage | None, reserved: int = 0) -> None:
+        """Count what a finished request spent against its key, replacing exactly the `reserved`
+        tokens that `reserve()` returned for it. Does not block: the shared-state write is scheduled."""
         if key_id is None or self.shared is None:
             return
-        info = self._by_id.get(key_id)
         tokens = usage.input_tokens + usage.output_tokens if usage is not None else 0
-        delta = tokens - (self.reserve_tokens if info is not None and info.budget_tokens is not None else 0)
+        delta = tokens - reserved
         if delta == 0:
             return
         try:
@@ -170,10 +189,9 @@ class AccessControl:
                 f"API key {info.id} is over its limit of {info.rpm} requests per minute", retry_after=60 - now % 60
             )
 
-    async def _reserve(self, info: KeyInfo) -> None:
+    async def _reserve(self, info: KeyInfo, r: int) -> None:
         assert self.shared is not None and info.budget_tokens is not None
         await self._seed(info)
-        r = self.reserve_tokens
         after = await self.shared.incr(spend_key(info.id), r)
         if after - r >= info.budget_tokens:
             await self.shared.incr(spend_key(info.id), -r)
@@ -219,10 +237,9 @@ def protect(
 
     async def guarded(request: Request) -> Response:
         try:
-            key_id = await access.authenticate(request.headers)
+            await access.authenticate(request.headers)  # listing reserves and costs nothing
         except SwitchpointError as exc:
             return on_error(request, exc)
-        access.charge(key_id, None)  # give back a budget reservation: listing costs nothing
         return await endpoint(request)
 
     return guarded

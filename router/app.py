@@ -26,6 +26,7 @@ from .access import AccessControl, protect
 from .admin import AdminContext, admin_routes
 from .admin.auth import AdminAuth, load_or_create_admin_key
 from .admin.dashboard_files import dashboard_mount
+from .admin.login_limit import LoginLimiter
 from .backends_factory import BackendRegistry, builtin_backends, with_embedded_defaults
 from .background import Tasks
 from .body_log import BodyCapture, BodyLog
@@ -48,7 +49,7 @@ from .settings import Settings
 from .shadow import make_shadow
 from .shared_state import SharedState, Tolerant, make_shared_state
 from .store import RequestLog, create_tables, make_engine
-from .store_keys import ApiKey  # noqa: F401  (registers the api_keys table for create_tables)
+from .store_keys import widen_limit_columns  # also registers the api_keys table for create_tables
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(create_tables, engine)
+        await asyncio.to_thread(widen_limit_columns, engine)
         request_log.start()
         if body_log is not None:
             body_log.start()
@@ -241,8 +243,9 @@ def create_app(
     if body_log is not None:
         middleware.append(Middleware(BodyCapture, body_log=body_log))
     app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
-    routes += admin_routes(AdminContext(auth=AdminAuth(admin_key), state=app.state))
-    app.router.routes.extend([*routes, dashboard_mount(AdminAuth(admin_key))])
+    admin_auth = AdminAuth(admin_key, engine)
+    routes += admin_routes(AdminContext(auth=admin_auth, state=app.state, limiter=LoginLimiter(shared)))
+    app.router.routes.extend([*routes, dashboard_mount(admin_auth)])
     app.state.settings = settings
     app.state.gateway = gateway
     app.state.request_log = request_log

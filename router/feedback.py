@@ -26,7 +26,7 @@ def parse_feedback(data: Any) -> tuple[str, float, str | None]:
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object")
     rid = data.get("request_id")
-    if not isinstance(rid, str) or not rid or len(rid) > 40:
+    if not isinstance(rid, str) or not rid or len(rid) > 40 or "\x00" in rid:
         raise InvalidRequest(
             "request_id: a request id (the x-switchpoint-request-id header) is required", param="request_id"
         )
@@ -34,16 +34,15 @@ def parse_feedback(data: Any) -> tuple[str, float, str | None]:
     if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
         raise InvalidRequest("score: a number from 0 (bad) to 1 (good) is required", param="score")
     label = data.get("label")
-    if label is not None and (not isinstance(label, str) or len(label) > 200):
-        raise InvalidRequest("label: a string of at most 200 characters", param="label")
+    if label is not None and (not isinstance(label, str) or len(label) > 200 or "\x00" in label):
+        raise InvalidRequest("label: a string of at most 200 characters, without NUL", param="label")
     return rid, float(score), label
 
 
 def feedback_endpoint(gateway: Any) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            key_id = await gateway.access.authenticate(request.headers)
-            gateway.access.charge(key_id, None)  # feedback costs nothing
+            key_id = await gateway.access.authenticate(request.headers)  # feedback reserves and costs nothing
             try:
                 data = orjson.loads(await request.body())
             except orjson.JSONDecodeError:

@@ -87,6 +87,7 @@ class Trace:
     overhead: float = 0.0
     session: str | None = None
     key_id: str | None = None
+    reserved: int = 0  # the key's budget tokens reserved for this request, replaced by charge()
 
     def outcome(
         self,

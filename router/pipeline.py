@@ -26,7 +26,7 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
-from backends.tokens import estimate_request_tokens, estimate_text_tokens
+from backends.tokens import estimate_request_tokens, estimate_text_tokens, reservation_tokens
 from policies.classify.types import Classifier
 from policies.stickiness import SESSION_HEADERS
 
@@ -76,6 +76,9 @@ class Gateway:
         try:
             trace.key_id = await self.access.authenticate(request.headers)
             req = trace.request = dialect.parse_request(await self._read_json(request))
+            trace.reserved = await self.access.reserve(
+                trace.key_id, reservation_tokens(req, self.access.reserve_tokens)
+            )
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
@@ -95,7 +98,8 @@ class Gateway:
             return self._error(trace, dialect, SwitchpointError("internal error"))
 
     async def count_tokens(self, dialect: Dialect, request: Request) -> Response:
-        """`POST /v1/messages/count_tokens`: the same auth, limits and parsing as a completion, no backend."""
+        """`POST /v1/messages/count_tokens`: the same auth and parsing as a completion, no backend; it
+        reserves and spends no budget."""
         try:
             await self.access.authenticate(request.headers)
             req = dialect.parse_request(await self._read_json(request))
@@ -304,6 +308,6 @@ class Gateway:
         )
         self.log.record(out)
         if trace.key_id is not None:
-            self.access.charge(trace.key_id, out.usage)
+            self.access.charge(trace.key_id, out.usage, trace.reserved)
         self.routing.observe(out)
         self.metrics.observe(out)

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from backends.errors import ConfigError
 from policies.classify.types import CATEGORIES
+from policies.safe_yaml import load_yaml
 
 DEFAULT_PORT = 4141
+MIN_ADMIN_KEY_CHARS = 32
 
 
 class _Strict(BaseModel):
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
     require_keys: bool = False  # the public API needs a virtual key even before any key exists
-    key_reserve_tokens: int = Field(default=4096, ge=1)  # a keyed request's budget reservation
+    key_reserve_tokens: int = Field(default=4096, ge=1)  # the output reserved for a request without max tokens
     log_bodies: bool = False  # store request bodies (secrets redacted) in the request_bodies table
 
     @classmethod
@@ -122,6 +124,17 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (env_settings, init_settings)
+
+    @field_validator("admin_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_KEY_CHARS:
+            raise ValueError(
+                f"SWITCHPOINT_ADMIN_KEY is shorter than {MIN_ADMIN_KEY_CHARS} characters, too easy to guess; "
+                "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))' "
+                "(or leave it unset to use the key generated into HOME/admin_key)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check_references(self) -> Settings:
@@ -176,7 +189,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
     data: dict[str, Any] = {}
     if path is not None:
         try:
-            loaded = yaml.safe_load(Path(path).read_text())
+            loaded = load_yaml(Path(path).read_text())
         except OSError as exc:
             raise ConfigError([f"{path}: {exc.strerror}"]) from None
         except yaml.YAMLError as exc:

@@ -9,7 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import BigInteger, Column, Engine, delete, inspect, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 KEY_PREFIX = "sk-sp-"
@@ -24,8 +24,24 @@ class ApiKey(SQLModel, table=True):
     display: str = Field(max_length=20)  # the first characters, to recognise a key in a list
     created_at: float
     expires_at: float | None = None
-    budget_tokens: int | None = None
-    rpm: int | None = None
+    budget_tokens: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+    rpm: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+
+
+MAX_LIMIT = 2**63 - 1  # budgets and rates are 64-bit integers (BIGINT)
+
+
+def widen_limit_columns(engine: Engine) -> None:
+    """Tables created before budgets were BIGINT held them as 32-bit INTEGER on Postgres (a budget of
+    3 billion failed); widen them in place. SQLite's INTEGER is already 64-bit."""
+    if engine.dialect.name != "postgresql":
+        return
+    columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("api_keys")}
+    narrow = [n for n in ("budget_tokens", "rpm") if n in columns and not isinstance(columns[n], BigInteger)]
+    if narrow:
+        with engine.begin() as conn:
+            alter = ", ".join(f"ALTER COLUMN {n} TYPE BIGINT" for n in narrow)
+            conn.execute(text(f"ALTER TABLE api_keys {alter}"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col
 
+MAX_VERSION = 2**31 - 1  # the column is a 32-bit INTEGER on Postgres
+
 
 class RuleVersion(SQLModel, table=True):
     __tablename__ = "rule_versions"

@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from backends.errors import InvalidRequest, SwitchpointError
+from backends.errors import AuthError, InvalidRequest, SwitchpointError
 
 from .. import http_errors
 from .auth import AdminAuth
+from .login_limit import LoginLimiter
 
 Handler = Callable[[Request], Awaitable[Any]]
 
@@ -28,6 +29,7 @@ class AdminContext:
 
     auth: AdminAuth
     state: Any  # the app's state: settings, gateway, request_log, engine, backends, metrics
+    limiter: LoginLimiter | None = None  # backoff on wrong admin keys, per client address
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -38,11 +40,31 @@ def error_response(exc: SwitchpointError) -> Response:
     return http_errors.error_response(exc, "openai")
 
 
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides in `value` or anything it holds (Postgres text cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 async def json_body(request: Request) -> Any:
     try:
-        return orjson.loads(await request.body())
+        data = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
         raise InvalidRequest("request body is not valid JSON") from None
+    if has_nul(data):
+        raise InvalidRequest("request body holds a NUL character (\\u0000), which no field accepts")
+    return data
+
+
+def check_params(request: Request) -> None:
+    """Refuse a NUL in the path or the query string before any handler passes it to the database."""
+    if has_nul(list(request.query_params.multi_items())) or has_nul(request.path_params):
+        raise InvalidRequest("the URL holds a NUL character (%00), which no parameter accepts")
 
 
 def admin_endpoint(ctx: AdminContext, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -51,13 +73,31 @@ def admin_endpoint(ctx: AdminContext, handler: Handler) -> Callable[[Request], A
 
     async def endpoint(request: Request) -> Response:
         try:
-            ctx.auth.check(request)
+            await _authorise(ctx, request)
+            check_params(request)
             result = await handler(request)
         except SwitchpointError as exc:
             return error_response(exc)
         return result if isinstance(result, Response) else json_response(result)
 
     return endpoint
+
+
+async def _authorise(ctx: AdminContext, request: Request) -> None:
+    """The admin key check; a wrong bearer key counts as a failed login (the same backoff)."""
+    bearer = (request.headers.get("authorization") or "")[:7].lower() == "bearer "
+    if ctx.limiter is None or not bearer:
+        await ctx.auth.check(request)
+        return
+    from .session import client_address
+
+    client = client_address(request)
+    await ctx.limiter.check(client)
+    try:
+        await ctx.auth.check(request)
+    except AuthError:
+        await ctx.limiter.failed(client)
+        raise
 
 
 def admin_routes(ctx: AdminContext) -> list[Route]:

@@ -1,9 +1,13 @@
 """The admin key: as a bearer token for scripts, or as an HttpOnly session cookie set by login for the
-dashboard. Cookie-authenticated changes need the CSRF token (double submit: cookie `sp_csrf` and
-header `x-csrf-token`). Sessions are signed, not stored, so every replica accepts them."""
+dashboard. Sessions are signed with a key derived from the admin key, not stored, so every replica
+accepts them and rotating the admin key ends every session. Logging out revokes the session in the
+database (router/store_sessions.py), so no replica accepts it again. Cookie-authenticated changes need
+the session's CSRF token, derived from the session itself (cookie `sp_csrf`, echoed in the header
+`x-csrf-token`): a token from another session, or an old one, does not fit."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
@@ -11,10 +15,13 @@ import secrets
 import time
 from pathlib import Path
 
+from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 
 from backends.errors import AuthError
+
+from ..store_sessions import is_revoked, revoke
 
 SESSION_COOKIE = "sp_session"
 CSRF_COOKIE = "sp_csrf"
@@ -39,62 +46,76 @@ def load_or_create_admin_key(home: Path, from_env: str | None) -> str:
 
 
 class AdminAuth:
-    def __init__(self, admin_key: str) -> None:
+    def __init__(self, admin_key: str, engine: Engine | None = None) -> None:
         self._key = admin_key.encode()
         self._signing = hashlib.sha256(b"switchpoint-session:" + self._key).digest()
+        self.engine = engine  # where revoked sessions are kept; None: logout only clears cookies
 
     def _sign(self, payload: str) -> str:
         return hmac.new(self._signing, payload.encode(), hashlib.sha256).hexdigest()
 
     def key_matches(self, candidate: str) -> bool:
-        return hmac.compare_digest(candidate.encode(), self._key)
+        return hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), self._key)
 
     def session_token(self, now: float | None = None) -> str:
         expires = int((now or time.time()) + SESSION_TTL_S)
-        nonce = secrets.token_hex(8)
+        nonce = secrets.token_hex(16)
         payload = f"{expires}.{nonce}"
         return f"{payload}.{self._sign(payload)}"
 
-    def session_valid(self, token: str, now: float | None = None) -> bool:
+    def csrf_token(self, session: str) -> str:
+        """The CSRF token of one session: only that session's holder can read it (from its cookie)."""
+        return self._sign("csrf:" + session)[:43]
+
+    def _parse(self, token: str, now: float | None = None) -> tuple[int, str] | None:
+        """(expires, nonce) of a session token that is signed by this key and not expired, else None."""
         try:
             expires, nonce, sig = token.split(".")
         except ValueError:
-            return False
-        if not hmac.compare_digest(sig, self._sign(f"{expires}.{nonce}")):
-            return False
-        return expires.isdigit() and int(expires) > (now or time.time())
+            return None
+        if not hmac.compare_digest(sig.encode(), self._sign(f"{expires}.{nonce}").encode()):
+            return None
+        if not (expires.isascii() and expires.isdigit()) or int(expires) <= (now or time.time()):
+            return None
+        return int(expires), nonce
 
-    def check(self, request: Request) -> None:
-        """Raise AuthError unless the request carries the admin key or a valid session (plus the CSRF
-        token when the session cookie authorises a change)."""
+    async def session_valid(self, token: str) -> bool:
+        parsed = self._parse(token)
+        if parsed is None:
+            return False
+        return self.engine is None or not await asyncio.to_thread(is_revoked, self.engine, parsed[1])
+
+    async def check(self, request: Request) -> None:
+        """Raise AuthError unless the request carries the admin key or a valid, unrevoked session (plus
+        that session's CSRF token when the session cookie authorises a change)."""
         auth = request.headers.get("authorization") or ""
         if auth[:7].lower() == "bearer ":
             if self.key_matches(auth[7:].strip()):
                 return
             raise AuthError("invalid admin key")
         token = request.cookies.get(SESSION_COOKIE)
-        if not token or not self.session_valid(token):
+        if not token or not await self.session_valid(token):
             raise AuthError("admin login required")
         if request.method not in SAFE_METHODS:
-            csrf = request.cookies.get(CSRF_COOKIE) or ""
             header = request.headers.get(CSRF_HEADER) or ""
-            if not csrf or not hmac.compare_digest(csrf, header):
+            if not hmac.compare_digest(header.encode(), self.csrf_token(token).encode()):
                 raise AuthError("missing or wrong CSRF token")
 
+    async def revoke(self, request: Request) -> None:
+        """End the session the request's cookie names, on every replica."""
+        parsed = self._parse(request.cookies.get(SESSION_COOKIE) or "")
+        if parsed is not None and self.engine is not None:
+            await asyncio.to_thread(revoke, self.engine, parsed[1], float(parsed[0]))
+
     def login_response(self, response: Response, *, secure: bool) -> Response:
+        token = self.session_token()
         response.set_cookie(
-            SESSION_COOKIE,
-            self.session_token(),
-            max_age=SESSION_TTL_S,
-            httponly=True,
-            samesite="strict",
-            secure=secure,
-            path="/",
+            SESSION_COOKIE, token, max_age=SESSION_TTL_S, httponly=True, samesite="strict", secure=secure, path="/"
         )
         # Readable by the dashboard's script, which echoes it in the CSRF header.
         response.set_cookie(
             CSRF_COOKIE,
-            secrets.token_urlsafe(24),
+            self.csrf_token(token),
             max_age=SESSION_TTL_S,
             httponly=False,
             samesite="strict",

@@ -44,7 +44,7 @@ class DashboardFiles(StaticFiles):
         is_page = path in ("", ".") or path.endswith(".html")
         if is_page and path != LOGIN_PAGE:
             try:
-                self.auth.check(Request(scope))
+                await self.auth.check(Request(scope))
             except AuthError:
                 return RedirectResponse("/dashboard/" + LOGIN_PAGE, status_code=303)
         response = await super().get_response(path, scope)

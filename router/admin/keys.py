@@ -20,7 +20,7 @@ from starlette.requests import Request
 from backends.errors import InvalidRequest, NotFound
 
 from ..dialects.base import validation_error
-from ..store_keys import ApiKey, create_key, delete_key, list_keys
+from ..store_keys import MAX_LIMIT, ApiKey, create_key, delete_key, list_keys
 
 if TYPE_CHECKING:
     from . import AdminContext, Handler
@@ -30,9 +30,9 @@ class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    budget_tokens: int | None = Field(default=None, ge=1)
-    rpm: int | None = Field(default=None, ge=1)
-    expires_at: float | None = None
+    budget_tokens: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
+    rpm: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
+    expires_at: float | None = Field(default=None, allow_inf_nan=False)
 
     @field_validator("expires_at", mode="before")
     @classmethod

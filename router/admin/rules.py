@@ -147,7 +147,9 @@ def routes(ctx: AdminContext) -> list[Route]:
         if version == 0:
             text = r.base_yaml
         else:
-            row = await asyncio.to_thread(store_rules.get, ctx.state.engine, version)
+            row = None
+            if version <= store_rules.MAX_VERSION:  # beyond the column's range no version can exist
+                row = await asyncio.to_thread(store_rules.get, ctx.state.engine, version)
             if row is None:
                 raise NotFound(f"no rule version {version}", code="version_not_found", param="version")
             text = row.yaml

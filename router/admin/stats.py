@@ -29,8 +29,8 @@ STATUSES = ("ok", "error", "cancelled")
 def _limit(raw: str | None) -> int:
     if raw in (None, ""):
         return 50
-    if not raw.isdigit():
-        raise InvalidRequest("limit must be a whole number", param="limit")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # "²" is a digit to isdigit(), not to int()
+        raise InvalidRequest("limit must be a whole number from 1 to 500", param="limit")
     return int(raw)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-ADMIN_KEY = "spa-test-admin-key-0123456789"
+ADMIN_KEY = "spa-test-admin-key-0123456789abcdef"
 
 
 def two_backends(url1: str, url2: str) -> dict[str, Any]:

@@ -3,8 +3,10 @@ token budget by at most one request's tokens, in one gateway and across two shar
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +121,60 @@ def test_budget_and_rate_limit_across_two_replicas(tmp_path: Path, up: procs.Pro
         while httpx.get(b.url + "/v1/models", headers={"x-api-key": key["key"]}).status_code != 401:
             assert time.monotonic() < deadline, "the other replica still accepts a deleted key"
             time.sleep(0.1)
+
+
+BIG_PROMPT = "x" * 80_000  # 20,000 tokens by the documented estimate (4 characters a token), plus 4 of framing
+
+
+async def _sized_burst(urls: list[str], n: int, key: str, content: str, max_tokens: int) -> Counter[int]:
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    body = {"model": "auto", "messages": [{"role": "user", "content": content}], "max_tokens": max_tokens}
+    async with httpx.AsyncClient(timeout=120, limits=limits, headers={"authorization": f"Bearer {key}"}) as client:
+        start = asyncio.Event()
+
+        async def one(i: int) -> int:
+            await start.wait()
+            r = await client.post(urls[i % len(urls)] + "/v1/chat/completions", json=body)
+            return r.status_code
+
+        tasks = [asyncio.create_task(one(i)) for i in range(n)]
+        await asyncio.sleep(0.05)
+        start.set()
+        return Counter(await asyncio.gather(*tasks))
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.skipif(not (reachable(6379) and reachable(5432)), reason="needs Redis and Postgres on 127.0.0.1")
+def test_budget_reserves_each_requests_own_size_across_two_replicas(tmp_path: Path, up: procs.Proc) -> None:
+    """50 concurrent coding-agent-size requests (20,000 tokens each) against a 100,000 budget overspend by
+    at most one request's size; with a 1,000 budget, 50 small requests are not refused while most of it
+    is unused. The upstream reports no usage, so each request costs the gateway's estimate: 20,010 tokens
+    (20,004 in, 6 out) or 12 (6 in, 6 out)."""
+    procs.script(up, behaviour="no_usage")
+    config = {"backends": [procs.backend("up", up.url, timeouts=SLOW_HOST)]}  # default key_reserve_tokens (4096)
+    with (
+        fresh_database() as database,
+        procs.gateway(tmp_path / "a", config, env=env(database)) as a,
+        procs.gateway(tmp_path / "b", config, env=env(database)) as b,
+    ):
+        big = make_key(a.url, budget_tokens=100_000, name="big")
+        small = make_key(a.url, budget_tokens=1_000, name="small")
+        wait_accepts(b.url, big["key"])
+        wait_accepts(b.url, small["key"])
+
+        counts = asyncio.run(_sized_burst([a.url, b.url], 50, big["key"], BIG_PROMPT, 64))
+        spend = settled_spend(b.url, big["id"])
+        size = 20_010
+        print(f"\nlarge: {dict(counts)}, spent {spend} of 100000 (overshoot {spend - 100_000}, one request {size})")
+        assert set(counts) <= {200, 429} and counts[200] >= 1, counts
+        assert spend == counts[200] * size  # every reservation was replaced by what was used
+        assert spend <= 100_000 + size, f"overspent by {spend - 100_000}, more than one request ({size})"
+
+        counts = asyncio.run(_sized_burst([a.url, b.url], 50, small["key"], "hello", 16))
+        spend = settled_spend(b.url, small["id"])
+        print(f"small: {dict(counts)}, spent {spend} of 1000")
+        # Each reserves 22 (6 in + max_tokens 16) and uses 12: requests are refused only once the
+        # reservations of those in flight fill the budget (45 of them), never while most of it is free.
+        assert set(counts) <= {200, 429} and counts[200] >= 1_000 // 22, counts
+        assert spend == counts[200] * 12

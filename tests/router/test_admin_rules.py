@@ -12,7 +12,7 @@ import pytest
 
 from tests.router.helpers import log_rows
 
-ADMIN = "spa-test-admin-key"
+ADMIN = "spa-test-admin-key-0123456789abcdef"
 H = {"authorization": f"Bearer {ADMIN}"}
 
 

@@ -15,7 +15,7 @@ from router.cli import main as cli_main
 from router.store import RequestRecord
 from router.store_quality import QualitySignal
 
-ADMIN = "spa-test-admin-key"
+ADMIN = "spa-test-admin-key-0123456789abcdef"
 H = {"authorization": f"Bearer {ADMIN}"}
 
 

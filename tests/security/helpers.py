@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from tests.fakes.openai_upstream import Script, make_upstream
 
-ADMIN = "adm-test-key-0123456789"
+ADMIN = "adm-test-key-0123456789-abcdefghijklmnop"
 MSG = [{"role": "user", "content": "hello"}]
 
 

@@ -19,7 +19,7 @@ from tests.security.helpers import ADMIN, admin, chat, make_key
 # Routes anyone may call, and why: liveness and metrics for load balancers and Prometheus (no request
 # data, no secrets), the service card, the API description, the admin login itself, and the
 # dashboard's static files (its pages hold no data; they call the admin API, which checks the key).
-PUBLIC = {"/", "/health", "/metrics", "/openapi.json", "/admin/login", "/admin/logout", "/dashboard"}
+PUBLIC = {"/", "/health", "/metrics", "/openapi.json", "/admin/login", "/dashboard"}
 
 
 def test_key_lifecycle(gateway, upstream):
