@@ -1,110 +1,30 @@
-"""The app factory: builds every part from one Settings object and wires them on app.state."""
+"""The app factory: builds every part from one Settings object (router/parts.py) and wires them on
+app.state; the public routes (router/public_routes.py) and the admin API share the app."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Mapping
 
-import orjson
-from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from backends.contract import Backend
-from backends.errors import ConfigError
 from policies.classify.registry import ClassifierRegistry, builtin_registry
 from policies.classify.types import Classifier
-from policies.cooldown import CooldownPolicy
 
-from .access import AccessControl, protect
 from .admin import AdminContext, admin_routes
 from .admin.auth import AdminAuth, load_or_create_admin_key
 from .admin.dashboard_files import dashboard_mount
 from .admin.login_limit import LoginLimiter
 from .backends_factory import BackendRegistry, builtin_backends, with_embedded_defaults
-from .background import Tasks
-from .body_log import BodyCapture, BodyLog
-from .cooldowns import Cooldowns
-from .decider import Decider, routing_table
-from .dialects import Dialect, get_dialect
-from .exploration import Explorer
-from .feedback import feedback_endpoint
+from .body_log import BodyCapture
 from .guard import HeaderLimit
-from .http_errors import EXCEPTION_HANDLERS, request_error_response
-from .judge import make_judge
-from .metrics import Metrics
-from .openapi import openapi_schema
-from .pins import SessionPins
-from .pipeline import Gateway
-from .quality_signals import QualitySignals
-from .routing_service import RoutingService
-from .rule_versions import RuleVersions
+from .http_errors import EXCEPTION_HANDLERS
+from .parts import build_parts, running
+from .public_routes import DIALECT_ROUTES, public_routes
 from .settings import Settings
-from .shadow import make_shadow
-from .shared_state import SharedState, Tolerant, make_shared_state
-from .store import RequestLog, create_tables, make_engine
-from .store_keys import widen_limit_columns  # also registers the api_keys table for create_tables
 
-log = logging.getLogger(__name__)
-
-DIALECT_ROUTES = {
-    "/v1/chat/completions": "openai",
-    "/v1/messages": "anthropic",  # Claude Code adds ?beta=true; the query string does not change routing
-    "/v1/responses": "responses",
-    "/v1/completions": "completions",
-}
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-def make_classifier(settings: Settings, registry: ClassifierRegistry) -> Classifier:
-    """The classifier the settings name, built through the registry as a user's own would be."""
-    try:
-        return registry.create_classifier(settings.classifier)
-    except KeyError:
-        known = ", ".join(registry.names()) or "none"
-        raise ConfigError([f"classifier: unknown classifier '{settings.classifier}' (registered: {known})"]) from None
-
-
-def make_routing(
-    settings: Settings, backends: Mapping[str, Backend], shared: SharedState, engine: Engine
-) -> RoutingService:
-    """The routing service's owned parts, built from the typed `routing:` settings."""
-    config = settings.routing
-    table = routing_table(settings, {name: b.capabilities for name, b in backends.items()})
-    tolerant = Tolerant(shared)
-    tasks = Tasks()
-    decider = Decider(
-        table,
-        versions=RuleVersions(
-            list(table.backends), settings.rules, shared=tolerant, engine=engine, poll_s=config.rules_poll_s
-        ),
-        cooldowns=Cooldowns(
-            list(table.backends),
-            CooldownPolicy(config.cooldown_failures, config.cooldown_window_s, config.cooldown_s),
-            shared=tolerant,
-            tasks=tasks,
-        ),
-        pins=SessionPins(config.sticky_ttl_s, shared=tolerant, tasks=tasks),
-        explorer=Explorer(config, engine=engine, tasks=tasks),
-    )
-    judge = make_judge(config, backends)
-    signals = QualitySignals(
-        engine=engine,
-        shared=tolerant,
-        tasks=Tasks(),
-        judge=judge,
-        shadow=make_shadow(config, backends, engine, judge),
-    )
-    return RoutingService(decider, signals, tasks=tasks)
+__all__ = ["DIALECT_ROUTES", "create_app"]
 
 
 def create_app(
@@ -121,139 +41,28 @@ def create_app(
     settings = with_embedded_defaults(settings)
     classifiers = classifiers or builtin_registry()
     backend_kinds = backend_kinds or builtin_backends()
-    if backends is None:
-        backends = {cfg.name: backend_kinds.create_backend(cfg, settings.home) for cfg in settings.backends}
-    metrics = Metrics()
-    shared = make_shared_state(settings.redis_url)
-    engine = make_engine(settings.effective_database_url)
-    request_log = RequestLog(
-        engine,
-        batch_size=settings.log.batch_size,
-        flush_interval=settings.log.flush_interval,
-        max_buffered=settings.log.max_buffered,
-        on_drop=metrics.dropped_log_rows.inc,
-        on_quarantine=metrics.quarantined_log_rows.inc,
+    parts = build_parts(
+        settings, backends=backends, classifier=classifier, classifiers=classifiers, backend_kinds=backend_kinds
     )
-    body_log = BodyLog(engine, flush_interval=settings.log.flush_interval) if settings.log_bodies else None
-    routing = make_routing(settings, backends, shared, engine)
-    access = AccessControl(
-        engine=engine, shared=shared, require_keys=settings.require_keys, reserve_tokens=settings.key_reserve_tokens
-    )
-    gateway = Gateway(
-        backends=backends,
-        classifier=classifier or make_classifier(settings, classifiers),
-        routing=routing,
-        access=access,
-        request_log=request_log,
-        metrics=metrics,
-        max_body_bytes=settings.max_body_bytes,
-        max_attempts=settings.max_attempts,
-        total_timeouts={cfg.name: cfg.timeouts.total for cfg in settings.backends},
-    )
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await asyncio.to_thread(create_tables, engine)
-        await asyncio.to_thread(widen_limit_columns, engine)
-        request_log.start()
-        if body_log is not None:
-            body_log.start()
-        try:
-            yield
-        finally:
-            await access.aclose()
-            await routing.aclose()
-            await request_log.stop()
-            if body_log is not None:
-                await body_log.stop()
-            for b in backends.values():
-                await b.aclose()
-            await shared.aclose()
-            engine.dispose()
-
-    def dialect_endpoint(dialect: Dialect) -> Any:
-        async def endpoint(request: Request) -> Response:
-            return await gateway.handle(dialect, request)
-
-        return endpoint
-
-    async def models(request: Request) -> Response:
-        ids = ["auto", *settings.aliases, *backends]
-        return _json(
-            {
-                "object": "list",
-                "data": [
-                    {
-                        "id": i,
-                        "object": "model",
-                        "type": "model",
-                        "display_name": i,
-                        "created": 0,
-                        "created_at": "1970-01-01T00:00:00Z",
-                        "owned_by": "switchpoint",
-                    }
-                    for i in dict.fromkeys(ids)
-                ],
-                "has_more": False,
-                "first_id": ids[0],
-                "last_id": ids[-1],
-            }
-        )
-
-    async def health(request: Request) -> Response:
-        return _json(
-            {
-                "status": "ok",
-                "backends": list(backends),
-                "log": {
-                    "buffered": request_log.buffered,
-                    "dropped": request_log.dropped,
-                    "written": request_log.written,
-                },
-            }
-        )
-
-    async def root(request: Request) -> Response:
-        return _json({"name": "switchpoint", "health": "/health", "api": "/v1"})
-
-    async def metrics_endpoint(request: Request) -> Response:
-        return Response(metrics.render(), media_type=metrics.content_type)
-
-    routes = [
-        Route(path, dialect_endpoint(get_dialect(name)), methods=["POST"]) for path, name in DIALECT_ROUTES.items()
-    ]
-    anthropic = get_dialect("anthropic")
-
-    async def count_tokens(request: Request) -> Response:
-        return await gateway.count_tokens(anthropic, request)
-
-    routes += [
-        Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
-        Route("/v1/feedback", feedback_endpoint(gateway), methods=["POST"]),
-        Route("/v1/models", protect(access, models, request_error_response), methods=["GET"]),
-        Route("/openapi.json", lambda request: _json(openapi_schema(DIALECT_ROUTES)), methods=["GET"]),
-        Route("/health", health, methods=["GET"]),
-        Route("/metrics", metrics_endpoint, methods=["GET"]),
-        Route("/", root, methods=["GET", "HEAD"]),
-    ]
     admin_key = load_or_create_admin_key(
         settings.home, settings.admin_key.get_secret_value() if settings.admin_key else None
     )
     middleware = [Middleware(HeaderLimit)]
-    if body_log is not None:
-        middleware.append(Middleware(BodyCapture, body_log=body_log))
-    app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
-    admin_auth = AdminAuth(admin_key, engine)
-    routes += admin_routes(AdminContext(auth=admin_auth, state=app.state, limiter=LoginLimiter(shared)))
+    if parts.body_log is not None:
+        middleware.append(Middleware(BodyCapture, body_log=parts.body_log))
+    app = Starlette(lifespan=lambda app: running(parts), exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
+    admin_auth = AdminAuth(admin_key, parts.engine)
+    admin = AdminContext(auth=admin_auth, state=app.state, limiter=LoginLimiter(parts.shared))
+    routes = public_routes(parts) + admin_routes(admin)
     app.router.routes.extend([*routes, dashboard_mount(admin_auth)])
     app.state.settings = settings
-    app.state.gateway = gateway
-    app.state.request_log = request_log
-    app.state.metrics = metrics
-    app.state.engine = engine
-    app.state.backends = backends
-    app.state.shared = shared
-    app.state.access = access
+    app.state.gateway = parts.gateway
+    app.state.request_log = parts.request_log
+    app.state.metrics = parts.metrics
+    app.state.engine = parts.engine
+    app.state.backends = parts.backends
+    app.state.shared = parts.shared
+    app.state.access = parts.access
     app.state.classifiers = classifiers
     app.state.backend_kinds = backend_kinds
     return app
