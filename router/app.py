@@ -194,7 +194,7 @@ def create_app(
     )
     middleware = [Middleware(HeaderLimit)]
     if body_log is not None:
-        middleware.append(Middleware(BodyCapture, body_log=body_log))
+        middleware.append(Middleware(BodyCapture, body_log=body_log, secrets=[admin_key]))
     app = Starlette(lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
     routes += admin_routes(AdminContext(auth=AdminAuth(admin_key), state=app.state))
     app.router.routes.extend([*routes, dashboard_mount(AdminAuth(admin_key))])
