@@ -1,6 +1,7 @@
-"""Limits checked before any route runs. uvicorn's httptools parser accepts headers of any size, so
-the gateway refuses requests whose headers exceed MAX_HEADER_BYTES (or MAX_HEADERS in number) with
-431, as JSON in the caller's API shape."""
+"""Limits checked before any route runs: requests whose headers exceed MAX_HEADER_BYTES (or MAX_HEADERS
+in number) are refused with 431, as JSON in the caller's API shape. Under `switchpoint serve` the
+server's own protocol (router/http_server.py) already stops reading a head at its byte limit; this
+middleware holds the same limits wherever else the app runs (another ASGI server, in-process tests)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ class HeadersTooLarge(RequestError):
     code = "request_header_fields_too_large"
 
 
+class RequestTimeout(RequestError):
+    status = 408
+    code = "request_timeout"
+
+
+def error_body(exc: RequestError, path: str, anthropic_version: bool) -> bytes:
+    """`exc` as JSON in the caller's API shape, known before any route runs."""
+    anthropic = anthropic_version or path.startswith("/v1/messages")
+    return orjson.dumps(error_json(exc) if anthropic else openai_error_body(exc))
+
+
 class HeaderLimit:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -36,10 +48,7 @@ class HeaderLimit:
     @staticmethod
     async def _refuse(scope: Scope, send: Send) -> None:
         exc = HeadersTooLarge(f"request headers are over the limit of {MAX_HEADER_BYTES} bytes or {MAX_HEADERS} fields")
-        anthropic = scope["path"].startswith("/v1/messages") or any(
-            k == b"anthropic-version" for k, _ in scope["headers"]
-        )
-        body = orjson.dumps(error_json(exc) if anthropic else openai_error_body(exc))
+        body = error_body(exc, scope["path"], any(k == b"anthropic-version" for k, _ in scope["headers"]))
         await send(
             {
                 "type": "http.response.start",
