@@ -152,7 +152,7 @@ def test_long_upstream_error_reaches_the_client_whole_enough(gateway, upstream):
     assert r.status_code == 400 and "THE-END-OF-A-1.3K-MESSAGE" in r.json()["error"]["message"]
 
 
-def test_litellm_error_echoing_the_key_is_redacted_and_whole(gateway, monkeypatch):
+def test_litellm_error_echoing_the_key_is_redacted_and_whole(gateway, monkeypatch, caplog):
     from tests.fakes.gemini_upstream import GeminiScript, make_gemini
     from tests.fakes.servers import ServerThread
 
@@ -167,9 +167,9 @@ def test_litellm_error_echoing_the_key_is_redacted_and_whole(gateway, monkeypatc
             "base_url": server.url + "/v1beta",
             "api_key_env": "TEST_GEMINI_KEY",
         }
-        with gateway({"backends": [backend]}) as (gw, app):
+        with caplog.at_level(logging.INFO), gateway({"backends": [backend]}) as (gw, app):
             r = httpx.post(gw + "/v1/chat/completions", json={"model": "auto", "messages": MSG}, timeout=30)
             [row] = log_rows(app)
     assert r.status_code == 400 and "API key not valid" in r.text, r.text
-    assert "SENTINEL" not in r.text and "SENTINEL" not in (row.error or "")
+    assert "SENTINEL" not in r.text and "SENTINEL" not in (row.error or "") and "SENTINEL" not in caplog.text
     assert r.text.count("Please pass a valid API key.") == 20
