@@ -117,10 +117,10 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
         script.requests.append(req)
         if script.behaviour == "status":
             headers = {"retry-after": script.retry_after} if script.retry_after else {}
-            message = (script.error_message or f"scripted {script.status}").replace(
+            said = (script.error_message or f"scripted {script.status}").replace(
                 "{authorization}", request.headers.get("authorization", "")
             )
-            err = {"error": {"message": message, "type": "server_error", "code": None}}
+            err = {"error": {"message": said, "type": "server_error", "code": None}}
             return Response(
                 orjson.dumps(err), status_code=script.status, headers=headers, media_type="application/json"
             )

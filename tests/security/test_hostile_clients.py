@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -42,7 +43,10 @@ def rss_mb(pid: int) -> float:
 def test_other_clients_stay_fast_under_hostile_clients(tmp_path: Path) -> None:
     """Idle and hostile windows alternate (the hostile process is stopped and continued), so that the
     load other work puts on a shared machine falls on both alike."""
-    config = {"connections": {"header_timeout_s": 2.0, "body_timeout_s": 2.0}, "log": {"flush_interval": 0.2}}
+    config: dict[str, Any] = {
+        "connections": {"header_timeout_s": 2.0, "body_timeout_s": 2.0},
+        "log": {"flush_interval": 0.2},
+    }
     idle: list[float] = []
     loaded: list[float] = []
     failed: list[str] = []
