@@ -13,6 +13,7 @@ several below (AWS, Stripe, GitHub, Slack, JWT, private keys, URL credentials).
 
 from __future__ import annotations
 
+import base64
 import re
 import urllib.parse
 from collections.abc import Iterable
@@ -21,36 +22,43 @@ REDACTED = "[REDACTED]"
 MAX_UPSTREAM_CHARS = 2000
 MIN_LITERAL = 6  # shorter "secrets" would redact ordinary words
 
-# Credentials recognisable by their shape alone.
-_TOKENS = (
-    r"sk-[A-Za-z0-9_\-]{12,}",  # OpenAI, Anthropic (sk-ant-), Switchpoint's virtual keys (sk-sp-)
-    r"(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{10,}",  # Stripe
-    r"gh[pousr]_[A-Za-z0-9_]{30,}",  # GitHub classic tokens
-    r"github_pat_[A-Za-z0-9_]{20,}",  # GitHub fine-grained tokens
-    r"glpat-[A-Za-z0-9_\-]{20,}",  # GitLab
-    r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}",  # AWS access key ids
-    r"AIza[0-9A-Za-z_\-]{35}",  # Google API keys
-    r"ya29\.[0-9A-Za-z_\-.]{20,}",  # Google OAuth access tokens
-    r"xox[abeprs]-[A-Za-z0-9\-]{10,}",  # Slack
-    r"spa-[A-Za-z0-9_\-]{24,}",  # Switchpoint's generated admin key
-    r"eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]+",  # JWT
-    r"\bBearer\s+[A-Za-z0-9._~+/\-]{8,}=*",
-    r"\bBasic\s+[A-Za-z0-9+/]{8,}={0,2}",
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+# Credentials recognisable by their shape alone, each with a literal one of which the text must hold
+# for the pattern to run at all (Python's re scans fast only for a literal prefix: one alternation of
+# every pattern took 14 ms on a 77 KB agent request, these take well under 1 ms).
+_TOKENS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"sk-[A-Za-z0-9_\-]{12,}", ("sk-",)),  # OpenAI, Anthropic (sk-ant-), Switchpoint's virtual keys (sk-sp-)
+    (r"[srp]k_(?:live|test)_[0-9A-Za-z]{10,}", ("k_live_", "k_test_")),  # Stripe
+    (r"gh[pousr]_[A-Za-z0-9_]{30,}", ("gh",)),  # GitHub classic tokens
+    (r"github_pat_[A-Za-z0-9_]{20,}", ("github_pat_",)),  # GitHub fine-grained tokens
+    (r"glpat-[A-Za-z0-9_\-]{20,}", ("glpat-",)),  # GitLab
+    (r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}", ("A3T", "ABIA", "ACCA", "AKIA", "ASIA")),  # AWS key ids
+    (r"AIza[0-9A-Za-z_\-]{35}", ("AIza",)),  # Google API keys
+    (r"ya29\.[0-9A-Za-z_\-.]{20,}", ("ya29.",)),  # Google OAuth access tokens
+    (r"xox[abeprs]-[A-Za-z0-9\-]{10,}", ("xox",)),  # Slack
+    (r"spa-[A-Za-z0-9_\-]{24,}", ("spa-",)),  # Switchpoint's generated admin key
+    (r"eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]+", ("eyJ",)),  # JWT
+    (r"Bearer\s+[A-Za-z0-9._~+/\-]{8,}=*", ("Bearer",)),
+    (r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", ("PRIVATE KEY",)),
 )
-SECRET_TEXT = re.compile("|".join(f"(?:{p})" for p in _TOKENS))
+SECRET_TOKENS = tuple((re.compile(p), hints) for p, hints in _TOKENS)
+_HINTS = (*(h for _, hints in _TOKENS for h in hints), "Basic", "://")
+_NAME_HINTS = ("key", "token", "secret", "pass", "pwd", "otp")
 
-# Credentials recognisable by what precedes them: the prefix is kept, the value replaced.
-_CONTEXT = (
-    # AWS secret access keys: 40 base64 characters after an aws...secret/key name
-    r"(?i)(aws.{0,20}?(?:secret|key|pwd|pw|password|pass|token).{0,20}?[\"']?\s*[:=]\s*[\"']?)[0-9A-Za-z/+]{40}",
-    # passwords in URLs: scheme://user:PASSWORD@host (database URLs, proxies)
-    r"(?i)(\b[a-z][a-z0-9+.\-]*://[^:/?#\s@\"']*:)[^@/\s\"']+(?=@)",
-    # key=value and "key": "value" pairs with secret names (query strings, headers, JSON, env files)
-    r"(?i)((?:[?&\s\"'{,]|^)(?:key|api[_-]?key|x-api-key|x-goog-api-key|access[_-]?token|refresh[_-]?token|"
-    r"secret|client[_-]?secret|password|passwd|passphrase|pwd|otp|token)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;}]{6,}",
+# HTTP Basic credentials: base64 of "user:password" (checked, so that "Basic information" stays).
+_BASIC = re.compile(r"Basic\s+([A-Za-z0-9+/]{8,}={0,2})")
+# Passwords in URLs: scheme://user:PASSWORD@host (database URLs, proxies).
+_URL_PASSWORD = re.compile(r"(://[^:/?#\s@\"']*:)[^@/\s\"']+(?=@)")
+# AWS secret access keys: 40 base64 characters after an aws...secret/key name.
+_AWS_SECRET = re.compile(
+    r"(?i)(aws.{0,20}?(?:secret|key|pwd|pw|password|pass|token).{0,20}?[\"']?\s*[:=]\s*[\"']?)[0-9A-Za-z/+]{40}"
 )
-SECRET_CONTEXT = tuple(re.compile(p) for p in _CONTEXT)
+# key=value and "key": "value" pairs with secret names (query strings, headers, JSON, env files): the
+# value is found first, then the name before it is checked.
+_VALUE = re.compile(r"([:=]\s*[\"']?)([^\s\"'&,;:=?}]{6,})")
+_SECRET_NAME = re.compile(
+    r"(?i)(?:^|[_-])(?:key|apikey|access[_-]?token|refresh[_-]?token|secret|password|passwd|passphrase|pwd|otp|token)$"
+)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 _TRACEBACK = re.compile(r"\n?Traceback \(most recent call last\):[\s\S]*")
 _FILE_LINE = re.compile(r"\s*File \"[^\"]+\", line \d+[^\n]*")
@@ -62,13 +70,43 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= MIN_LITERAL:
             text = text.replace(secret, REDACTED)
-            quoted = urllib.parse.quote(secret, safe="")
-            if quoted != secret:
-                text = text.replace(quoted, REDACTED)
-    text = SECRET_TEXT.sub(REDACTED, text)
-    for pattern in SECRET_CONTEXT:
-        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+            if "%" in text:
+                text = text.replace(urllib.parse.quote(secret, safe=""), REDACTED)
+    if len(text) < MIN_LITERAL:
+        return text
+    if any(h in text for h in _HINTS):
+        for pattern, hints in SECRET_TOKENS:
+            if any(h in text for h in hints):
+                text = pattern.sub(REDACTED, text)
+        if "Basic" in text:
+            text = _BASIC.sub(_basic, text)
+        if "://" in text:
+            text = _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED, text)
+    lower = text.lower()
+    if any(h in lower for h in _NAME_HINTS):
+        if "aws" in lower and "secret" in lower:
+            text = _AWS_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+        text = _VALUE.sub(lambda m: _named_value(m, text), text)
     return text
+
+
+def _basic(m: re.Match[str]) -> str:
+    try:
+        decoded = base64.b64decode(m.group(1), validate=True)
+    except ValueError:
+        return m.group(0)
+    return "Basic " + REDACTED if b":" in decoded else m.group(0)
+
+
+def _named_value(m: re.Match[str], text: str) -> str:
+    """The value with its secret replaced when the name before it is a secret's (api_key=, "token": ...)."""
+    end = m.start()
+    while end > 0 and text[end - 1] in "\"' ":
+        end -= 1
+    start = end
+    while start > 0 and end - start < 40 and text[start - 1] in _NAME_CHARS:
+        start -= 1
+    return m.group(1) + REDACTED if _SECRET_NAME.search(text[start:end]) else m.group(0)
 
 
 def strip_internals(text: str) -> str:
