@@ -6,6 +6,7 @@
     │   ├── UnknownModel        the requested model or alias does not exist
     │   ├── NotFound            no such route, logged request, rule version, proposal or key (404)
     │   ├── MethodNotAllowed    a route that exists, asked with the wrong method (405)
+    │   ├── RequestTimeout      the request's head or body did not arrive in time (408)
     │   ├── BodyTooLarge        body over the configured limit (413)
     │   ├── HeadersTooLarge     headers over the limit, in size or number (431)
     │   ├── AuthError           missing or wrong key (401)
@@ -18,6 +19,8 @@
     │   ├── BackendConnectError connection refused, DNS, TLS
     │   ├── BackendTimeout      connect, first-byte or total timeout
     │   ├── BackendStatusError  upstream answered 4xx/5xx (status, retry_after)
+    │   │   └── BackendRejectedRequest  the upstream or its SDK refused the client's input (400, never
+    │   │                               retried, never counted toward cooldowns)
     │   └── BackendProtocolError upstream sent something we cannot parse (malformed JSON or SSE)
     └── ConfigError             the configuration is invalid (lists each error with its field path)
 
@@ -65,6 +68,11 @@ class NotFound(RequestError):
 class MethodNotAllowed(RequestError):
     status = 405
     code = "method_not_allowed"
+
+
+class RequestTimeout(RequestError):
+    status = 408
+    code = "request_timeout"
 
 
 class BodyTooLarge(RequestError):
@@ -156,6 +164,18 @@ class BackendStatusError(BackendError):
         self.retry_after = retry_after
         # 429 and 5xx may succeed elsewhere; another 4xx means the request itself is wrong.
         self.retryable = upstream_status == 429 or upstream_status >= 500 or upstream_status in (401, 403, 404, 408)
+
+
+class BackendRejectedRequest(BackendStatusError):
+    """The request itself is wrong, as the backend (or its SDK, before sending anything) found: the
+    client's error in the client's shape, not a sign of the backend's health."""
+
+    type = "invalid_request_error"
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, backend: str = "", upstream_status: int = 400) -> None:
+        super().__init__(message, backend=backend, upstream_status=upstream_status)
+        self.retryable = False
 
 
 class BackendProtocolError(BackendError):

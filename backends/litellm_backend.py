@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import socket
+import ssl
+import traceback
 import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import openai
 
 from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
-from .errors import BackendConnectError, BackendError, BackendProtocolError, BackendStatusError, BackendTimeout
+from .errors import (
+    BackendConnectError,
+    BackendError,
+    BackendProtocolError,
+    BackendRejectedRequest,
+    BackendStatusError,
+    BackendTimeout,
+)
 from .openai_format import (
     canonical_fields,
     chunk_events,
@@ -20,6 +32,34 @@ from .openai_format import (
     response_events,
     usage_from_openai,
 )
+from .redact import upstream_message
+
+# Where litellm builds the provider's request from ours: an error raised there is the client's input
+# (an image it cannot fetch, a tool result without its call, tool arguments that are not JSON), found
+# before anything was sent. litellm wraps those in the same APIConnectionError as a refused connection.
+_REQUEST_BUILDING = re.compile(r"transform_request|transform_messages|convert_messages|prompt_templates")
+_TRANSPORT = (httpx.TransportError, ConnectionError, TimeoutError, socket.gaierror, ssl.SSLError)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in out and len(out) < 16:
+        out.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return out
+
+
+def _transport_failed(exc: BaseException) -> bool:
+    return any(isinstance(c, _TRANSPORT) or type(c).__module__.startswith("aiohttp") for c in _causes(exc))
+
+
+def _raised_building_request(exc: BaseException) -> bool:
+    for cause in _causes(exc):
+        for frame in traceback.extract_tb(cause.__traceback__):
+            if _REQUEST_BUILDING.search(frame.name) or "prompt_templates" in frame.filename:
+                return True
+    return False
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +134,18 @@ class LiteLLMBackend:
 
     def _map_error(self, exc: Exception) -> BackendError:
         lt = self._litellm
-        msg = f"{self.name}: {type(exc).__name__}: {str(exc)[:300]}"
+        key = os.environ.get(self._api_key_env) if self._api_key_env else None
+        text = re.sub(r"^litellm\.\w+:\s*", "", str(exc))
+        msg = f"{self.name}: {type(exc).__name__}: {upstream_message(text, (key,))}"
         if isinstance(exc, lt.Timeout):
             return BackendTimeout(msg, backend=self.name)
         if isinstance(exc, lt.APIConnectionError) and getattr(exc, "status_code", 500) in (None, 500):
+            if not _transport_failed(exc) and _raised_building_request(exc):
+                return BackendRejectedRequest(msg, backend=self.name)
             return BackendConnectError(msg, backend=self.name)
         status = getattr(exc, "status_code", None)
+        if isinstance(exc, lt.BadRequestError) and status == 400:
+            return BackendRejectedRequest(msg, backend=self.name)
         if isinstance(status, int):
             return BackendStatusError(msg, backend=self.name, upstream_status=status)
         return BackendProtocolError(msg, backend=self.name)

@@ -20,6 +20,7 @@ from .errors import (
     BackendTimeout,
 )
 from .openai_format import chat_body, chunk_events, completion_body, finish_reason, response_events, usage_from_openai
+from .redact import MAX_UPSTREAM_CHARS, upstream_message
 from .sse import sse_data
 from .tokens import estimate_request_tokens
 
@@ -33,16 +34,17 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _error_message(body: bytes) -> str:
+    """The upstream's own error text (still to be passed through upstream_message)."""
     try:
         data = orjson.loads(body)
         err = data.get("error") if isinstance(data, dict) else None
         if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])[:500]
+            return str(err["message"])
         if isinstance(err, str):
-            return err[:500]
+            return err
     except orjson.JSONDecodeError:
         pass
-    return body[:200].decode("utf-8", "replace")
+    return body[: MAX_UPSTREAM_CHARS * 2].decode("utf-8", "replace")
 
 
 class OpenAIBackend:
@@ -67,6 +69,7 @@ class OpenAIBackend:
         self.capabilities = capabilities or Capabilities()
         self.price = price or Price()
         self.total_timeout = total_timeout
+        self._secrets = (api_key,)  # redacted from every upstream error text
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         # httpx's API over aiohttp's connection pool: httpcore's pool spends ~1 ms of CPU per request
@@ -153,6 +156,7 @@ class OpenAIBackend:
             if "error" in chunk:
                 err = chunk["error"]
                 msg = err.get("message") if isinstance(err, dict) else str(err)
+                msg = upstream_message(str(msg), self._secrets)
                 raise BackendStatusError(f"{self.name}: upstream error: {msg}", backend=self.name, upstream_status=502)
             reason = chunk_events(chunk, pending) or reason
             if chunk.get("usage"):
@@ -168,7 +172,8 @@ class OpenAIBackend:
 
     def _status_error(self, response: httpx.Response, body: bytes) -> BackendStatusError:
         return BackendStatusError(
-            f"{self.name}: upstream answered {response.status_code}: {_error_message(body)}",
+            f"{self.name}: upstream answered {response.status_code}: "
+            f"{upstream_message(_error_message(body), self._secrets)}",
             backend=self.name,
             upstream_status=response.status_code,
             retry_after=_retry_after(response),

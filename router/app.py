@@ -49,7 +49,7 @@ def create_app(
     )
     middleware = [Middleware(HeaderLimit)]
     if parts.body_log is not None:
-        middleware.append(Middleware(BodyCapture, body_log=parts.body_log))
+        middleware.append(Middleware(BodyCapture, body_log=parts.body_log, secrets=[admin_key]))
     app = Starlette(lifespan=lambda app: running(parts), exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
     admin_auth = AdminAuth(admin_key, parts.engine)
     admin = AdminContext(auth=admin_auth, state=app.state, limiter=LoginLimiter(parts.shared))

@@ -22,6 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http_server import protocol_class
 
     try:
         settings = _load(args.config, host=args.host, port=args.port)
@@ -36,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=protocol_class(settings.connections),  # httptools, with head limits and read timeouts
         access_log=False,
         proxy_headers=False,  # bound to loopback by default; no proxy to trust, no per-request IP parsing
         server_header=False,

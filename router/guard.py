@@ -1,6 +1,7 @@
-"""Limits checked before any route runs. uvicorn's httptools parser accepts headers of any size, so
-the gateway refuses requests whose headers exceed MAX_HEADER_BYTES (or MAX_HEADERS in number) with
-431, as JSON in the caller's API shape."""
+"""Limits checked before any route runs: requests whose headers exceed MAX_HEADER_BYTES (or MAX_HEADERS
+in number) are refused with 431, as JSON in the caller's API shape. Under `switchpoint serve` the
+server's own protocol (router/http_server.py) already stops reading a head at its byte limit; this
+middleware holds the same limits wherever else the app runs (another ASGI server, in-process tests)."""
 
 from __future__ import annotations
 

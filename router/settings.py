@@ -88,6 +88,14 @@ class RoutingConfig(_Strict):
     shadow_share: float = Field(default=0.0, ge=0, le=1)
 
 
+class ConnectionsConfig(_Strict):
+    """Client connections under `switchpoint serve` (router/http_server.py)."""
+
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096)  # request line and headers; over it: 431
+    header_timeout_s: float = Field(default=30.0, gt=0)  # from connect (or a request's first byte) to its headers' end
+    body_timeout_s: float = Field(default=60.0, gt=0)  # from the headers' end to the body's end
+
+
 class Settings(BaseSettings):
     """Everything Switchpoint reads at start. Environment (SWITCHPOINT_*) overrides the YAML file."""
 
@@ -108,6 +116,7 @@ class Settings(BaseSettings):
     classifier: str = "default"  # a name in the classifier registry (policies/classify/registry.py)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     log: LogConfig = Field(default_factory=LogConfig)
+    connections: ConnectionsConfig = Field(default_factory=ConnectionsConfig)
     max_attempts: int = Field(default=3, ge=1)
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
     require_keys: bool = False  # the public API needs a virtual key even before any key exists

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from router.app import create_app
+from router.http_server import protocol_class
 from router.settings import Settings, load_settings
 from tests.fakes.openai_upstream import Script, make_upstream
 from tests.fakes.servers import ServerThread, free_port
@@ -46,7 +47,7 @@ def gateway(tmp_path: Path, classifier: Any) -> Callable[..., Any]:
     def start(config: dict[str, Any], **overrides: Any) -> Iterator[tuple[str, Any]]:
         settings: Settings = load_settings(None, home=tmp_path, **config, **overrides)
         app = create_app(settings, classifier=classifier)
-        with ServerThread(app) as server:
+        with ServerThread(app, http=protocol_class(settings.connections)) as server:
             yield server.url, app
 
     return start

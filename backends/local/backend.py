@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..contract import CanonicalRequest, Capabilities, Event, Price
 from ..errors import BackendError, RateLimited, SwitchpointError
+from ..redact import upstream_message
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -96,7 +97,9 @@ class LocalBackend:
                 except SwitchpointError:
                     raise
                 except (ImportError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
-                    raise BackendError(f"local model {self.model!r} failed to load: {exc}", backend=self.name) from exc
+                    raise BackendError(
+                        f"local model {self.model!r} failed to load: {upstream_message(str(exc))}", backend=self.name
+                    ) from exc
             return self._engine
 
     async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
@@ -150,7 +153,9 @@ class LocalBackend:
                 if isinstance(item, _Failure):
                     if isinstance(item.exc, SwitchpointError):
                         raise item.exc
-                    raise BackendError(f"local generation failed: {item.exc}", backend=self.name) from item.exc
+                    raise BackendError(
+                        f"local generation failed: {upstream_message(str(item.exc))}", backend=self.name
+                    ) from item.exc
                 yield item
         finally:
             cancel.set()

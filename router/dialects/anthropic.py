@@ -40,6 +40,7 @@ from backends.errors import (
 from backends.tokens import estimate_request_tokens
 
 from .base import Completion, ResponseMeta, sse, validation_error
+from .checks import check_conversation
 
 log = logging.getLogger(__name__)
 
@@ -447,7 +448,7 @@ def error_type(exc: SwitchpointError) -> str:
         return "overloaded_error"
     if isinstance(exc, BackendTimeout):
         return "timeout_error"
-    if isinstance(exc, RequestError):
+    if isinstance(exc, RequestError) or exc.type == "invalid_request_error":
         return "invalid_request_error"
     return "api_error"
 
@@ -461,7 +462,7 @@ class AnthropicMessages:
     error_style = "anthropic"
 
     def parse_request(self, body: Any) -> CanonicalRequest:
-        return parse_request(body)
+        return check_conversation(parse_request(body))
 
     def render_json(self, completion: Completion, meta: ResponseMeta) -> bytes:
         return render_json(completion, meta)

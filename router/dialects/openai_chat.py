@@ -23,6 +23,7 @@ from backends.contract import (
 from backends.errors import InvalidRequest, SwitchpointError
 
 from .base import Completion, ResponseMeta, openai_error_body, sse, validation_error
+from .checks import check_conversation
 
 # ---- wire models (unknown fields tolerated, as clients send many) --------------------------------
 
@@ -249,7 +250,7 @@ class OpenAIChat:
     error_style = "openai"
 
     def parse_request(self, body: Any) -> CanonicalRequest:
-        return parse_request(body)
+        return check_conversation(parse_request(body))
 
     def render_json(self, completion: Completion, meta: ResponseMeta) -> bytes:
         return render_json(completion, meta)

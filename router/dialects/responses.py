@@ -26,6 +26,7 @@ from backends.contract import (
 from backends.errors import InvalidRequest
 
 from .base import Completion, ResponseMeta, validation_error
+from .checks import check_conversation
 from .responses_render import Namespaces, ResponsesStream, render_json
 
 log = logging.getLogger(__name__)
@@ -316,7 +317,7 @@ class OpenAIResponses:
 
     def parse_request(self, body: Any) -> CanonicalRequest:
         ns = Namespaces()
-        request = parse_request(body, ns)
+        request = check_conversation(parse_request(body, ns))
         request.native["namespaces"] = ns
         return request
 

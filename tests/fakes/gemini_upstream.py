@@ -19,6 +19,7 @@ class GeminiScript:
     text: str = "Bonjour from Gemini."
     call: dict[str, Any] | None = None  # {"name": ..., "args": {...}} answers with a function call
     status: int = 200
+    message: str = "scripted failure"  # the error message answered with a status other than 200
     requests: list[dict[str, Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     api_keys: list[str | None] = field(default_factory=list)
@@ -38,7 +39,7 @@ def make_gemini(script: GeminiScript) -> Starlette:
         script.api_keys.append(request.headers.get("x-goog-api-key") or request.query_params.get("key"))
         script.requests.append(orjson.loads(await request.body()))
         if script.status != 200:
-            err = {"error": {"code": script.status, "message": "scripted failure", "status": "UNAVAILABLE"}}
+            err = {"error": {"code": script.status, "message": script.message, "status": "UNAVAILABLE"}}
             return Response(orjson.dumps(err), status_code=script.status, media_type="application/json")
         stream = request.url.path.endswith(":streamGenerateContent")
         parts = [{"functionCall": script.call}] if script.call is not None else [{"text": script.text}]

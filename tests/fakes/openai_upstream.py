@@ -33,6 +33,7 @@ class Script:
     die_after: int = 2
     tool_name: str = "get_weather"
     tool_args: str = '{"city": "Paris"}'
+    error_message: str | None = None  # "status": this message; "{authorization}" echoes the header received
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -116,7 +117,10 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
         script.requests.append(req)
         if script.behaviour == "status":
             headers = {"retry-after": script.retry_after} if script.retry_after else {}
-            err = {"error": {"message": f"scripted {script.status}", "type": "server_error", "code": None}}
+            said = (script.error_message or f"scripted {script.status}").replace(
+                "{authorization}", request.headers.get("authorization", "")
+            )
+            err = {"error": {"message": said, "type": "server_error", "code": None}}
             return Response(
                 orjson.dumps(err), status_code=script.status, headers=headers, media_type="application/json"
             )

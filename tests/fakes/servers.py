@@ -17,7 +17,7 @@ def free_port() -> int:
 
 
 class ServerThread:
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, http: Any = "auto") -> None:
         self.port = port or free_port()
         config = uvicorn.Config(
             app,
@@ -27,6 +27,7 @@ class ServerThread:
             lifespan="on",
             loop="asyncio",
             timeout_graceful_shutdown=2,
+            http=http,  # the gateway's tests pass router.http_server's protocol, as `switchpoint serve` runs
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
