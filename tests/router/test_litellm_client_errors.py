@@ -145,13 +145,13 @@ async def test_litellm_refusing_the_input_before_sending_is_a_client_error(monke
     fetch) is a non-retryable 400 that never counts toward cooldowns; nothing reaches the upstream."""
     from backends.errors import BackendRejectedRequest
     from policies.cooldown import counts_as_failure
-    from router.pipeline import client_status
+    from router.http_errors import status_of
 
     monkeypatch.setenv("TEST_GEMINI_KEY", "gk-secret-123")
     script = GeminiScript()
     with ServerThread(make_gemini(script)) as server:
         exc = await _first_error(_backend(server.url), _image_request())
-    assert isinstance(exc, BackendRejectedRequest) and client_status(exc) == 400
+    assert isinstance(exc, BackendRejectedRequest) and status_of(exc) == 400
     assert not exc.retryable and not counts_as_failure(exc.retryable)
     _clean(exc.message)
     assert "Invalid image" in exc.message and script.requests == []
