@@ -41,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=False,  # bound to loopback by default; no proxy to trust, no per-request IP parsing
         server_header=False,
-        timeout_keep_alive=75,  # longer than clients' idle pools, so a reused connection is never half-closed
+        timeout_keep_alive=settings.connections.keep_alive_s,  # longer than clients' idle pools
         log_level=args.log_level,
         timeout_graceful_shutdown=int(settings.graceful_shutdown_s),
     )

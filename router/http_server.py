@@ -15,7 +15,7 @@ as cancelled and gives back its key's budget reservation.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -34,7 +34,7 @@ REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """One connection. `limits` is set on the subclass `protocol_class` makes."""
 
-    limits = ConnectionsConfig()
+    limits: ClassVar[ConnectionsConfig]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

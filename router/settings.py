@@ -94,6 +94,7 @@ class ConnectionsConfig(_Strict):
     max_header_bytes: int = Field(default=64 * 1024, ge=4096)  # request line and headers; over it: 431
     header_timeout_s: float = Field(default=30.0, gt=0)  # from connect (or a request's first byte) to its headers' end
     body_timeout_s: float = Field(default=60.0, gt=0)  # from the headers' end to the body's end
+    keep_alive_s: int = Field(default=75, ge=1)  # idle between requests; longer than clients' idle pools
 
 
 class Settings(BaseSettings):
