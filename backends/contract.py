@@ -149,6 +149,20 @@ class Price:
         return (usage.input_tokens * self.input_per_mtok + usage.output_tokens * self.output_per_mtok) / 1e6
 
 
+@dataclass(slots=True, frozen=True)
+class TokenCount:
+    """A prompt's token count and how it was made: "tokenizer" (the model's own, with its chat template),
+    "endpoint" (the server's tokenize endpoint), "tiktoken" or "litellm" (a real BPE chosen by model
+    family), "estimate" (characters / 4, the last fallback; backends/tokencount.py)."""
+
+    tokens: int
+    source: str
+
+    @property
+    def estimated(self) -> bool:
+        return self.source == "estimate"
+
+
 @runtime_checkable
 class Backend(Protocol):
     name: str
@@ -162,6 +176,10 @@ class Backend(Protocol):
 
     async def health(self) -> bool:
         """Cheap liveness check; never costs a completion."""
+        ...
+
+    async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
+        """The prompt tokens `request` would take on this backend ; cheap on repeats (counts are cached)."""
         ...
 
     async def aclose(self) -> None: ...

@@ -3,13 +3,14 @@ OpenAI-shaped request to the provider's REST API, including cleaning tool schema
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
 
-from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
+from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, TokenCount, Usage
 from .errors import BackendConnectError, BackendError, BackendProtocolError, BackendStatusError, BackendTimeout
 from .openai_format import (
     canonical_fields,
@@ -18,6 +19,9 @@ from .openai_format import (
     response_events,
     usage_from_openai,
 )
+from .tokencount import SegmentCounter, estimate
+
+logger = logging.getLogger(__name__)
 
 
 def _import_litellm() -> Any:
@@ -52,6 +56,7 @@ class LiteLLMBackend:
         self._timeout = first_byte_timeout
         self.total_timeout = total_timeout
         self._litellm = _import_litellm()
+        self._counter: SegmentCounter | None = None
 
     def _kwargs(self, req: CanonicalRequest) -> dict[str, Any]:
         kw: dict[str, Any] = {
@@ -113,6 +118,18 @@ class LiteLLMBackend:
         if usage is not None:
             yield usage
         yield Finish(finish_reason(reason))
+
+    async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
+        """litellm's counter for this model (its tokenizer where it ships one, else tiktoken), segment by
+        segment so a conversation's earlier turns are counted once."""
+        if self._counter is None:
+            lt, model = self._litellm, self.model
+            self._counter = SegmentCounter(lambda text: int(lt.token_counter(model=model, text=text)))
+        try:
+            return TokenCount(self._counter.count(request), "litellm")
+        except (ValueError, KeyError, OSError) as exc:
+            logger.warning("%s: litellm could not count tokens (%s); using the estimate", self.name, exc)
+            return estimate(request)
 
     async def health(self) -> bool:
         return True  # a cloud API: a health probe would cost a request or leak traffic; cooldowns cover failures

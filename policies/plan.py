@@ -16,12 +16,13 @@ from .routing import Decision, Needs, RoutingTable, decide, missing_capability
 from .rules import Facts, RuleSet, evaluate, is_background
 
 
-def needs_of(request: CanonicalRequest, classification: Any) -> Needs:
+def needs_of(request: CanonicalRequest, classification: Any, counted: Mapping[str, int] | None = None) -> Needs:
     return Needs(
         vision=classification.has_images,
         tools=bool(request.tools) and request.tool_choice != "none",
         fim=request.is_fim,
         prompt_tokens=classification.prompt_tokens,
+        prompt_tokens_by_backend=counted or {},
     )
 
 
@@ -47,7 +48,7 @@ def plan(
 ) -> tuple[Decision, dict[str, Any]]:
     """Gates, rules, routes and cooldowns for one request: the decision and the parameter overrides.
     Pure; explain and dry-run call it too. Raises InvalidRequest for a rejecting rule."""
-    usable = {b for b, caps in table.backends.items() if missing_capability(needs, caps) is None}
+    usable = {b for b, caps in table.backends.items() if missing_capability(needs, caps, b) is None}
     outcome, passed = evaluate(rules, facts, usable)
     rule = outcome.rule
     if rule is not None and rule.reject is not None:
@@ -56,7 +57,7 @@ def plan(
     if rule is not None and rule.chain is not None and not explicit:
         chain = [b for b in rule.chain if b in usable]
         skipped = {
-            b: f"cannot serve {missing_capability(needs, table.backends[b])}" for b in rule.chain if b not in usable
+            b: f"cannot serve {missing_capability(needs, table.backends[b], b)}" for b in rule.chain if b not in usable
         }
         reason = f"rule {rule.name} routes to {', '.join(rule.chain)}"
         if skipped:

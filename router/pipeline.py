@@ -17,7 +17,7 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
-from backends.contract import Backend, CanonicalRequest, Event, Usage
+from backends.contract import Backend, CanonicalRequest, Event, TokenCount, Usage
 from backends.errors import (
     BackendError,
     BackendProtocolError,
@@ -28,8 +28,10 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
+from backends.tokencount import utf8_bound
 from backends.tokens import estimate_request_tokens, estimate_text_tokens
-from policies.routing import Decision
+from policies.routing import Decision, Needs
+from policies.routing import decide as route_of
 from policies.stickiness import SESSION_HEADERS
 
 from .access import AccessControl
@@ -65,6 +67,7 @@ class Trace:
     overhead: float = 0.0
     session: str | None = None
     key_id: str | None = None
+    counted: dict[str, TokenCount] = field(default_factory=dict)  # backend -> prompt tokens, counted once
 
 
 def _new_id() -> str:
@@ -116,7 +119,8 @@ class Gateway:
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
-            trace.decision = await self.routing.decide(req, cls, headers, trace.key_id)
+            counted = await self._window_counts(trace, req)
+            trace.decision = await self.routing.decide(req, cls, headers, trace.key_id, counted)
             if req.stream:
                 return await self._stream(trace, dialect, req)
             return await self._complete(trace, dialect, req)
@@ -136,10 +140,41 @@ class Gateway:
         try:
             await self.access.authenticate(request.headers)
             req = dialect.parse_request(await self._read_json(request))
-            content = dialect.count_tokens(req)  # type: ignore[attr-defined]
+            counted = await self._count_for_route(req, request.headers)
+            content = dialect.count_tokens(req, counted.tokens)  # type: ignore[attr-defined]
         except SwitchpointError as exc:
             return Response(dialect.error_body(exc), status_code=client_status(exc), media_type="application/json")
         return Response(content, media_type="application/json")
+
+    async def _count_for_route(self, req: CanonicalRequest, headers: Mapping[str, str]) -> TokenCount:
+        """The prompt's tokens on the backend a completion would go to first (routes and aliases; no rules,
+        pins or exploration, which have side effects); the estimate where no backend applies."""
+        try:
+            cls = self.classifier.classify(req, headers)
+            chain = route_of(req.model, cls.category, Needs(), self.routing.table).chain
+        except SwitchpointError:
+            chain = []
+        backend = self.backends.get(chain[0]) if chain else None
+        if backend is None:
+            return TokenCount(estimate_request_tokens(req), "estimate")
+        return await backend.count_tokens(req)
+
+    async def _window_counts(self, trace: Trace, req: CanonicalRequest) -> dict[str, int]:
+        """For the context-window gate: each backend's own count of the prompt, counted only where the
+        prompt's byte bound does not already prove it fits (almost always it does, at no cost)."""
+        bound = utf8_bound(req)
+        out: dict[str, int] = {}
+        for name, backend in self.backends.items():
+            if bound <= backend.capabilities.context_window:
+                out[name] = bound
+                continue
+            try:
+                counted = trace.counted[name] = await backend.count_tokens(req)
+            except SwitchpointError as exc:  # gated on the classifier's estimate instead
+                log.warning("request %s: %s could not count tokens: %s", trace.id, name, exc.message)
+                continue
+            out[name] = counted.tokens
+        return out
 
     async def _read_json(self, request: Request) -> Any:
         body = await self._read_body(request)
@@ -207,7 +242,7 @@ class Gateway:
             self.routing.report_success(name)
             t_done = time.perf_counter()
             trace.overhead = t_sent - trace.t0
-            self._fill_usage(trace, completion)
+            await self._fill_usage(trace, completion)
             meta = ResponseMeta(trace.id, backend.model, request=req)
             content = dialect.render_json(completion, meta)
             trace.overhead += time.perf_counter() - t_done
@@ -273,7 +308,7 @@ class Gateway:
                     raise BackendTimeout(
                         f"{trace.backend}: total timeout of {total:.0f}s reached", backend=trace.backend or ""
                     )
-            self._fill_usage(trace, completion)
+            await self._fill_usage(trace, completion)
             yield renderer.finish(completion)
             status = "ok"
             self.routing.report_success(trace.backend or "")
@@ -282,7 +317,7 @@ class Gateway:
             status, http_status, error = "error", client_status(exc), exc.message
             self.metrics.errors.labels(trace.backend or "", trace.classification.category, exc.code or "error").inc()
             log.warning("request %s: %s failed mid-stream: %s", trace.id, trace.backend, exc.message)
-            self._fill_usage(trace, completion)
+            await self._fill_usage(trace, completion)
             yield renderer.error(exc)
         finally:
             await it.aclose()  # type: ignore[attr-defined]
@@ -290,16 +325,31 @@ class Gateway:
 
     # ---- results ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _fill_usage(trace: Trace, completion: Completion) -> None:
-        """Usage is always known: the upstream's count, else our documented estimate, flagged."""
+    async def _fill_usage(self, trace: Trace, completion: Completion) -> None:
+        """Usage is always known: the upstream's count, else the backend's count of the prompt and our
+        documented estimate of the answer, flagged as counted by us."""
         if completion.usage is None and trace.request is not None:
             text = completion.text + "".join(t.name + t.arguments for t in completion.tool_calls)
+            counted = await self._prompt_count(trace)
             completion.usage = Usage(
-                input_tokens=estimate_request_tokens(trace.request),
+                input_tokens=counted.tokens,
                 output_tokens=estimate_text_tokens(text),
                 estimated=True,
             )
+
+    async def _prompt_count(self, trace: Trace) -> TokenCount:
+        assert trace.request is not None
+        name = trace.backend or ""
+        if name not in trace.counted:
+            backend = self.backends.get(name)
+            if backend is None:
+                return TokenCount(estimate_request_tokens(trace.request), "estimate")
+            try:
+                trace.counted[name] = await backend.count_tokens(trace.request)
+            except SwitchpointError as exc:
+                log.warning("request %s: %s could not count tokens: %s", trace.id, name, exc.message)
+                return TokenCount(estimate_request_tokens(trace.request), "estimate")
+        return trace.counted[name]
 
     def _headers(self, trace: Trace) -> dict[str, str]:
         h = {"x-switchpoint-request-id": trace.id, "x-switchpoint-overhead-ms": f"{trace.overhead * 1000:.3f}"}

@@ -161,11 +161,14 @@ class RoutingService:
         classification: Any,
         headers: Mapping[str, str],
         key_id: str | None = None,
+        counted: Mapping[str, int] | None = None,
     ) -> Decision:
+        """`counted`: the prompt's tokens per backend, for the context-window gate."""
         await self.maybe_reload()
         facts = facts_of(request, classification, headers, key_id)
         seconds_left = await self.refresh_cooldowns()
-        decision, overrides = plan(facts, needs_of(request, classification), self.table, self.rules, seconds_left)
+        needs = needs_of(request, classification, counted)
+        decision, overrides = plan(facts, needs, self.table, self.rules, seconds_left)
         apply_overrides(request, overrides)
         if decision.rule.startswith("model:"):
             return decision

@@ -276,9 +276,10 @@ def parse_request(body: Any) -> CanonicalRequest:
     )
 
 
-def count_tokens(request: CanonicalRequest) -> bytes:
-    """The body of `POST /v1/messages/count_tokens` for an already parsed request."""
-    return orjson.dumps({"input_tokens": estimate_request_tokens(request)})
+def count_tokens(request: CanonicalRequest, tokens: int | None = None) -> bytes:
+    """The body of `POST /v1/messages/count_tokens` for an already parsed request: `tokens` as the
+    backend counted them, else the estimate."""
+    return orjson.dumps({"input_tokens": estimate_request_tokens(request) if tokens is None else tokens})
 
 
 # ---- rendering -----------------------------------------------------------------------------------
@@ -472,5 +473,5 @@ class AnthropicMessages:
     def error_body(self, exc: SwitchpointError) -> bytes:
         return orjson.dumps(error_json(exc))
 
-    def count_tokens(self, request: CanonicalRequest) -> bytes:
-        return count_tokens(request)
+    def count_tokens(self, request: CanonicalRequest, tokens: int | None = None) -> bytes:
+        return count_tokens(request, tokens)

@@ -7,6 +7,7 @@ import openai
 import orjson
 import pytest
 
+from backends.tokencount import tiktoken_encoding
 from tests.router.helpers import log_rows, one_backend
 
 TOOLS = [
@@ -196,6 +197,11 @@ def test_models_health_metrics(gateway, upstream):
         assert httpx.head(url + "/").status_code == 200
 
 
+def bpe_tokens(user_text: str) -> int:
+    """One user message as OpenAI's cookbook counts it: o200k_base, 3 framing tokens and 3 for the reply."""
+    return len(tiktoken_encoding("gpt-4o").encode_ordinary("user\n" + user_text)) + 6
+
+
 def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
     script, up = upstream
     script.behaviour = "no_usage"
@@ -203,7 +209,8 @@ def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
         r = httpx.post(
             url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "x" * 400}]}
         )
-        assert r.json()["usage"]["prompt_tokens"] >= 100
+        # counted with the real BPE (no /tokenize on this upstream), not characters / 4 (100 + framing)
+        assert r.json()["usage"]["prompt_tokens"] == bpe_tokens("x" * 400) < 100
         chunks = list(
             client(url).chat.completions.create(
                 model="auto",
@@ -226,4 +233,4 @@ def test_max_tokens_fits_the_context_window(gateway, upstream):
         body["max_tokens"] = 100
         assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
     clamped, kept = (r["max_tokens"] for r in script.requests)
-    assert 0 < clamped <= 4096 - 1000 and kept == 100
+    assert clamped == 4096 - bpe_tokens("x" * 4000) and kept == 100  # the prompt counted, not estimated
