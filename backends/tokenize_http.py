@@ -34,6 +34,7 @@ def server_root(base_url: str) -> str:
 
 
 def _json(response: httpx.Response) -> dict[str, Any] | None:
+    """The JSON object of a 200 answer, else None."""
     if response.status_code != 200:
         return None
     try:
@@ -78,39 +79,45 @@ class TokenizeEndpoint:
         return n
 
     async def _ask(self, fields: dict[str, Any]) -> int | None:
+        """Count with the known kind, or probe: vLLM's shape first, then llama.cpp's. Only a 404 or 405 (or
+        llama.cpp's empty answer to vLLM's shape) says an endpoint is missing; other failures are this
+        request's and are not remembered."""
         if self.kind in (None, VLLM):
-            n = await self._vllm(fields)
+            n, status = await self._vllm(fields)
             if n is not None:
                 self.kind = VLLM
                 return n
-        if self.kind in (None, LLAMACPP):
-            n = await self._llamacpp(fields)
-            if n is not None:
-                self.kind = LLAMACPP
-                return n
-        if self.kind is None:
+            if self.kind == VLLM or status not in (200, 404, 405):
+                return None
+        n, status = await self._llamacpp(fields)
+        if n is not None:
+            self.kind = LLAMACPP
+        elif self.kind is None and status in (404, 405):
             logger.info("%s has no tokenize endpoint; counting with a BPE instead", self._root)
             self.kind = NONE
-        return None
+        return n
 
-    async def _vllm(self, fields: dict[str, Any]) -> int | None:
+    async def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any] | None, int]:
+        response = await self._client.post(self._root + path, content=orjson.dumps(body), headers=JSON)
+        return _json(response), response.status_code
+
+    async def _vllm(self, fields: dict[str, Any]) -> tuple[int | None, int]:
         body: dict[str, Any] = {"model": self._model, "messages": fields["messages"], "add_generation_prompt": True}
         if "tools" in fields:
             body["tools"] = fields["tools"]
-        data = _json(await self._client.post(self._root + "/tokenize", content=orjson.dumps(body), headers=JSON))
+        data, status = await self._post("/tokenize", body)
         count = data.get("count") if data else None
-        return count if isinstance(count, int) else None
+        return (count if isinstance(count, int) else None), status
 
-    async def _llamacpp(self, fields: dict[str, Any]) -> int | None:
+    async def _llamacpp(self, fields: dict[str, Any]) -> tuple[int | None, int]:
         body: dict[str, Any] = {"messages": fields["messages"]}
         if "tools" in fields:
             body["tools"] = fields["tools"]
-        data = _json(await self._client.post(self._root + "/apply-template", content=orjson.dumps(body), headers=JSON))
+        data, status = await self._post("/apply-template", body)
         prompt = data.get("prompt") if data else None
         if not isinstance(prompt, str):
-            return None
+            return None, status
         # The template already wrote BOS where the model wants it; parse_special reads its markers.
-        tok = {"content": prompt, "add_special": False, "parse_special": True}
-        data = _json(await self._client.post(self._root + "/tokenize", content=orjson.dumps(tok), headers=JSON))
+        data, status = await self._post("/tokenize", {"content": prompt, "add_special": False, "parse_special": True})
         tokens = data.get("tokens") if data else None
-        return len(tokens) if isinstance(tokens, list) else None
+        return (len(tokens) if isinstance(tokens, list) else None), status
