@@ -19,6 +19,7 @@ from .openai_format import (
     response_events,
     usage_from_openai,
 )
+from .pricing import litellm_price
 from .tokencount import SegmentCounter, estimate
 
 logger = logging.getLogger(__name__)
@@ -44,18 +45,20 @@ class LiteLLMBackend:
         base_url: str | None = None,
         capabilities: Capabilities | None = None,
         price: Price | None = None,
+        price_overrides: dict[str, float] | None = None,
         first_byte_timeout: float = 120.0,
         total_timeout: float = 600.0,
     ) -> None:
         self.name = name
         self.model = model
         self.capabilities = capabilities or Capabilities()
-        self.price = price or Price()
         self._api_key_env = api_key_env
         self._base_url = base_url
         self._timeout = first_byte_timeout
         self.total_timeout = total_timeout
         self._litellm = _import_litellm()
+        # `price` as given, else litellm's price map with the operator's overrides (backends/pricing.py)
+        self.price = price or litellm_price(self._litellm.model_cost, model, price_overrides)
         self._counter: SegmentCounter | None = None
 
     def _kwargs(self, req: CanonicalRequest) -> dict[str, Any]:

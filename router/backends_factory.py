@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def build_backend(cfg: BackendConfig) -> Backend:
     caps = Capabilities(**cfg.capabilities.model_dump())
-    price = Price(**cfg.price.model_dump())
+    price = Price(**cfg.price.model_dump(exclude_none=True))
     if cfg.kind == "openai":
         assert cfg.base_url is not None  # the config validator requires it
         return OpenAIBackend.from_env(
@@ -39,7 +39,7 @@ def build_backend(cfg: BackendConfig) -> Backend:
             api_key_env=cfg.api_key_env,
             base_url=cfg.base_url,
             capabilities=caps,
-            price=price,
+            price_overrides=cfg.price.model_dump(exclude_unset=True),  # the rest from litellm's price map
             first_byte_timeout=cfg.timeouts.first_byte,
             total_timeout=cfg.timeouts.total,
         )
@@ -73,7 +73,6 @@ def with_embedded_defaults(settings: Settings) -> Settings:
                 model="gemini/gemini-2.5-flash",
                 api_key_env="GEMINI_API_KEY",
                 capabilities=CapabilitiesConfig(vision=True, tools=True, context_window=1_000_000),
-                price={"input_per_mtok": 0.30, "output_per_mtok": 2.50},  # type: ignore[arg-type]
             )
         )
     names = [b.name for b in backends]

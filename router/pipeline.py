@@ -415,6 +415,8 @@ class Gateway:
             "input_tokens": usage.input_tokens if usage else None,
             "output_tokens": usage.output_tokens if usage else None,
             "cached_tokens": usage.cached_tokens if usage else None,
+            "cache_write_tokens": usage.cache_write_tokens if usage else None,
+            "reasoning_tokens": usage.reasoning_tokens if usage else None,
             "tokens_estimated": bool(usage and usage.estimated),
             "cost_usd": backend.price.cost(usage) if backend is not None and usage is not None else None,
             "draft_proposed": draft.proposed if draft else None,

@@ -37,6 +37,10 @@ class TimeoutsConfig(_Strict):
 class PriceConfig(_Strict):
     input_per_mtok: float = Field(default=0.0, ge=0)
     output_per_mtok: float = Field(default=0.0, ge=0)
+    # None: cache reads and writes cost the input price. litellm backends take every price they are not
+    # given here from litellm's model price map.
+    cache_read_per_mtok: float | None = Field(default=None, ge=0)
+    cache_write_per_mtok: float | None = Field(default=None, ge=0)
 
 
 class BackendConfig(_Strict):

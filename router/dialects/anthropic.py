@@ -300,11 +300,12 @@ def stop_reason(c: Completion) -> str:
 
 def usage_json(u: Usage | None) -> dict[str, Any]:
     u = u or Usage()
+    # Anthropic's input_tokens leave out cache reads and writes, which ours include (OpenAI's convention).
     return {
-        "input_tokens": u.input_tokens,
+        "input_tokens": max(0, u.input_tokens - u.cached_tokens - u.cache_write_tokens),
         "output_tokens": u.output_tokens,
         "cache_read_input_tokens": u.cached_tokens,
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": u.cache_write_tokens,
     }
 
 
