@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import openai
@@ -21,6 +22,7 @@ from .openai_format import (
 )
 from .pricing import litellm_price
 from .tokencount import SegmentCounter, estimate
+from .toolids import id_rule, map_tool_ids, restore_id
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,18 @@ class LiteLLMBackend:
             return BackendStatusError(msg, backend=self.name, upstream_status=status)
         return BackendProtocolError(msg, backend=self.name)
 
-    async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+    def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        return self._mapped(request)
+
+    async def _mapped(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        """Tool-call ids this provider would refuse are mapped, and mapped back in its answer (toolids.py);
+        Gemini gets its own ids, thought signatures included, untouched."""
+        request, reverse = map_tool_ids(request, id_rule(self.model))
+        async with aclosing(self._send(request)) as events:
+            async for ev in events:
+                yield restore_id(ev, reverse)
+
+    async def _send(self, request: CanonicalRequest) -> AsyncGenerator[Event, None]:
         if request.prompt is not None:
             raise BackendStatusError(
                 f"{self.name}: fill-in-the-middle is not supported", backend=self.name, upstream_status=400

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from .openai_format import chat_body, chunk_events, completion_body, finish_reas
 from .sse import sse_data
 from .tokencount import SegmentCounter, estimate, tiktoken_counter, utf8_bound
 from .tokenize_http import TokenizeEndpoint
+from .toolids import map_tool_ids, openai_ok, restore_id
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -116,8 +118,17 @@ class OpenAIBackend:
             return request
         return replace(request, max_tokens=max(1, room))
 
-    async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
-        request = await self._fit(request)
+    def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        return self._mapped(request)
+
+    async def _mapped(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        """Tool-call ids this server would refuse are mapped, and mapped back in its answer (toolids.py)."""
+        request, reverse = map_tool_ids(await self._fit(request), openai_ok)
+        async with aclosing(self._send(request)) as events:
+            async for ev in events:
+                yield restore_id(ev, reverse)
+
+    async def _send(self, request: CanonicalRequest) -> AsyncGenerator[Event, None]:
         if request.prompt is not None:
             path, body = "/completions", completion_body(request, self.model, stream=request.stream)
         else:
