@@ -23,6 +23,7 @@ from .openai_format import (
 from .pricing import litellm_price
 from .tokencount import SegmentCounter, estimate
 from .toolids import id_rule, map_tool_ids, restore_id
+from .tracecontext import trace_headers
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ class LiteLLMBackend:
             kw["api_base"] = self._base_url
         if req.stream:
             kw["stream_options"] = {"include_usage": True}
+        if trace_headers():
+            kw["extra_headers"] = trace_headers()
         if self.model.startswith("anthropic/") and "thinking" in req.native:
             kw["thinking"] = req.native["thinking"]  # Claude models take Anthropic's thinking settings as sent
         return kw

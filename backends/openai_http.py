@@ -25,6 +25,7 @@ from .sse import sse_data
 from .tokencount import SegmentCounter, estimate, tiktoken_counter, utf8_bound
 from .tokenize_http import TokenizeEndpoint
 from .toolids import map_tool_ids, openai_ok, restore_id
+from .tracecontext import trace_headers
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -134,9 +135,10 @@ class OpenAIBackend:
         else:
             path, body = "/chat/completions", chat_body(request, self.model, stream=request.stream)
         content = orjson.dumps(body)
+        headers = {"content-type": "application/json", **trace_headers()}
         try:
             if not request.stream:
-                response = await self._client.post(path, content=content, headers={"content-type": "application/json"})
+                response = await self._client.post(path, content=content, headers=headers)
                 if response.status_code >= 400:
                     raise self._status_error(response, response.content)
                 try:
@@ -148,9 +150,7 @@ class OpenAIBackend:
                 for ev in response_events(data):
                     yield ev
                 return
-            req = self._client.build_request(
-                "POST", path, content=content, headers={"content-type": "application/json"}
-            )
+            req = self._client.build_request("POST", path, content=content, headers=headers)
             response = await self._client.send(req, stream=True)
             try:
                 if response.status_code >= 400:

@@ -30,6 +30,7 @@ from .http_errors import EXCEPTION_HANDLERS, error_response
 from .judge import make_judge
 from .metrics import Metrics
 from .openapi import openapi_schema
+from .otel import make_tracer
 from .pipeline import Classifier, Gateway
 from .routing_service import RoutingService, routing_table
 from .settings import Settings
@@ -103,6 +104,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_attempts=settings.max_attempts,
         total_timeouts={cfg.name: cfg.timeouts.total for cfg in settings.backends},
+        tracer=make_tracer(settings.otel),
     )
 
     @asynccontextmanager
@@ -117,6 +119,8 @@ def create_app(
             await access.aclose()
             await routing.aclose()
             await request_log.stop()
+            if gateway.tracer is not None:
+                await asyncio.to_thread(gateway.tracer.shutdown)  # flushes the spans still batched
             if body_log is not None:
                 await body_log.stop()
             for b in backends.values():

@@ -30,6 +30,7 @@ from backends.errors import (
 )
 from backends.tokencount import utf8_bound
 from backends.tokens import estimate_request_tokens, estimate_text_tokens
+from backends.tracecontext import TRACEPARENT
 from policies.routing import Decision, Needs
 from policies.routing import decide as route_of
 from policies.stickiness import SESSION_HEADERS
@@ -37,6 +38,7 @@ from policies.stickiness import SESSION_HEADERS
 from .access import AccessControl
 from .dialects import Completion, Dialect, ResponseMeta
 from .metrics import Metrics
+from .otel import Attempt, RequestTracer
 from .routing_service import RoutingService
 from .store import RequestLog
 
@@ -68,6 +70,8 @@ class Trace:
     session: str | None = None
     key_id: str | None = None
     counted: dict[str, TokenCount] = field(default_factory=dict)  # backend -> prompt tokens, counted once
+    span: Any = None  # the OpenTelemetry request span, when export is on
+    failed_at: list[tuple[str, float, str]] = field(default_factory=list)  # (backend, when, error) per failure
 
 
 def _new_id() -> str:
@@ -98,6 +102,7 @@ class Gateway:
         max_body_bytes: int,
         max_attempts: int,
         total_timeouts: Mapping[str, float],
+        tracer: RequestTracer | None = None,
     ) -> None:
         self.backends = backends
         self.classifier = classifier
@@ -108,11 +113,13 @@ class Gateway:
         self.max_body_bytes = max_body_bytes
         self.max_attempts = max_attempts
         self.total_timeouts = total_timeouts
+        self.tracer = tracer
 
     # ---- entry ------------------------------------------------------------------------------------
 
     async def handle(self, dialect: Dialect, request: Request) -> Response:
         trace = Trace(_new_id(), time.time(), time.perf_counter(), dialect.name, request.url.path)
+        self._open_span(trace, request.headers)
         try:
             trace.key_id = await self.access.authenticate(request.headers)
             req = trace.request = dialect.parse_request(await self._read_json(request))
@@ -199,6 +206,7 @@ class Gateway:
     # ---- attempts ---------------------------------------------------------------------------------
 
     def _failed(self, trace: Trace, name: str, exc: BackendError, last: bool) -> None:
+        trace.failed_at.append((name, time.perf_counter(), exc.message))
         self.routing.report_failure(name, exc)
         trace.errors.append({"backend": name, "error": exc.message})
         category = trace.classification.category if trace.classification else ""
@@ -323,6 +331,33 @@ class Gateway:
             await it.aclose()  # type: ignore[attr-defined]
             self._record(trace, completion, status=status, http_status=http_status, error=error)
 
+    # ---- tracing ----------------------------------------------------------------------------------
+
+    def _open_span(self, trace: Trace, headers: Mapping[str, str]) -> None:
+        """Start the request span (export on), and set the traceparent upstreams get: the span's own, else
+        the client's as it came."""
+        parent = headers.get("traceparent")
+        if self.tracer is not None:
+            trace.span, parent = self.tracer.start(headers, int(trace.ts * 1e9))
+        TRACEPARENT.set(parent)
+
+    def _close_span(self, trace: Trace, row: dict[str, Any], end: float) -> None:
+        if self.tracer is None or trace.span is None:
+            return
+
+        def ns(t: float) -> int:
+            return int((trace.ts + t - trace.t0) * 1e9)
+
+        attempts, start = [], trace.t_dispatch or trace.t0
+        for name, when, error in trace.failed_at:
+            attempts.append(Attempt(name, ns(start), ns(when), error))
+            start = when
+        if trace.backend is not None:
+            attempts.append(Attempt(trace.backend, ns(start), ns(end), row.get("error")))
+        backend = self.backends.get(trace.backend) if trace.backend else None
+        self.tracer.end(trace.span, row, backend, attempts, ns(end))
+        trace.span = None
+
     # ---- results ----------------------------------------------------------------------------------
 
     async def _fill_usage(self, trace: Trace, completion: Completion) -> None:
@@ -427,6 +462,7 @@ class Gateway:
             "error": error,
         }
         self.log.record(row)
+        self._close_span(trace, row, end)
         if trace.key_id is not None:
             self.access.charge(trace.key_id, usage)
         self.routing.observe(row, req, completion)

@@ -69,6 +69,15 @@ class LogConfig(_Strict):
     max_buffered: int = Field(default=50_000, ge=1)  # rows held in memory while the database is away
 
 
+class OtelConfig(_Strict):
+    """OpenTelemetry export of one span per request over OTLP/HTTP (needs the `otel` extra)."""
+
+    enabled: bool = False
+    endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    service_name: str = "switchpoint"
+    headers: dict[str, str] = Field(default_factory=dict)  # e.g. a collector's auth header
+
+
 class RoutingConfig(_Strict):
     """Cooldowns, stickiness, rule reloads, exploration and the tuning objective (docs/policies.md)."""
 
@@ -109,6 +118,7 @@ class Settings(BaseSettings):
     rules: list[dict[str, Any]] = Field(default_factory=list)  # policies/rules.py; tried before routes
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     log: LogConfig = Field(default_factory=LogConfig)
+    otel: OtelConfig = Field(default_factory=OtelConfig)
     max_attempts: int = Field(default=3, ge=1)
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
     require_keys: bool = False  # the public API needs a virtual key even before any key exists

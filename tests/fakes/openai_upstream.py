@@ -34,6 +34,7 @@ class Script:
     tool_name: str = "get_weather"
     tool_args: str = '{"city": "Paris"}'
     requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # each request's headers, lower-cased names
 
 
 def _long_id(req: dict[str, Any]) -> Response | None:
@@ -135,6 +136,7 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
     async def chat(request: Request) -> Response:
         req = orjson.loads(await request.body())
         script.requests.append(req)
+        script.headers.append(dict(request.headers))
         refused = _long_id(req)
         if refused is not None:
             return refused
