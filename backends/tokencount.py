@@ -55,17 +55,40 @@ def tool_segments(request: CanonicalRequest) -> list[str]:
     ]
 
 
+def _utf8(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def prompt_bytes(request: CanonicalRequest) -> tuple[int, int]:
+    """(UTF-8 bytes of the prompt's text, tokens of framing and images)."""
+    size = _utf8(request.prompt or "") + _utf8(request.suffix or "")
+    framing = TOKENS_PER_REPLY
+    for m in request.messages:
+        framing += TOKENS_PER_MESSAGE
+        size += _utf8(m.name or "") + _utf8(m.tool_call_id or "")
+        for p in m.content:
+            if isinstance(p, TextPart):
+                size += _utf8(p.text)
+            else:
+                framing += TOKENS_PER_IMAGE
+        size += sum(_utf8(c.name) + _utf8(c.arguments) for c in m.tool_calls)
+    if request.tools:
+        segments = tool_segments(request)
+        size += sum(_utf8(s) for s in segments)
+        framing += TOKENS_PER_TOOL * len(segments)
+    return size, framing
+
+
 def utf8_bound(request: CanonicalRequest) -> int:
     """An upper bound on any byte-level BPE's count (a token covers at least one byte), plus framing.
     Below a context window it proves the request fits without tokenising anything."""
-    n = TOKENS_PER_REPLY + len(request.prompt or "") * 4 + len(request.suffix or "") * 4
-    for m in request.messages:
-        n += TOKENS_PER_MESSAGE + 4 * len(m.name or "") + 4 * len(m.tool_call_id or "")
-        for p in m.content:
-            n += 4 * len(p.text) if isinstance(p, TextPart) else TOKENS_PER_IMAGE
-        n += sum(4 * (len(c.name) + len(c.arguments)) for c in m.tool_calls)
-    n += sum(4 * len(s) + TOKENS_PER_TOOL for s in tool_segments(request)) if request.tools else 0
-    return n
+    size, framing = prompt_bytes(request)
+    return size + framing
+
+
+# No tokenizer in use averages more on real text (English ~4, code ~3-4): a prompt needing more to fit
+# a window is taken as not fitting without being counted (a rule of thumb, not a proof).
+MAX_BYTES_PER_TOKEN = 8
 
 
 class SegmentCounter:

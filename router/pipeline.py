@@ -28,7 +28,7 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
-from backends.tokencount import utf8_bound
+from backends.tokencount import MAX_BYTES_PER_TOKEN, prompt_bytes
 from backends.tokens import estimate_request_tokens, estimate_text_tokens
 from backends.tracecontext import TRACEPARENT
 from policies.routing import Decision, Needs
@@ -168,12 +168,17 @@ class Gateway:
 
     async def _window_counts(self, trace: Trace, req: CanonicalRequest) -> dict[str, int]:
         """For the context-window gate: each backend's own count of the prompt, counted only where the
-        prompt's byte bound does not already prove it fits (almost always it does, at no cost)."""
-        bound = utf8_bound(req)
+        prompt's byte bound does not already prove it fits (almost always it does, at no cost) and it is
+        not hopelessly over (a 100 KB agent prompt against an 8k local model is not tokenised)."""
+        size, framing = prompt_bytes(req)
         out: dict[str, int] = {}
         for name, backend in self.backends.items():
-            if bound <= backend.capabilities.context_window:
-                out[name] = bound
+            window = backend.capabilities.context_window
+            if size + framing <= window:
+                out[name] = size + framing
+                continue
+            if size // MAX_BYTES_PER_TOKEN > window:
+                out[name] = size // MAX_BYTES_PER_TOKEN + framing
                 continue
             try:
                 counted = trace.counted[name] = await backend.count_tokens(req)

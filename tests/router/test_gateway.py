@@ -234,3 +234,30 @@ def test_max_tokens_fits_the_context_window(gateway, upstream):
         assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
     clamped, kept = (r["max_tokens"] for r in script.requests)
     assert clamped == 4096 - bpe_tokens("x" * 4000) and kept == 100  # the prompt counted, not estimated
+
+
+def test_context_window_gate_counts_with_the_backends_tokenizer(gateway, upstream, upstream2):
+    """A prompt whose characters/4 estimate is over a backend's window but whose real count is under it
+    is served there; one whose real count is over is sent on to the bigger backend."""
+    (_, url1), (_, url2) = upstream, upstream2
+    text = "The quick brown fox jumps over the lazy dog. " * 40  # 1,800 characters: 450 by the estimate
+    real = bpe_tokens(text)
+    assert real < 430 < len(text) // 4
+    config = {
+        "backends": [
+            {
+                "name": "small",
+                "kind": "openai",
+                "base_url": url1,
+                "model": "s",
+                "capabilities": {"context_window": 430},
+            },
+            {"name": "big", "kind": "openai", "base_url": url2, "model": "b"},
+        ],
+        "routes": {"default": ["small", "big"]},
+    }
+    with gateway(config) as (url, _):
+        for words, served_by in ((text, "small"), (text * 2, "big")):
+            body = {"model": "auto", "messages": [{"role": "user", "content": words}]}
+            r = httpx.post(url + "/v1/chat/completions", json=body)
+            assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == served_by
