@@ -3,6 +3,7 @@ OpenAI-shaped request to the provider's REST API, including cleaning tool schema
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -10,6 +11,7 @@ from contextlib import aclosing
 from typing import Any
 
 import openai
+import orjson
 
 from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, TokenCount, Usage
 from .errors import BackendConnectError, BackendError, BackendProtocolError, BackendStatusError, BackendTimeout
@@ -143,9 +145,20 @@ class LiteLLMBackend:
         segment so a conversation's earlier turns are counted once."""
         if self._counter is None:
             lt, model = self._litellm, self.model
-            self._counter = SegmentCounter(lambda text: int(lt.token_counter(model=model, text=text)))
-        try:
-            return TokenCount(self._counter.count(request), "litellm")
+
+            def tools_len(segments: list[str]) -> int:  # litellm's own rendering of tool definitions
+                tools = [{"type": "function", "function": orjson.loads(s)} for s in segments]
+                one = [{"role": "user", "content": ""}]
+                return int(
+                    lt.token_counter(model=model, messages=one, tools=tools)
+                    - lt.token_counter(model=model, messages=one)
+                )
+
+            self._counter = SegmentCounter(
+                lambda text: int(lt.token_counter(model=model, text=text)), tools_len=tools_len
+            )
+        try:  # in a thread: litellm loads a tokenizer on first use, and a cold 100 KB count takes ~15 ms
+            return TokenCount(await asyncio.to_thread(self._counter.count, request), "litellm")
         except (ValueError, KeyError, OSError) as exc:
             logger.warning("%s: litellm could not count tokens (%s); using the estimate", self.name, exc)
             return estimate(request)

@@ -94,20 +94,36 @@ MAX_BYTES_PER_TOKEN = 8
 class SegmentCounter:
     """Counts a request segment by segment with `encode_len`, remembering each segment's count."""
 
-    def __init__(self, encode_len: Callable[[str], int], *, max_entries: int = 16384) -> None:
+    def __init__(
+        self,
+        encode_len: Callable[[str], int],
+        *,
+        tools_len: Callable[[list[str]], int] | None = None,
+        max_entries: int = 16384,
+    ) -> None:
+        """tools_len: counts a request's tool definitions (their JSON) as a whole, where the counter has
+        its own way with tools (litellm's); else each definition is counted as text plus framing."""
         self._encode_len = encode_len
+        self._tools_len = tools_len
         self._cache: OrderedDict[tuple[int, int], int] = OrderedDict()
         self._max = max_entries
 
-    def text(self, text: str) -> int:
-        key = (len(text), hash(text))
+    def _remember(self, key: tuple[int, int], make: Callable[[], int]) -> int:
         n = self._cache.get(key)
         if n is None:
-            n = self._encode_len(text)
-            self._cache[key] = n
+            n = self._cache[key] = make()
             if len(self._cache) > self._max:
                 self._cache.popitem(last=False)
         return n
+
+    def text(self, text: str) -> int:
+        return self._remember((len(text), hash(text)), lambda: self._encode_len(text))
+
+    def tools(self, segments: list[str]) -> int:
+        if self._tools_len is None:
+            return sum(TOKENS_PER_TOOL + self.text(s) for s in segments)
+        key = (-len(segments), hash(tuple(segments)))
+        return self._remember(key, lambda: self._tools_len(segments))  # type: ignore[misc]
 
     def count(self, request: CanonicalRequest) -> int:
         if request.prompt is not None:
@@ -116,9 +132,7 @@ class SegmentCounter:
         for m in request.messages:
             n += TOKENS_PER_MESSAGE + self.text(message_segment(m))
             n += TOKENS_PER_IMAGE * sum(1 for p in m.content if isinstance(p, ImagePart))
-        for segment in tool_segments(request) if request.tools else ():
-            n += TOKENS_PER_TOOL + self.text(segment)
-        return n
+        return n + (self.tools(tool_segments(request)) if request.tools else 0)
 
 
 # ---- tiktoken, offline ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 VLLM, LLAMACPP, NONE = "vllm", "llamacpp", "none"
 JSON = {"content-type": "application/json"}
+TIMEOUT_S = 10.0  # a count is not worth the completion's long first-byte timeout
 
 
 def server_root(base_url: str) -> str:
@@ -98,7 +99,9 @@ class TokenizeEndpoint:
         return n
 
     async def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any] | None, int]:
-        response = await self._client.post(self._root + path, content=orjson.dumps(body), headers=JSON)
+        response = await self._client.post(
+            self._root + path, content=orjson.dumps(body), headers=JSON, timeout=TIMEOUT_S
+        )
         return _json(response), response.status_code
 
     async def _vllm(self, fields: dict[str, Any]) -> tuple[int | None, int]:
