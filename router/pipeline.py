@@ -162,9 +162,12 @@ class Gateway:
         except SwitchpointError:
             chain = []
         backend = self.backends.get(chain[0]) if chain else None
-        if backend is None:
-            return TokenCount(estimate_request_tokens(req), "estimate")
-        return await backend.count_tokens(req)
+        if backend is not None:
+            try:
+                return await backend.count_tokens(req)
+            except Exception:  # a counter's bug must not fail the endpoint: the estimate answers instead
+                log.exception("counting tokens with %s failed; answering with the estimate", chain[0])
+        return TokenCount(estimate_request_tokens(req), "estimate")
 
     async def _window_counts(self, trace: Trace, req: CanonicalRequest) -> dict[str, int]:
         """For the context-window gate: each backend's own count of the prompt, counted only where the
