@@ -1,6 +1,7 @@
 """An OpenAI-compatible server's own tokenizer over HTTP.
 
-vLLM (and SGLang where it takes the same shape; not tested): `POST /tokenize` with `{"model", "messages", "add_generation_prompt", "tools"}` answers
+vLLM (and SGLang where it takes the same shape; not tested): `POST /tokenize` with
+`{"model", "messages", "add_generation_prompt", "tools"}` answers
 `{"count", "max_model_len", "tokens"}` with the chat template applied. llama.cpp's server:
 `POST /apply-template` with `{"messages"}` answers `{"prompt"}`, and `POST /tokenize` with
 `{"content", "add_special"}` answers `{"tokens"}`. Both live at the server's root, not under /v1.
