@@ -107,10 +107,16 @@ class ToolCallDelta:
 
 @dataclass(slots=True)
 class Usage:
+    """Tokens one request took, in OpenAI's convention: `input_tokens` counts every prompt token, cache
+    reads (`cached_tokens`) and cache writes (`cache_write_tokens`) included; `output_tokens` counts
+    every generated token, reasoning (`reasoning_tokens`) included."""
+
     input_tokens: int = 0
     output_tokens: int = 0
-    cached_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens read from the provider's cache
     estimated: bool = False  # counted by us (tokenizer or estimate), not reported by the upstream
+    cache_write_tokens: int = 0  # prompt tokens written to the provider's cache (Anthropic's cache_creation)
+    reasoning_tokens: int = 0  # output tokens spent thinking
 
 
 @dataclass(slots=True)
@@ -140,13 +146,38 @@ class Capabilities:
 
 @dataclass(slots=True)
 class Price:
-    """US dollars per million tokens; zero for local backends."""
+    """US dollars per million tokens; zero for local backends. Cache reads and writes cost the input price
+    unless priced themselves; reasoning tokens are output tokens (every provider bills them so)."""
 
     input_per_mtok: float = 0.0
     output_per_mtok: float = 0.0
+    cache_read_per_mtok: float | None = None
+    cache_write_per_mtok: float | None = None
 
     def cost(self, usage: Usage) -> float:
-        return (usage.input_tokens * self.input_per_mtok + usage.output_tokens * self.output_per_mtok) / 1e6
+        read = self.input_per_mtok if self.cache_read_per_mtok is None else self.cache_read_per_mtok
+        write = self.input_per_mtok if self.cache_write_per_mtok is None else self.cache_write_per_mtok
+        fresh = max(0, usage.input_tokens - usage.cached_tokens - usage.cache_write_tokens)
+        return (
+            fresh * self.input_per_mtok
+            + usage.cached_tokens * read
+            + usage.cache_write_tokens * write
+            + usage.output_tokens * self.output_per_mtok
+        ) / 1e6
+
+
+@dataclass(slots=True, frozen=True)
+class TokenCount:
+    """A prompt's token count and how it was made: "tokenizer" (the model's own, with its chat template),
+    "endpoint" (the server's tokenize endpoint), "tiktoken" or "litellm" (a real BPE chosen by model
+    family), "estimate" (characters / 4, the last fallback; backends/tokencount.py)."""
+
+    tokens: int
+    source: str
+
+    @property
+    def estimated(self) -> bool:
+        return self.source == "estimate"
 
 
 @runtime_checkable
@@ -162,6 +193,10 @@ class Backend(Protocol):
 
     async def health(self) -> bool:
         """Cheap liveness check; never costs a completion."""
+        ...
+
+    async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
+        """The prompt tokens `request` would take on this backend ; cheap on repeats (counts are cached)."""
         ...
 
     async def aclose(self) -> None: ...

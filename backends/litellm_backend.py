@@ -3,6 +3,7 @@ OpenAI-shaped request to the provider's REST API, including cleaning tool schema
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -10,13 +11,15 @@ import socket
 import ssl
 import traceback
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import httpx
 import openai
+import orjson
 
-from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
+from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, TokenCount, Usage
 from .errors import (
     BackendConnectError,
     BackendError,
@@ -32,7 +35,11 @@ from .openai_format import (
     response_events,
     usage_from_openai,
 )
+from .pricing import litellm_price
 from .redact import upstream_message
+from .tokencount import SegmentCounter, estimate
+from .toolids import id_rule, map_tool_ids, restore_id
+from .tracecontext import trace_headers
 
 # Where litellm builds the provider's request from ours: an error raised there is the client's input
 # (an image it cannot fetch, a tool result without its call, tool arguments that are not JSON), found
@@ -100,19 +107,22 @@ class LiteLLMBackend:
         base_url: str | None = None,
         capabilities: Capabilities | None = None,
         price: Price | None = None,
+        price_overrides: dict[str, float] | None = None,
         first_byte_timeout: float = 120.0,
         total_timeout: float = 600.0,
     ) -> None:
         self.name = name
         self.model = model
         self.capabilities = capabilities or Capabilities()
-        self.price = price or Price()
         self._api_key_env = api_key_env
         self._base_url = base_url
         self._timeout = first_byte_timeout
         self.total_timeout = total_timeout
         self._litellm = _import_litellm()
         _warm(self._litellm, model)
+        # `price` as given, else litellm's price map with the operator's overrides (backends/pricing.py)
+        self.price = price or litellm_price(self._litellm.model_cost, model, price_overrides)
+        self._counter: SegmentCounter | None = None
 
     def _kwargs(self, req: CanonicalRequest) -> dict[str, Any]:
         kw: dict[str, Any] = {
@@ -128,6 +138,8 @@ class LiteLLMBackend:
             kw["api_base"] = self._base_url
         if req.stream:
             kw["stream_options"] = {"include_usage": True}
+        if trace_headers():
+            kw["extra_headers"] = trace_headers()
         if self.model.startswith("anthropic/") and "thinking" in req.native:
             kw["thinking"] = req.native["thinking"]  # Claude models take Anthropic's thinking settings as sent
         return kw
@@ -150,7 +162,18 @@ class LiteLLMBackend:
             return BackendStatusError(msg, backend=self.name, upstream_status=status)
         return BackendProtocolError(msg, backend=self.name)
 
-    async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+    def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        return self._mapped(request)
+
+    async def _mapped(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        """Tool-call ids this provider would refuse are mapped, and mapped back in its answer (toolids.py);
+        Gemini gets its own ids, thought signatures included, untouched."""
+        request, reverse = map_tool_ids(request, id_rule(self.model))
+        async with aclosing(self._send(request)) as events:
+            async for ev in events:
+                yield restore_id(ev, reverse)
+
+    async def _send(self, request: CanonicalRequest) -> AsyncGenerator[Event, None]:
         if request.prompt is not None:
             raise BackendStatusError(
                 f"{self.name}: fill-in-the-middle is not supported", backend=self.name, upstream_status=400
@@ -180,6 +203,29 @@ class LiteLLMBackend:
         if usage is not None:
             yield usage
         yield Finish(finish_reason(reason))
+
+    async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
+        """litellm's counter for this model (its tokenizer where it ships one, else tiktoken), segment by
+        segment so a conversation's earlier turns are counted once."""
+        if self._counter is None:
+            lt, model = self._litellm, self.model
+
+            def tools_len(segments: list[str]) -> int:  # litellm's own rendering of tool definitions
+                tools = [{"type": "function", "function": orjson.loads(s)} for s in segments]
+                one = [{"role": "user", "content": ""}]
+                return int(
+                    lt.token_counter(model=model, messages=one, tools=tools)
+                    - lt.token_counter(model=model, messages=one)
+                )
+
+            self._counter = SegmentCounter(
+                lambda text: int(lt.token_counter(model=model, text=text)), tools_len=tools_len
+            )
+        try:  # in a thread: litellm loads a tokenizer on first use, and a cold 100 KB count takes ~15 ms
+            return TokenCount(await asyncio.to_thread(self._counter.count, request), "litellm")
+        except (ValueError, KeyError, OSError) as exc:
+            log.warning("%s: litellm could not count tokens (%s); using the estimate", self.name, exc)
+            return estimate(request)
 
     async def health(self) -> bool:
         return True  # a cloud API: a health probe would cost a request or leak traffic; cooldowns cover failures

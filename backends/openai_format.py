@@ -119,12 +119,29 @@ def completion_body(req: CanonicalRequest, model: str, *, stream: bool) -> dict[
     return body
 
 
+def _int(*values: Any) -> int:
+    """The first value that is a number (upstreams send null, omit fields, or send both spellings)."""
+    for v in values:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return int(v)
+    return 0
+
+
 def usage_from_openai(u: dict[str, Any]) -> Usage:
-    details = u.get("prompt_tokens_details") or {}
+    """OpenAI's usage block, as OpenAI-compatible servers and litellm send it. litellm maps Anthropic's
+    `cache_read_input_tokens` / `cache_creation_input_tokens` (also kept at top level) and Gemini's
+    `cachedContentTokenCount` / `thoughtsTokenCount` onto the same fields; its prompt_tokens then
+    include the cache reads and writes, as OpenAI's do."""
+    prompt = u.get("prompt_tokens_details") or {}
+    completion = u.get("completion_tokens_details") or {}
     return Usage(
-        input_tokens=int(u.get("prompt_tokens") or 0),
-        output_tokens=int(u.get("completion_tokens") or 0),
-        cached_tokens=int(details.get("cached_tokens") or 0),
+        input_tokens=_int(u.get("prompt_tokens")),
+        output_tokens=_int(u.get("completion_tokens")),
+        cached_tokens=_int(prompt.get("cached_tokens"), u.get("cache_read_input_tokens")),
+        cache_write_tokens=_int(
+            prompt.get("cache_creation_tokens"), prompt.get("cache_write_tokens"), u.get("cache_creation_input_tokens")
+        ),
+        reasoning_tokens=_int(completion.get("reasoning_tokens")),
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 
@@ -11,7 +12,7 @@ import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
 
-from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, Usage
+from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, TokenCount, Usage
 from .errors import (
     BackendConnectError,
     BackendError,
@@ -22,7 +23,10 @@ from .errors import (
 from .openai_format import chat_body, chunk_events, completion_body, finish_reason, response_events, usage_from_openai
 from .redact import MAX_UPSTREAM_CHARS, upstream_message
 from .sse import sse_data
-from .tokens import estimate_request_tokens
+from .tokencount import SegmentCounter, estimate, tiktoken_counter, utf8_bound
+from .tokenize_http import TokenizeEndpoint
+from .toolids import map_tool_ids, openai_ok, restore_id
+from .tracecontext import trace_headers
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -81,6 +85,9 @@ class OpenAIBackend:
             timeout=httpx.Timeout(connect=connect_timeout, read=first_byte_timeout, write=30.0, pool=connect_timeout),
             follow_redirects=False,  # an upstream may not send us elsewhere
         )
+        self.tokenize = TokenizeEndpoint(self._client, base_url, model)
+        self._bpe: SegmentCounter | None = None
+        self._bpe_tried = False
 
     @classmethod
     def from_env(cls, name: str, *, api_key_env: str | None, **kw: Any) -> OpenAIBackend:
@@ -91,26 +98,50 @@ class OpenAIBackend:
             return BackendTimeout(f"{self.name}: upstream timed out ({type(exc).__name__})", backend=self.name)
         return BackendConnectError(f"{self.name}: upstream connection failed ({type(exc).__name__})", backend=self.name)
 
-    def _fit(self, request: CanonicalRequest) -> CanonicalRequest:
-        """Lower max_tokens to what the context window leaves after the prompt (estimated): clients such as
-        Claude Code ask for 64k tokens, which a server with a 32k window refuses outright."""
-        if request.max_tokens is None:
+    async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
+        """The server's own count where it has a tokenize endpoint, else tiktoken by model family, else
+        the estimate."""
+        n = await self.tokenize.count(request)
+        if n is not None:
+            return TokenCount(n, "endpoint")
+        if not self._bpe_tried:
+            self._bpe, self._bpe_tried = tiktoken_counter(self.model), True
+        if self._bpe is not None:
+            return TokenCount(self._bpe.count(request), "tiktoken")
+        return estimate(request)
+
+    async def _fit(self, request: CanonicalRequest) -> CanonicalRequest:
+        """Lower max_tokens to what the context window leaves after the prompt: clients such as Claude Code
+        ask for 64k tokens, which a server with a 32k window refuses outright. The prompt is counted only
+        when its byte bound says it might not fit."""
+        window = self.capabilities.context_window
+        if request.max_tokens is None or request.max_tokens + utf8_bound(request) <= window:
             return request
-        room = self.capabilities.context_window - estimate_request_tokens(request)
+        room = window - (await self.count_tokens(request)).tokens
         if request.max_tokens <= room:
             return request
         return replace(request, max_tokens=max(1, room))
 
-    async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
-        request = self._fit(request)
+    def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        return self._mapped(request)
+
+    async def _mapped(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        """Tool-call ids this server would refuse are mapped, and mapped back in its answer (toolids.py)."""
+        request, reverse = map_tool_ids(await self._fit(request), openai_ok)
+        async with aclosing(self._send(request)) as events:
+            async for ev in events:
+                yield restore_id(ev, reverse)
+
+    async def _send(self, request: CanonicalRequest) -> AsyncGenerator[Event, None]:
         if request.prompt is not None:
             path, body = "/completions", completion_body(request, self.model, stream=request.stream)
         else:
             path, body = "/chat/completions", chat_body(request, self.model, stream=request.stream)
         content = orjson.dumps(body)
+        headers = {"content-type": "application/json", **trace_headers()}
         try:
             if not request.stream:
-                response = await self._client.post(path, content=content, headers={"content-type": "application/json"})
+                response = await self._client.post(path, content=content, headers=headers)
                 if response.status_code >= 400:
                     raise self._status_error(response, response.content)
                 try:
@@ -122,9 +153,7 @@ class OpenAIBackend:
                 for ev in response_events(data):
                     yield ev
                 return
-            req = self._client.build_request(
-                "POST", path, content=content, headers={"content-type": "application/json"}
-            )
+            req = self._client.build_request("POST", path, content=content, headers=headers)
             response = await self._client.send(req, stream=True)
             try:
                 if response.status_code >= 400:

@@ -45,12 +45,15 @@ class Exploring:
     rng: random.Random
 
 
-def needs_of(request: CanonicalRequest, classification: Classification) -> Needs:
+def needs_of(
+    request: CanonicalRequest, classification: Classification, counted: Mapping[str, int] | None = None
+) -> Needs:
     return Needs(
         vision=classification.has_images,
         tools=bool(request.tools) and request.tool_choice != "none",
         fim=request.is_fim,
         prompt_tokens=classification.prompt_tokens,
+        prompt_tokens_by_backend=counted or {},
     )
 
 
@@ -87,7 +90,7 @@ def plan(
     (with the session pin to store, when there is a session) and the parameter overrides. Pure but for
     the draws from `exploring.rng`; explain and dry-run call it too. Raises InvalidRequest for a
     rejecting rule. A request that names a backend is neither explored nor pinned."""
-    usable = {b for b, caps in table.backends.items() if missing_capability(needs, caps) is None}
+    usable = {b for b, caps in table.backends.items() if missing_capability(needs, caps, b) is None}
     outcome, passed = evaluate(rules, facts, usable)
     decision = _choose(facts, needs, table, outcome, usable)
     for name, why in passed.items():
@@ -119,7 +122,7 @@ def _choose(facts: Facts, needs: Needs, table: RoutingTable, outcome: Outcome, u
     if rule is not None and rule.chain is not None and not explicit:
         chain = [b for b in rule.chain if b in usable]
         skipped = {
-            b: f"cannot serve {missing_capability(needs, table.backends[b])}" for b in rule.chain if b not in usable
+            b: f"cannot serve {missing_capability(needs, table.backends[b], b)}" for b in rule.chain if b not in usable
         }
         reason = f"rule {rule.name} routes to {', '.join(rule.chain)}"
         if skipped:

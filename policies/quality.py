@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
+from jsonschema.exceptions import SchemaError
+from jsonschema.validators import Draft202012Validator, validator_for
+from referencing.exceptions import Unresolvable
 
 from backends.contract import Tool
 
@@ -20,43 +23,23 @@ FINISH_LENGTH = 0.3  # cut off by max_tokens: often unusable
 UPSTREAM_ERROR = 0.0
 RESENT = 0.2  # the same prompt again within minutes: the first answer probably did not help
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
+MAX_PROBLEMS = 10
 
 
-def schema_problems(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
-    """Where `value` breaks `schema` (the JSON Schema subset tools use: type, required, properties,
-    enum, items). Unknown keywords are ignored, so a schema we do not understand never fails a call."""
-    problems: list[str] = []
-    types = schema.get("type")
-    if isinstance(types, str):
-        types = [types]
-    if isinstance(types, list) and types:
-        allowed = tuple(t for name in types for t in _TYPES.get(name, (object,)))
-        bad_bool = isinstance(value, bool) and "boolean" not in types
-        if not isinstance(value, allowed) or bad_bool:
-            return [f"{path}: expected {'/'.join(types)}"]
-    if "enum" in schema and isinstance(schema["enum"], list) and value not in schema["enum"]:
-        problems.append(f"{path}: not one of the allowed values")
-    if isinstance(value, dict):
-        for name in schema.get("required") or []:
-            if name not in value:
-                problems.append(f"{path}.{name}: required")
-        props = schema.get("properties") or {}
-        for name, sub in props.items():
-            if name in value and isinstance(sub, dict):
-                problems += schema_problems(value[name], sub, f"{path}.{name}")
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for i, item in enumerate(value):
-            problems += schema_problems(item, schema["items"], f"{path}[{i}]")
-    return problems
+def _where(path: Iterable[Any]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def schema_problems(value: Any, schema: dict[str, Any]) -> list[str]:
+    """Where `value` breaks `schema`, by the jsonschema library (the draft the schema names in `$schema`,
+    else 2020-12: anyOf, oneOf, $ref, bounds, formats' types and all). A schema that is itself invalid
+    or points nowhere never fails a call: a tool we cannot check is not the model's fault."""
+    try:
+        validator = validator_for(schema, default=Draft202012Validator)(schema)
+        errors = sorted(validator.iter_errors(value), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    except (SchemaError, Unresolvable, TypeError, ValueError):
+        return []
+    return [f"{_where(e.absolute_path)}: {e.message[:160]}" for e in errors[:MAX_PROBLEMS]]
 
 
 def tool_call_problems(calls: Iterable[tuple[str, str]], tools: Sequence[Tool]) -> list[str]:

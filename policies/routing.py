@@ -20,6 +20,9 @@ class Needs:
     tools: bool = False
     fim: bool = False
     prompt_tokens: int = 0
+    # Per backend, the prompt counted with that backend's tokenizer (or a bound that proves it fits);
+    # backends not named here are gated on `prompt_tokens`.
+    prompt_tokens_by_backend: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -43,16 +46,17 @@ class RoutingTable:
     reject_unknown_models: bool = False
 
 
-def missing_capability(needs: Needs, caps: Capabilities) -> str | None:
-    """Why `caps` cannot serve `needs`, or None when it can."""
+def missing_capability(needs: Needs, caps: Capabilities, name: str | None = None) -> str | None:
+    """Why `caps` (backend `name`) cannot serve `needs`, or None when it can."""
     if needs.vision and not caps.vision:
         return "images (vision)"
     if needs.tools and not caps.tools:
         return "tool calling"
     if needs.fim and not caps.fim:
         return "fill-in-the-middle"
-    if needs.prompt_tokens > caps.context_window:
-        return f"a context window of {needs.prompt_tokens} tokens (has {caps.context_window})"
+    tokens = needs.prompt_tokens_by_backend.get(name, needs.prompt_tokens) if name else needs.prompt_tokens
+    if tokens > caps.context_window:
+        return f"a context window of {tokens} tokens (has {caps.context_window})"
     return None
 
 
@@ -61,7 +65,7 @@ def gate(chain: Sequence[str], needs: Needs, table: RoutingTable) -> tuple[list[
     kept: list[str] = []
     skipped: dict[str, str] = {}
     for name in chain:
-        missing = missing_capability(needs, table.backends[name])
+        missing = missing_capability(needs, table.backends[name], name)
         if missing is None:
             kept.append(name)
         else:

@@ -56,7 +56,7 @@ def _openai(cfg: BackendConfig, home: Path) -> Backend:
         base_url=cfg.base_url,
         model=cfg.model,
         capabilities=Capabilities(**cfg.capabilities.model_dump()),
-        price=Price(**cfg.price.model_dump()),
+        price=Price(**cfg.price.model_dump(exclude_none=True)),
         connect_timeout=cfg.timeouts.connect,
         first_byte_timeout=cfg.timeouts.first_byte,
         total_timeout=cfg.timeouts.total,
@@ -72,7 +72,7 @@ def _litellm(cfg: BackendConfig, home: Path) -> Backend:
         api_key_env=cfg.api_key_env,
         base_url=cfg.base_url,
         capabilities=Capabilities(**cfg.capabilities.model_dump()),
-        price=Price(**cfg.price.model_dump()),
+        price_overrides=cfg.price.model_dump(exclude_unset=True),  # the rest from litellm's price map
         first_byte_timeout=cfg.timeouts.first_byte,
         total_timeout=cfg.timeouts.total,
     )
@@ -123,7 +123,6 @@ def with_embedded_defaults(settings: Settings) -> Settings:
                 model="gemini/gemini-2.5-flash",
                 api_key_env="GEMINI_API_KEY",
                 capabilities=CapabilitiesConfig(vision=True, tools=True, context_window=1_000_000),
-                price={"input_per_mtok": 0.30, "output_per_mtok": 2.50},  # type: ignore[arg-type]
             )
         )
     names = [b.name for b in backends]

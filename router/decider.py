@@ -49,8 +49,10 @@ class Decider:
         classification: Classification,
         headers: Mapping[str, str],
         key_id: str | None = None,
+        counted: Mapping[str, int] | None = None,
     ) -> Decision:
-        """The final decision for `request`; applies the rules' parameter overrides to it."""
+        """The final decision for `request`; applies the rules' parameter overrides to it. `counted`:
+        the prompt's tokens per backend, for the context-window gate."""
         await self.versions.maybe_reload()
         facts = facts_of(request, classification, headers, key_id)
         seconds_left = await self.cooldowns.refresh()
@@ -62,7 +64,7 @@ class Decider:
             failed = pin is not None and await self.cooldowns.failed_recently(pin.backend)
             session = Session(key, pin, failed)
         exploring = self.explorer.exploring() if not named and pin is None else None
-        needs = needs_of(request, classification)
+        needs = needs_of(request, classification, counted)
         decision, overrides = plan(
             facts, needs, self.table, self.versions.rules, seconds_left, session=session, exploring=exploring
         )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
-from backends.contract import CanonicalRequest, Price, Usage
+from backends.contract import CanonicalRequest, Price, TokenCount, Usage
 from policies.classify.types import Classification
 from policies.routing import Decision
 
@@ -49,6 +50,8 @@ class RequestOutcome:
     input_tokens: int | None
     output_tokens: int | None
     cached_tokens: int | None
+    cache_write_tokens: int | None
+    reasoning_tokens: int | None
     tokens_estimated: bool
     cost_usd: float | None
     draft_proposed: int | None
@@ -88,6 +91,9 @@ class Trace:
     session: str | None = None
     key_id: str | None = None
     reserved: int = 0  # the key's budget tokens reserved for this request, replaced by charge()
+    counted: dict[str, TokenCount] = field(default_factory=dict)  # backend -> prompt tokens, counted once
+    span: Any = None  # the OpenTelemetry request span, when export is on
+    failed_at: list[tuple[str, float, str]] = field(default_factory=list)  # (backend, when, error) per failure
 
     def outcome(
         self,
@@ -132,6 +138,8 @@ class Trace:
             input_tokens=usage.input_tokens if usage else None,
             output_tokens=usage.output_tokens if usage else None,
             cached_tokens=usage.cached_tokens if usage else None,
+            cache_write_tokens=usage.cache_write_tokens if usage else None,
+            reasoning_tokens=usage.reasoning_tokens if usage else None,
             tokens_estimated=bool(usage and usage.estimated),
             cost_usd=price.cost(usage) if price is not None and usage is not None else None,
             draft_proposed=draft.proposed if draft else None,

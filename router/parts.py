@@ -25,6 +25,7 @@ from .decider import Decider, routing_table
 from .exploration import Explorer
 from .judge import make_judge
 from .metrics import Metrics
+from .otel import make_tracer
 from .pins import SessionPins
 from .pipeline import Gateway
 from .quality_signals import QualitySignals
@@ -130,6 +131,7 @@ def build_parts(
         max_body_bytes=settings.max_body_bytes,
         max_attempts=settings.max_attempts,
         total_timeouts={cfg.name: cfg.timeouts.total for cfg in settings.backends},
+        tracer=make_tracer(settings.otel),
     )
     return Parts(settings, backends, metrics, shared, engine, request_log, body_log, access, routing, gateway)
 
@@ -148,6 +150,8 @@ async def running(parts: Parts) -> AsyncIterator[None]:
         await parts.access.aclose()
         await parts.routing.aclose()
         await parts.request_log.stop()
+        if parts.gateway.tracer is not None:
+            await asyncio.to_thread(parts.gateway.tracer.shutdown)  # flushes the spans still batched
         if parts.body_log is not None:
             await parts.body_log.stop()
         for b in parts.backends.values():

@@ -16,7 +16,7 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
-from backends.contract import Backend, CanonicalRequest, Event, Usage
+from backends.contract import Backend, CanonicalRequest, Event, TokenCount, Usage
 from backends.errors import (
     BackendError,
     BackendProtocolError,
@@ -26,15 +26,20 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
+from backends.tokencount import MAX_BYTES_PER_TOKEN, prompt_bytes
 from backends.tokens import estimate_request_tokens, estimate_text_tokens, reservation_tokens
+from backends.tracecontext import TRACEPARENT
 from policies.classify.types import Classifier
+from policies.routing import Needs
+from policies.routing import decide as route_of
 from policies.stickiness import SESSION_HEADERS
 
 from .access import AccessControl
 from .dialects import Completion, Dialect, ResponseMeta
 from .http_errors import error_response, status_of
 from .metrics import Metrics
-from .outcome import Trace
+from .otel import Attempt, RequestTracer
+from .outcome import RequestOutcome, Trace
 from .routing_service import RoutingService
 from .store import RequestLog
 
@@ -58,6 +63,7 @@ class Gateway:
         max_body_bytes: int,
         max_attempts: int,
         total_timeouts: Mapping[str, float],
+        tracer: RequestTracer | None = None,
     ) -> None:
         self.backends = backends
         self.classifier = classifier
@@ -68,11 +74,13 @@ class Gateway:
         self.max_body_bytes = max_body_bytes
         self.max_attempts = max_attempts
         self.total_timeouts = total_timeouts
+        self.tracer = tracer
 
     # ---- entry ------------------------------------------------------------------------------------
 
     async def handle(self, dialect: Dialect, request: Request) -> Response:
         trace = Trace(_new_id(), time.time(), time.perf_counter(), dialect.name, request.url.path)
+        self._open_span(trace, request.headers)
         try:
             trace.key_id = await self.access.authenticate(request.headers)
             req = trace.request = dialect.parse_request(await self._read_json(request))
@@ -82,7 +90,8 @@ class Gateway:
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
-            trace.decision = await self.routing.decide(req, cls, headers, trace.key_id)
+            counted = await self._window_counts(trace, req)
+            trace.decision = await self.routing.decide(req, cls, headers, trace.key_id, counted)
             if req.stream:
                 return await self._stream(trace, dialect, req)
             return await self._complete(trace, dialect, req)
@@ -103,10 +112,49 @@ class Gateway:
         try:
             await self.access.authenticate(request.headers)
             req = dialect.parse_request(await self._read_json(request))
-            content = dialect.count_tokens(req)  # type: ignore[attr-defined]
+            counted = await self._count_for_route(req, request.headers)
+            content = dialect.count_tokens(req, counted.tokens)  # type: ignore[attr-defined]
         except SwitchpointError as exc:
             return error_response(exc, dialect.error_style)
         return Response(content, media_type="application/json")
+
+    async def _count_for_route(self, req: CanonicalRequest, headers: Mapping[str, str]) -> TokenCount:
+        """The prompt's tokens on the backend a completion would go to first (routes and aliases; no rules,
+        pins or exploration, which have side effects); the estimate where no backend applies."""
+        try:
+            cls = self.classifier.classify(req, headers)
+            chain = route_of(req.model, cls.category, Needs(), self.routing.table).chain
+        except SwitchpointError:
+            chain = []
+        backend = self.backends.get(chain[0]) if chain else None
+        if backend is not None:
+            try:
+                return await backend.count_tokens(req)
+            except Exception:  # a counter's bug must not fail the endpoint: the estimate answers instead
+                log.exception("counting tokens with %s failed; answering with the estimate", chain[0])
+        return TokenCount(estimate_request_tokens(req), "estimate")
+
+    async def _window_counts(self, trace: Trace, req: CanonicalRequest) -> dict[str, int]:
+        """For the context-window gate: each backend's own count of the prompt, counted only where the
+        prompt's byte bound does not already prove it fits (almost always it does, at no cost) and it is
+        not hopelessly over (a 100 KB agent prompt against an 8k local model is not tokenised)."""
+        size, framing = prompt_bytes(req)
+        out: dict[str, int] = {}
+        for name, backend in self.backends.items():
+            window = backend.capabilities.context_window
+            if size + framing <= window:
+                out[name] = size + framing
+                continue
+            if size // MAX_BYTES_PER_TOKEN > window:
+                out[name] = size // MAX_BYTES_PER_TOKEN + framing
+                continue
+            try:
+                counted = trace.counted[name] = await backend.count_tokens(req)
+            except SwitchpointError as exc:  # gated on the classifier's estimate instead
+                log.warning("request %s: %s could not count tokens: %s", trace.id, name, exc.message)
+                continue
+            out[name] = counted.tokens
+        return out
 
     async def _read_json(self, request: Request) -> Any:
         body = await self._read_body(request)
@@ -131,6 +179,7 @@ class Gateway:
     # ---- attempts ---------------------------------------------------------------------------------
 
     def _failed(self, trace: Trace, name: str, exc: BackendError, last: bool) -> None:
+        trace.failed_at.append((name, time.perf_counter(), exc.message))
         self.routing.report_failure(name, exc)
         trace.errors.append({"backend": name, "error": exc.message})
         category = trace.classification.category if trace.classification else ""
@@ -174,7 +223,7 @@ class Gateway:
             self.routing.report_success(name)
             t_done = time.perf_counter()
             trace.overhead = t_sent - trace.t0
-            self._fill_usage(trace, completion)
+            await self._fill_usage(trace, completion)
             meta = ResponseMeta(trace.id, backend.model, request=req)
             content = dialect.render_json(completion, meta)
             trace.overhead += time.perf_counter() - t_done
@@ -240,7 +289,7 @@ class Gateway:
                     raise BackendTimeout(
                         f"{trace.backend}: total timeout of {total:.0f}s reached", backend=trace.backend or ""
                     )
-            self._fill_usage(trace, completion)
+            await self._fill_usage(trace, completion)
             yield renderer.finish(completion)
             status = "ok"
             self.routing.report_success(trace.backend or "")
@@ -250,27 +299,69 @@ class Gateway:
             category = trace.classification.category if trace.classification else ""
             self.metrics.errors.labels(trace.backend or "", category, exc.code or "error").inc()
             log.warning("request %s: %s failed mid-stream: %s", trace.id, trace.backend, exc.message)
-            self._fill_usage(trace, completion)
+            await self._fill_usage(trace, completion)
             yield renderer.error(exc)
         finally:
             await it.aclose()  # type: ignore[attr-defined]
             # A client that hangs up still pays for what it was sent: counted where the upstream said,
-            # else estimated from the text relayed so far.
-            self._fill_usage(trace, completion)
+            # else counted or estimated from the text relayed so far.
+            await self._fill_usage(trace, completion)
             self._record(trace, completion, status=status, http_status=http_status, error=error)
+
+    # ---- tracing ----------------------------------------------------------------------------------
+
+    def _open_span(self, trace: Trace, headers: Mapping[str, str]) -> None:
+        """Start the request span (export on), and set the traceparent upstreams get: the span's own, else
+        the client's as it came."""
+        parent = headers.get("traceparent")
+        if self.tracer is not None:
+            trace.span, parent = self.tracer.start(headers, int(trace.ts * 1e9))
+        TRACEPARENT.set(parent)
+
+    def _close_span(self, trace: Trace, out: RequestOutcome, end: float) -> None:
+        if self.tracer is None or trace.span is None:
+            return
+
+        def ns(t: float) -> int:
+            return int((trace.ts + t - trace.t0) * 1e9)
+
+        attempts, start = [], trace.t_dispatch or trace.t0
+        for name, when, error in trace.failed_at:
+            attempts.append(Attempt(name, ns(start), ns(when), error))
+            start = when
+        if trace.backend is not None:
+            attempts.append(Attempt(trace.backend, ns(start), ns(end), out.error))
+        backend = self.backends.get(trace.backend) if trace.backend else None
+        self.tracer.end(trace.span, out, backend, attempts, ns(end))
+        trace.span = None
 
     # ---- results ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _fill_usage(trace: Trace, completion: Completion) -> None:
-        """Usage is always known: the upstream's count, else our documented estimate, flagged."""
+    async def _fill_usage(self, trace: Trace, completion: Completion) -> None:
+        """Usage is always known: the upstream's count, else the backend's count of the prompt and our
+        documented estimate of the answer, flagged as counted by us."""
         if completion.usage is None and trace.request is not None:
             text = completion.text + "".join(t.name + t.arguments for t in completion.tool_calls)
+            counted = await self._prompt_count(trace)
             completion.usage = Usage(
-                input_tokens=estimate_request_tokens(trace.request),
+                input_tokens=counted.tokens,
                 output_tokens=estimate_text_tokens(text),
                 estimated=True,
             )
+
+    async def _prompt_count(self, trace: Trace) -> TokenCount:
+        assert trace.request is not None
+        name = trace.backend or ""
+        if name not in trace.counted:
+            backend = self.backends.get(name)
+            if backend is None:
+                return TokenCount(estimate_request_tokens(trace.request), "estimate")
+            try:
+                trace.counted[name] = await backend.count_tokens(trace.request)
+            except SwitchpointError as exc:
+                log.warning("request %s: %s could not count tokens: %s", trace.id, name, exc.message)
+                return TokenCount(estimate_request_tokens(trace.request), "estimate")
+        return trace.counted[name]
 
     def _headers(self, trace: Trace) -> dict[str, str]:
         h = {"x-switchpoint-request-id": trace.id, "x-switchpoint-overhead-ms": f"{trace.overhead * 1000:.3f}"}
@@ -298,15 +389,17 @@ class Gateway:
         t_end: float | None = None,
     ) -> None:
         backend = self.backends.get(trace.backend) if trace.backend else None
+        end = t_end or time.perf_counter()
         out = trace.outcome(
             completion,
             status=status,
             http_status=http_status,
             error=error,
-            t_end=t_end,
+            t_end=end,
             price=backend.price if backend is not None else None,
         )
         self.log.record(out)
+        self._close_span(trace, out, end)
         if trace.key_id is not None:
             self.access.charge(trace.key_id, out.usage, trace.reserved)
         self.routing.observe(out)

@@ -55,8 +55,9 @@ class RoutingService:
         classification: Classification,
         headers: Mapping[str, str],
         key_id: str | None = None,
+        counted: Mapping[str, int] | None = None,
     ) -> Decision:
-        return await self.decider.decide(request, classification, headers, key_id)
+        return await self.decider.decide(request, classification, headers, key_id, counted)
 
     def report_failure(self, backend: str, error: BackendError) -> None:
         """An attempt on `backend` failed (before or after its first byte)."""

@@ -39,6 +39,10 @@ class TimeoutsConfig(_Strict):
 class PriceConfig(_Strict):
     input_per_mtok: float = Field(default=0.0, ge=0)
     output_per_mtok: float = Field(default=0.0, ge=0)
+    # None: cache reads and writes cost the input price. litellm backends take every price they are not
+    # given here from litellm's model price map.
+    cache_read_per_mtok: float | None = Field(default=None, ge=0)
+    cache_write_per_mtok: float | None = Field(default=None, ge=0)
 
 
 class BackendConfig(_Strict):
@@ -65,6 +69,15 @@ class LogConfig(_Strict):
     batch_size: int = Field(default=256, ge=1)
     flush_interval: float = Field(default=0.5, gt=0)
     max_buffered: int = Field(default=50_000, ge=1)  # rows held in memory while the database is away
+
+
+class OtelConfig(_Strict):
+    """OpenTelemetry export of one span per request over OTLP/HTTP (needs the `otel` extra)."""
+
+    enabled: bool = False
+    endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    service_name: str = "switchpoint"
+    headers: dict[str, str] = Field(default_factory=dict)  # e.g. a collector's auth header
 
 
 class RoutingConfig(_Strict):
@@ -118,6 +131,7 @@ class Settings(BaseSettings):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     connections: ConnectionsConfig = Field(default_factory=ConnectionsConfig)
+    otel: OtelConfig = Field(default_factory=OtelConfig)
     max_attempts: int = Field(default=3, ge=1)
     graceful_shutdown_s: float = Field(default=30.0, ge=0)
     require_keys: bool = False  # the public API needs a virtual key even before any key exists

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..contract import CanonicalRequest, Capabilities, Event, Price
+from ..contract import CanonicalRequest, Capabilities, Event, Price, TokenCount
 from ..errors import BackendError, RateLimited, SwitchpointError
 from ..redact import upstream_message
 
@@ -78,6 +78,7 @@ class LocalBackend:
         self._gen_lock = asyncio.Lock()
         self._waiting = 0
         self._mean_s = 5.0  # running mean of a generation's duration, for Retry-After
+        self._tokenizer: Any = None  # loaded alone for counting while the model is not
 
     @property
     def engine(self) -> Engine | None:
@@ -101,6 +102,28 @@ class LocalBackend:
                         f"local model {self.model!r} failed to load: {upstream_message(str(exc))}", backend=self.name
                     ) from exc
             return self._engine
+
+    async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
+        """Exactly the prompt the engine would prefill: the model's own tokenizer and chat template (with
+        the tools block), without loading the weights when the model is not loaded yet."""
+        from .prompts import build_prompt
+
+        tokenizer = self._engine.loaded.tokenizer if self._engine is not None else await self._load_tokenizer()
+        ids = await asyncio.to_thread(lambda: build_prompt(tokenizer, request).ids)
+        return TokenCount(len(ids), "tokenizer")
+
+    async def _load_tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            try:
+                from transformers import AutoTokenizer
+
+                from .convert import resolve_model_dir
+
+                path = await asyncio.to_thread(resolve_model_dir, self.model)
+                self._tokenizer = await asyncio.to_thread(AutoTokenizer.from_pretrained, str(path))
+            except (ImportError, OSError, ValueError) as exc:
+                raise BackendError(f"local model {self.model!r}: no tokenizer: {exc}", backend=self.name) from exc
+        return self._tokenizer
 
     async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
         if self._waiting >= self.max_queue:

@@ -277,9 +277,10 @@ def parse_request(body: Any) -> CanonicalRequest:
     )
 
 
-def count_tokens(request: CanonicalRequest) -> bytes:
-    """The body of `POST /v1/messages/count_tokens` for an already parsed request."""
-    return orjson.dumps({"input_tokens": estimate_request_tokens(request)})
+def count_tokens(request: CanonicalRequest, tokens: int | None = None) -> bytes:
+    """The body of `POST /v1/messages/count_tokens` for an already parsed request: `tokens` as the
+    backend counted them, else the estimate."""
+    return orjson.dumps({"input_tokens": estimate_request_tokens(request) if tokens is None else tokens})
 
 
 # ---- rendering -----------------------------------------------------------------------------------
@@ -300,11 +301,12 @@ def stop_reason(c: Completion) -> str:
 
 def usage_json(u: Usage | None) -> dict[str, Any]:
     u = u or Usage()
+    # Anthropic's input_tokens leave out cache reads and writes, which ours include (OpenAI's convention).
     return {
-        "input_tokens": u.input_tokens,
+        "input_tokens": max(0, u.input_tokens - u.cached_tokens - u.cache_write_tokens),
         "output_tokens": u.output_tokens,
         "cache_read_input_tokens": u.cached_tokens,
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": u.cache_write_tokens,
     }
 
 
@@ -471,5 +473,5 @@ class AnthropicMessages:
         return MessagesStream(meta)
 
 
-    def count_tokens(self, request: CanonicalRequest) -> bytes:
-        return count_tokens(request)
+    def count_tokens(self, request: CanonicalRequest, tokens: int | None = None) -> bytes:
+        return count_tokens(request, tokens)

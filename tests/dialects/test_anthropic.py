@@ -293,8 +293,9 @@ def test_json_text_and_tool_use_through_the_sdk() -> None:
         {"city": "Oslo"},
     )
     assert msg.stop_reason == "tool_use" and msg.stop_sequence is None
+    # Anthropic's input_tokens leave the cache reads out (ours include them, as OpenAI's do)
     assert (msg.usage.input_tokens, msg.usage.output_tokens, msg.usage.cache_read_input_tokens) == (
-        120,
+        20,
         30,
         100,
     )
@@ -392,7 +393,7 @@ def test_stream_through_the_sdk() -> None:
     assert (msg.content[2].name, msg.content[2].input) == ("get_time", {"tz": "CET"})  # type: ignore[union-attr]
     assert msg.stop_reason == "tool_use"
     assert (msg.usage.input_tokens, msg.usage.output_tokens, msg.usage.cache_read_input_tokens) == (
-        250,
+        50,
         42,
         200,
     )

@@ -40,7 +40,7 @@ def gw(local_gateway: tuple[str, Path], tmp_path: Path) -> E2EGateway:
     url, _ = local_gateway
     (tmp_path / "home").mkdir()
     (tmp_path / "work").mkdir()
-    return E2EGateway(url, AgentScript(), tmp_path / "home", tmp_path / "work", frozenset())
+    return E2EGateway(url, AgentScript(), tmp_path / "home", tmp_path / "work", frozenset(), backend_kind="local")
 
 
 def test_aider_answers_with_the_local_model(gw: E2EGateway) -> None:

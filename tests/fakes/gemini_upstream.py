@@ -18,6 +18,10 @@ from starlette.routing import Route
 class GeminiScript:
     text: str = "Bonjour from Gemini."
     call: dict[str, Any] | None = None  # {"name": ..., "args": {...}} answers with a function call
+    signature: str | None = None  # the functionCall part's thoughtSignature (Gemini 2.5+ thinking models)
+    usage: dict[str, Any] = field(
+        default_factory=lambda: {"promptTokenCount": 9, "candidatesTokenCount": 5, "totalTokenCount": 14}
+    )
     status: int = 200
     message: str = "scripted failure"  # the error message answered with a status other than 200
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -26,8 +30,6 @@ class GeminiScript:
 
 
 def make_gemini(script: GeminiScript) -> Starlette:
-    usage = {"promptTokenCount": 9, "candidatesTokenCount": 5, "totalTokenCount": 14}
-
     def candidate(parts: list[dict[str, Any]], finish: str | None) -> dict[str, Any]:
         c: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
         if finish:
@@ -43,6 +45,9 @@ def make_gemini(script: GeminiScript) -> Starlette:
             return Response(orjson.dumps(err), status_code=script.status, media_type="application/json")
         stream = request.url.path.endswith(":streamGenerateContent")
         parts = [{"functionCall": script.call}] if script.call is not None else [{"text": script.text}]
+        if script.call is not None and script.signature is not None:
+            parts[0]["thoughtSignature"] = script.signature
+        usage = script.usage
         if not stream:
             body = {
                 "candidates": [candidate(parts, "STOP")],

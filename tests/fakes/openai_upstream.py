@@ -35,6 +35,28 @@ class Script:
     tool_args: str = '{"city": "Paris"}'
     error_message: str | None = None  # "status": this message; "{authorization}" echoes the header received
     requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # each request's headers, lower-cased names
+
+
+def _long_id(req: dict[str, Any]) -> Response | None:
+    """OpenAI's own check on tool-call ids sent back: at most 40 characters (a 400 otherwise)."""
+    for i, m in enumerate(req.get("messages") or ()):
+        ids = [(f"messages[{i}].tool_calls[{j}].id", c.get("id")) for j, c in enumerate(m.get("tool_calls") or ())]
+        ids.append((f"messages[{i}].tool_call_id", m.get("tool_call_id")))
+        for where, ident in ids:
+            if isinstance(ident, str) and len(ident) > 40:
+                message = (
+                    f"Invalid '{where}': string too long. Expected a string with maximum length 40, "
+                    f"but got a string with length {len(ident)} instead."
+                )
+                err = {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": where,
+                    "code": "string_above_max_length",
+                }
+                return Response(orjson.dumps({"error": err}), status_code=400, media_type="application/json")
+    return None
 
 
 def _pieces(text: str, n: int) -> list[str]:
@@ -115,6 +137,10 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
     async def chat(request: Request) -> Response:
         req = orjson.loads(await request.body())
         script.requests.append(req)
+        script.headers.append(dict(request.headers))
+        refused = _long_id(req)
+        if refused is not None:
+            return refused
         if script.behaviour == "status":
             headers = {"retry-after": script.retry_after} if script.retry_after else {}
             said = (script.error_message or f"scripted {script.status}").replace(

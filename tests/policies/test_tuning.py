@@ -121,13 +121,43 @@ def test_quality_signals():
         "properties": {"city": {"type": "string"}, "days": {"type": "integer"}, "unit": {"enum": ["c", "f"]}},
     }
     assert schema_problems({"city": "Oslo", "days": 3}, schema) == []
-    assert schema_problems({"days": True}, schema) == ["$.city: required", "$.days: expected integer"]
-    assert schema_problems({"city": "x", "unit": "k"}, schema) == ["$.unit: not one of the allowed values"]
+    assert schema_problems({"days": True}, schema) == [
+        "$: 'city' is a required property",
+        "$.days: True is not of type 'integer'",
+    ]
+    assert schema_problems({"city": "x", "unit": "k"}, schema) == ["$.unit: 'k' is not one of ['c', 'f']"]
     tools = [Tool("weather", parameters=schema)]
     assert tool_call_problems([("weather", '{"city": "Oslo"}')], tools) == []
     assert tool_call_problems([("weather", '{"city": ')], tools) == ["weather: arguments are not valid JSON"]
     assert tool_call_problems([("nope", "{}")], tools) == ["nope: not an offered tool"]
     assert request_quality([]) is None
+
+
+def test_tool_arguments_checked_by_a_full_json_schema_validator():
+    """What the hand-written subset ignored: anyOf, oneOf, $ref, bounds, patterns, additionalProperties."""
+    schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "definitions": {"path": {"type": "string", "pattern": "^/"}},
+        "properties": {
+            "file": {"$ref": "#/definitions/path"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+            "mode": {"anyOf": [{"const": "read"}, {"const": "write"}]},
+            "target": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 2},
+        },
+        "required": ["file"],
+        "additionalProperties": False,
+    }
+    assert schema_problems({"file": "/a", "limit": 5, "mode": "read", "target": 3, "tags": ["x"]}, schema) == []
+    bad = {"file": "a", "limit": 500, "mode": "delete", "target": 1.5, "tags": ["x", "y", "z"], "extra": 1}
+    problems = schema_problems(bad, schema)
+    for where in ("$.file", "$.limit", "$.mode", "$.target", "$.tags", "$:"):
+        assert any(p.startswith(where) for p in problems), (where, problems)
+    assert len(problems) == 6
+    # a schema we cannot read never fails a call
+    assert schema_problems({"x": 1}, {"type": "object", "properties": {"x": {"$ref": "#/nowhere"}}}) == []
+    assert schema_problems({"x": 1}, {"type": 12}) == []
     assert request_quality([("tool_args", 1.0), ("finish_length", 0.3)]) == 0.3
     assert request_quality([("tool_args", 1.0), ("judge", 0.8), ("feedback", 0.0), ("feedback", 1.0)]) == 0.5
     assert request_quality([("judge", 0.8), ("resent", 0.2)]) == 0.8

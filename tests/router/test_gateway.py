@@ -7,6 +7,7 @@ import openai
 import orjson
 import pytest
 
+from backends.tokencount import tiktoken_encoding
 from tests.router.helpers import log_rows, one_backend
 
 TOOLS = [
@@ -196,6 +197,11 @@ def test_models_health_metrics(gateway, upstream):
         assert httpx.head(url + "/").status_code == 200
 
 
+def bpe_tokens(user_text: str) -> int:
+    """One user message as OpenAI's cookbook counts it: o200k_base, 3 framing tokens and 3 for the reply."""
+    return len(tiktoken_encoding("gpt-4o").encode_ordinary("user\n" + user_text)) + 6
+
+
 def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
     script, up = upstream
     script.behaviour = "no_usage"
@@ -203,7 +209,8 @@ def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
         r = httpx.post(
             url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "x" * 400}]}
         )
-        assert r.json()["usage"]["prompt_tokens"] >= 100
+        # counted with the real BPE (no /tokenize on this upstream), not characters / 4 (100 + framing)
+        assert r.json()["usage"]["prompt_tokens"] == bpe_tokens("x" * 400) < 100
         chunks = list(
             client(url).chat.completions.create(
                 model="auto",
@@ -226,4 +233,31 @@ def test_max_tokens_fits_the_context_window(gateway, upstream):
         body["max_tokens"] = 100
         assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
     clamped, kept = (r["max_tokens"] for r in script.requests)
-    assert 0 < clamped <= 4096 - 1000 and kept == 100
+    assert clamped == 4096 - bpe_tokens("x" * 4000) and kept == 100  # the prompt counted, not estimated
+
+
+def test_context_window_gate_counts_with_the_backends_tokenizer(gateway, upstream, upstream2):
+    """A prompt whose characters/4 estimate is over a backend's window but whose real count is under it
+    is served there; one whose real count is over is sent on to the bigger backend."""
+    (_, url1), (_, url2) = upstream, upstream2
+    text = "The quick brown fox jumps over the lazy dog. " * 40  # 1,800 characters: 450 by the estimate
+    real = bpe_tokens(text)
+    assert real < 430 < len(text) // 4
+    config = {
+        "backends": [
+            {
+                "name": "small",
+                "kind": "openai",
+                "base_url": url1,
+                "model": "s",
+                "capabilities": {"context_window": 430},
+            },
+            {"name": "big", "kind": "openai", "base_url": url2, "model": "b"},
+        ],
+        "routes": {"default": ["small", "big"]},
+    }
+    with gateway(config) as (url, _):
+        for words, served_by in ((text, "small"), (text * 2, "big")):
+            body = {"model": "auto", "messages": [{"role": "user", "content": words}]}
+            r = httpx.post(url + "/v1/chat/completions", json=body)
+            assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == served_by

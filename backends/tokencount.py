@@ -1,0 +1,184 @@
+"""Token counts for a canonical request, cheap enough to run on every request.
+
+A request is cut into segments (each message, each tool definition) and each segment's count is
+remembered in a bounded cache keyed by its length and hash: an agent conversation resends its
+system prompt, tools and earlier turns on every call, so only the new turn is tokenised, and
+counting the same request twice (the count_tokens endpoint, the context-window gate, max_tokens
+clamping) costs a hash of each segment. Framing tokens are added per message the way OpenAI's
+cookbook counts chat messages.
+
+`TokenCount.source` says how a count was made: "upstream" (the backend reported it), "tokenizer"
+(the model's own tokenizer and chat template), "endpoint" (the server's tokenize endpoint),
+"tiktoken" or "litellm" (a real BPE chosen by model family), "estimate" (characters / 4, the last
+fallback, flagged `tokens_estimated` in the request log).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .contract import CanonicalRequest, ImagePart, Message, TextPart, TokenCount
+from .tokens import TOKENS_PER_IMAGE, estimate_request_tokens
+
+logger = logging.getLogger(__name__)
+
+TOKENS_PER_MESSAGE = 3  # <|start|>role ... <|end|> in OpenAI's chat format
+TOKENS_PER_REPLY = 3  # the primed assistant turn
+TOKENS_PER_TOOL = 8  # the wrapper a chat template puts around each tool definition
+
+
+def estimate(request: CanonicalRequest) -> TokenCount:
+    return TokenCount(estimate_request_tokens(request), "estimate")
+
+
+def message_segment(m: Message) -> str:
+    parts = [m.role, m.name or "", m.tool_call_id or ""]
+    parts.extend(p.text for p in m.content if isinstance(p, TextPart))
+    for call in m.tool_calls:
+        parts.append(call.name)
+        parts.append(call.arguments)
+    return "\n".join(p for p in parts if p)
+
+
+def tool_segments(request: CanonicalRequest) -> list[str]:
+    return [
+        orjson.dumps({"name": t.name, "description": t.description, "parameters": t.parameters}).decode()
+        for t in request.tools
+    ]
+
+
+def _utf8(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def prompt_bytes(request: CanonicalRequest) -> tuple[int, int]:
+    """(UTF-8 bytes of the prompt's text, tokens of framing and images)."""
+    size = _utf8(request.prompt or "") + _utf8(request.suffix or "")
+    framing = TOKENS_PER_REPLY
+    for m in request.messages:
+        framing += TOKENS_PER_MESSAGE
+        size += _utf8(m.name or "") + _utf8(m.tool_call_id or "")
+        for p in m.content:
+            if isinstance(p, TextPart):
+                size += _utf8(p.text)
+            else:
+                framing += TOKENS_PER_IMAGE
+        size += sum(_utf8(c.name) + _utf8(c.arguments) for c in m.tool_calls)
+    if request.tools:
+        segments = tool_segments(request)
+        size += sum(_utf8(s) for s in segments)
+        framing += TOKENS_PER_TOOL * len(segments)
+    return size, framing
+
+
+def utf8_bound(request: CanonicalRequest) -> int:
+    """An upper bound on any byte-level BPE's count (a token covers at least one byte), plus framing.
+    Below a context window it proves the request fits without tokenising anything."""
+    size, framing = prompt_bytes(request)
+    return size + framing
+
+
+# No tokenizer in use averages more on real text (English ~4, code ~3-4): a prompt needing more to fit
+# a window is taken as not fitting without being counted (a rule of thumb, not a proof).
+MAX_BYTES_PER_TOKEN = 8
+
+
+class SegmentCounter:
+    """Counts a request segment by segment with `encode_len`, remembering each segment's count."""
+
+    def __init__(
+        self,
+        encode_len: Callable[[str], int],
+        *,
+        tools_len: Callable[[list[str]], int] | None = None,
+        max_entries: int = 16384,
+    ) -> None:
+        """tools_len: counts a request's tool definitions (their JSON) as a whole, where the counter has
+        its own way with tools (litellm's); else each definition is counted as text plus framing."""
+        self._encode_len = encode_len
+        self._tools_len = tools_len
+        self._cache: OrderedDict[tuple[int, int], int] = OrderedDict()
+        self._max = max_entries
+
+    def _remember(self, key: tuple[int, int], make: Callable[[], int]) -> int:
+        n = self._cache.get(key)
+        if n is None:
+            n = self._cache[key] = make()
+            if len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+        return n
+
+    def text(self, text: str) -> int:
+        return self._remember((len(text), hash(text)), lambda: self._encode_len(text))
+
+    def tools(self, segments: list[str]) -> int:
+        if self._tools_len is None:
+            return sum(TOKENS_PER_TOOL + self.text(s) for s in segments)
+        key = (-len(segments), hash(tuple(segments)))
+        return self._remember(key, lambda: self._tools_len(segments))  # type: ignore[misc]
+
+    def count(self, request: CanonicalRequest) -> int:
+        if request.prompt is not None:
+            return self.text(request.prompt) + self.text(request.suffix or "")
+        n = TOKENS_PER_REPLY
+        for m in request.messages:
+            n += TOKENS_PER_MESSAGE + self.text(message_segment(m))
+            n += TOKENS_PER_IMAGE * sum(1 for p in m.content if isinstance(p, ImagePart))
+        return n + (self.tools(tool_segments(request)) if request.tools else 0)
+
+
+# ---- tiktoken, offline ---------------------------------------------------------------------------
+
+O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o", "gpt-oss")
+CL100K_PREFIXES = ("gpt-4", "gpt-3.5", "text-embedding-3", "text-embedding-ada")
+
+
+def encoding_name(model: str) -> str:
+    """The tiktoken encoding nearest to `model`'s tokenizer: OpenAI's own by family; o200k_base (the
+    newest, a 200k byte-level BPE like Llama 3's, Qwen's and Gemma's) for everything else."""
+    base = model.rsplit("/", 1)[-1].lower()
+    if base.startswith(O200K_PREFIXES):
+        return "o200k_base"
+    if base.startswith(CL100K_PREFIXES):
+        return "cl100k_base"
+    return "o200k_base"
+
+
+def _bundled_tiktoken_dir() -> Path | None:
+    """litellm ships tiktoken's BPE files (cl100k, o200k, p50k) so nothing is fetched at run time."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+    return path if path.is_dir() else None
+
+
+def tiktoken_encoding(model: str) -> Any | None:
+    """tiktoken's encoding for `model`, read from litellm's bundled files; None where tiktoken or its
+    files are missing."""
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        bundled = _bundled_tiktoken_dir()
+        if bundled is not None:
+            os.environ["TIKTOKEN_CACHE_DIR"] = str(bundled)
+    try:
+        import tiktoken
+
+        enc: Any = tiktoken.get_encoding(encoding_name(model))
+    except (ImportError, OSError, ValueError) as exc:
+        logger.warning("no tiktoken encoding for %s (%s); token counts fall back to the estimate", model, exc)
+        return None
+    return enc
+
+
+def tiktoken_counter(model: str) -> SegmentCounter | None:
+    """A segment counter over tiktoken's encoding for `model`, or None (callers fall back to the estimate)."""
+    enc = tiktoken_encoding(model)
+    return None if enc is None else SegmentCounter(lambda text: len(enc.encode_ordinary(text)))
