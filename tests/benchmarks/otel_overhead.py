@@ -21,12 +21,12 @@ sys.path.insert(0, str(ROOT))
 
 from router.otel import Attempt, RequestTracer  # noqa: E402
 from tests.benchmarks.token_count import cpu  # noqa: E402
+from tests.router.helpers import make_outcome  # noqa: E402
 
-ROW = {
-    "id": "req_1", "dialect": "openai", "model_requested": "auto", "category": "coding", "backend": "b",
-    "rule": "route:coding", "attempts": 2, "overhead_ms": 0.4, "ttft_ms": 80.0, "input_tokens": 1200,
-    "output_tokens": 300, "cached_tokens": 1024, "finish_reason": "stop", "status": "ok", "http_status": 200,
-}  # fmt: skip
+OUT = make_outcome(
+    id="req_1", model_requested="auto", category="coding", backend="b", rule="route:coding", attempts=2,
+    overhead_ms=0.4, ttft_ms=80.0, input_tokens=1200, output_tokens=300, cached_tokens=1024, finish_reason="stop",
+)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             Attempt("a", now, now + 1000, "a: upstream answered 503"),
             Attempt("b", now + 1000, now + 5000, None),
         ]
-        tracer.end(span, ROW, None, attempts, now + 6000)
+        tracer.end(span, OUT, None, attempts, now + 6000)
         times.append((time.perf_counter() - t) * 1e6)
     tracer.shutdown()
     times.sort()
