@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backends.contract import Backend
+from backends.tracecontext import TRACEPARENT
 
 from .outcome import RequestOutcome
 
@@ -138,6 +139,16 @@ class RequestTracer:
 
     def shutdown(self) -> None:
         self._provider.shutdown()
+
+
+def open_span(tracer: RequestTracer | None, ts: float, headers: Mapping[str, str]) -> Any:
+    """The request span (None with export off); sets the traceparent upstreams get: the span's own, else
+    the client's as it came."""
+    span, parent = None, headers.get("traceparent")
+    if tracer is not None:
+        span, parent = tracer.start(headers, int(ts * 1e9))
+    TRACEPARENT.set(parent)
+    return span
 
 
 def make_tracer(config: Any) -> RequestTracer | None:

@@ -16,7 +16,7 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
-from backends.contract import Backend, CanonicalRequest, Event, TokenCount, Usage
+from backends.contract import Backend, CanonicalRequest, Event, Usage
 from backends.errors import (
     BackendError,
     BackendProtocolError,
@@ -26,20 +26,17 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
-from backends.tokencount import MAX_BYTES_PER_TOKEN, prompt_bytes
-from backends.tokens import estimate_request_tokens, estimate_text_tokens, reservation_tokens
-from backends.tracecontext import TRACEPARENT
+from backends.tokens import estimate_text_tokens, reservation_tokens
 from policies.classify.types import Classifier
-from policies.routing import Needs
-from policies.routing import decide as route_of
 from policies.stickiness import SESSION_HEADERS
 
 from .access import AccessControl
 from .dialects import Completion, Dialect, ResponseMeta
 from .http_errors import error_response, status_of
 from .metrics import Metrics
-from .otel import Attempt, RequestTracer
-from .outcome import RequestOutcome, Trace
+from .otel import Attempt, RequestTracer, open_span
+from .outcome import Trace
+from .prompt_tokens import count_for_route, prompt_count, window_counts
 from .routing_service import RoutingService
 from .store import RequestLog
 
@@ -48,6 +45,21 @@ log = logging.getLogger(__name__)
 
 def _new_id() -> str:
     return "req_" + os.urandom(12).hex()
+
+
+def attempt_times(trace: Trace, end: float, error: str | None) -> list[Attempt]:
+    """Each backend attempt's span times (wall-clock ns) from the moments the pipeline noted."""
+
+    def ns(t: float) -> int:
+        return int((trace.ts + t - trace.t0) * 1e9)
+
+    attempts, start = [], trace.t_dispatch or trace.t0
+    for name, when, failure in trace.failed_at:
+        attempts.append(Attempt(name, ns(start), ns(when), failure))
+        start = when
+    if trace.backend is not None:
+        attempts.append(Attempt(trace.backend, ns(start), ns(end), error))
+    return attempts
 
 
 class Gateway:
@@ -80,7 +92,7 @@ class Gateway:
 
     async def handle(self, dialect: Dialect, request: Request) -> Response:
         trace = Trace(_new_id(), time.time(), time.perf_counter(), dialect.name, request.url.path)
-        self._open_span(trace, request.headers)
+        trace.span = open_span(self.tracer, trace.ts, request.headers)
         try:
             trace.key_id = await self.access.authenticate(request.headers)
             req = trace.request = dialect.parse_request(await self._read_json(request))
@@ -90,7 +102,7 @@ class Gateway:
             headers = request.headers
             cls = trace.classification = self.classifier.classify(req, headers)
             trace.session = next((headers[h] for h in SESSION_HEADERS if h in headers), None)
-            counted = await self._window_counts(trace, req)
+            counted = await window_counts(self.backends, req, trace.counted, trace.id)
             trace.decision = await self.routing.decide(req, cls, headers, trace.key_id, counted)
             if req.stream:
                 return await self._stream(trace, dialect, req)
@@ -112,49 +124,12 @@ class Gateway:
         try:
             await self.access.authenticate(request.headers)
             req = dialect.parse_request(await self._read_json(request))
-            counted = await self._count_for_route(req, request.headers)
+            cls = self.classifier.classify(req, request.headers)
+            counted = await count_for_route(self.backends, self.routing.table, req, cls.category)
             content = dialect.count_tokens(req, counted.tokens)  # type: ignore[attr-defined]
         except SwitchpointError as exc:
             return error_response(exc, dialect.error_style)
         return Response(content, media_type="application/json")
-
-    async def _count_for_route(self, req: CanonicalRequest, headers: Mapping[str, str]) -> TokenCount:
-        """The prompt's tokens on the backend a completion would go to first (routes and aliases; no rules,
-        pins or exploration, which have side effects); the estimate where no backend applies."""
-        try:
-            cls = self.classifier.classify(req, headers)
-            chain = route_of(req.model, cls.category, Needs(), self.routing.table).chain
-        except SwitchpointError:
-            chain = []
-        backend = self.backends.get(chain[0]) if chain else None
-        if backend is not None:
-            try:
-                return await backend.count_tokens(req)
-            except Exception:  # a counter's bug must not fail the endpoint: the estimate answers instead
-                log.exception("counting tokens with %s failed; answering with the estimate", chain[0])
-        return TokenCount(estimate_request_tokens(req), "estimate")
-
-    async def _window_counts(self, trace: Trace, req: CanonicalRequest) -> dict[str, int]:
-        """For the context-window gate: each backend's own count of the prompt, counted only where the
-        prompt's byte bound does not already prove it fits (almost always it does, at no cost) and it is
-        not hopelessly over (a 100 KB agent prompt against an 8k local model is not tokenised)."""
-        size, framing = prompt_bytes(req)
-        out: dict[str, int] = {}
-        for name, backend in self.backends.items():
-            window = backend.capabilities.context_window
-            if size + framing <= window:
-                out[name] = size + framing
-                continue
-            if size // MAX_BYTES_PER_TOKEN > window:
-                out[name] = size // MAX_BYTES_PER_TOKEN + framing
-                continue
-            try:
-                counted = trace.counted[name] = await backend.count_tokens(req)
-            except SwitchpointError as exc:  # gated on the classifier's estimate instead
-                log.warning("request %s: %s could not count tokens: %s", trace.id, name, exc.message)
-                continue
-            out[name] = counted.tokens
-        return out
 
     async def _read_json(self, request: Request) -> Any:
         body = await self._read_body(request)
@@ -308,33 +283,6 @@ class Gateway:
             await self._fill_usage(trace, completion)
             self._record(trace, completion, status=status, http_status=http_status, error=error)
 
-    # ---- tracing ----------------------------------------------------------------------------------
-
-    def _open_span(self, trace: Trace, headers: Mapping[str, str]) -> None:
-        """Start the request span (export on), and set the traceparent upstreams get: the span's own, else
-        the client's as it came."""
-        parent = headers.get("traceparent")
-        if self.tracer is not None:
-            trace.span, parent = self.tracer.start(headers, int(trace.ts * 1e9))
-        TRACEPARENT.set(parent)
-
-    def _close_span(self, trace: Trace, out: RequestOutcome, end: float) -> None:
-        if self.tracer is None or trace.span is None:
-            return
-
-        def ns(t: float) -> int:
-            return int((trace.ts + t - trace.t0) * 1e9)
-
-        attempts, start = [], trace.t_dispatch or trace.t0
-        for name, when, error in trace.failed_at:
-            attempts.append(Attempt(name, ns(start), ns(when), error))
-            start = when
-        if trace.backend is not None:
-            attempts.append(Attempt(trace.backend, ns(start), ns(end), out.error))
-        backend = self.backends.get(trace.backend) if trace.backend else None
-        self.tracer.end(trace.span, out, backend, attempts, ns(end))
-        trace.span = None
-
     # ---- results ----------------------------------------------------------------------------------
 
     async def _fill_usage(self, trace: Trace, completion: Completion) -> None:
@@ -342,26 +290,12 @@ class Gateway:
         documented estimate of the answer, flagged as counted by us."""
         if completion.usage is None and trace.request is not None:
             text = completion.text + "".join(t.name + t.arguments for t in completion.tool_calls)
-            counted = await self._prompt_count(trace)
+            counted = await prompt_count(self.backends, trace.backend, trace.request, trace.counted, trace.id)
             completion.usage = Usage(
                 input_tokens=counted.tokens,
                 output_tokens=estimate_text_tokens(text),
                 estimated=True,
             )
-
-    async def _prompt_count(self, trace: Trace) -> TokenCount:
-        assert trace.request is not None
-        name = trace.backend or ""
-        if name not in trace.counted:
-            backend = self.backends.get(name)
-            if backend is None:
-                return TokenCount(estimate_request_tokens(trace.request), "estimate")
-            try:
-                trace.counted[name] = await backend.count_tokens(trace.request)
-            except SwitchpointError as exc:
-                log.warning("request %s: %s could not count tokens: %s", trace.id, name, exc.message)
-                return TokenCount(estimate_request_tokens(trace.request), "estimate")
-        return trace.counted[name]
 
     def _headers(self, trace: Trace) -> dict[str, str]:
         h = {"x-switchpoint-request-id": trace.id, "x-switchpoint-overhead-ms": f"{trace.overhead * 1000:.3f}"}
@@ -399,7 +333,10 @@ class Gateway:
             price=backend.price if backend is not None else None,
         )
         self.log.record(out)
-        self._close_span(trace, out, end)
+        if self.tracer is not None and trace.span is not None:
+            attempts = attempt_times(trace, end, error)
+            self.tracer.end(trace.span, out, backend, attempts, int((trace.ts + end - trace.t0) * 1e9))
+            trace.span = None
         if trace.key_id is not None:
             self.access.charge(trace.key_id, out.usage, trace.reserved)
         self.routing.observe(out)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..contract import CanonicalRequest, Capabilities, Event, Price, TokenCount
 from ..errors import BackendError, RateLimited, SwitchpointError
 from ..redact import upstream_message
+from ..tokens import estimate_request_tokens
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -79,6 +80,7 @@ class LocalBackend:
         self._waiting = 0
         self._mean_s = 5.0  # running mean of a generation's duration, for Retry-After
         self._tokenizer: Any = None  # loaded alone for counting while the model is not
+        self._tokenizer_task: asyncio.Task[None] | None = None
 
     @property
     def engine(self) -> Engine | None:
@@ -105,25 +107,31 @@ class LocalBackend:
 
     async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
         """Exactly the prompt the engine would prefill: the model's own tokenizer and chat template (with
-        the tools block), without loading the weights when the model is not loaded yet."""
+        the tools block). Until the model or its tokenizer is loaded (the first use may convert a GGUF,
+        minutes), the tokenizer loads in the background and counts are the estimate."""
         from .prompts import build_prompt
 
-        tokenizer = self._engine.loaded.tokenizer if self._engine is not None else await self._load_tokenizer()
+        tokenizer = self._engine.loaded.tokenizer if self._engine is not None else self._tokenizer
+        if tokenizer is None:
+            if self._tokenizer_task is None:
+                self._tokenizer_task = asyncio.create_task(self.load_tokenizer())
+            return TokenCount(estimate_request_tokens(request), "estimate")
         ids = await asyncio.to_thread(lambda: build_prompt(tokenizer, request).ids)
         return TokenCount(len(ids), "tokenizer")
 
-    async def _load_tokenizer(self) -> Any:
-        if self._tokenizer is None:
-            try:
-                from transformers import AutoTokenizer
+    async def load_tokenizer(self) -> None:
+        """Load the tokenizer alone (converting the model once if it has to), for counting."""
+        if self._tokenizer is not None:
+            return
+        try:
+            from transformers import AutoTokenizer
 
-                from .convert import resolve_model_dir
+            from .convert import resolve_model_dir
 
-                path = await asyncio.to_thread(resolve_model_dir, self.model)
-                self._tokenizer = await asyncio.to_thread(AutoTokenizer.from_pretrained, str(path))
-            except (ImportError, OSError, ValueError) as exc:
-                raise BackendError(f"local model {self.model!r}: no tokenizer: {exc}", backend=self.name) from exc
-        return self._tokenizer
+            path = await asyncio.to_thread(resolve_model_dir, self.model)
+            self._tokenizer = await asyncio.to_thread(AutoTokenizer.from_pretrained, str(path))
+        except (ImportError, OSError, ValueError) as exc:
+            logger.warning("local model %r: no tokenizer, counts stay estimates: %s", self.model, exc)
 
     async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
         if self._waiting >= self.max_queue:

@@ -99,6 +99,9 @@ async def test_local_count_is_the_engines_prefill() -> None:
     from backends.local import create_local_backend
 
     backend = create_local_backend("local", "smollm2", {"drafter": "none", "max_context": 4096})
+    first = await backend.count_tokens(recorded_chat_requests()[0][1])
+    assert first.source == "estimate"  # the tokenizer loads in the background; counting never waits for it
+    await backend.load_tokenizer()  # type: ignore[attr-defined]
     reqs = [req for _, req in recorded_chat_requests()]
     short = [r for r in reqs if (await backend.count_tokens(r)).tokens < 3500][:3]
     assert short, "no recorded request fits the local window"

@@ -106,6 +106,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000, help="requests per measured cell (c16, c64)")
     ap.add_argument("--rss-requests", type=int, default=0, help="also send this many and compare RSS at half and end")
+    ap.add_argument("--otel", action="store_true", help="OpenTelemetry export on, to a loopback OTLP sink")
     args = ap.parse_args()
     os.sched_setaffinity(0, {1})
     home = tempfile.mkdtemp(prefix="sp-bench-")
@@ -116,8 +117,15 @@ def main() -> int:
         "backends:\n"
         f"  - {{name: mock, kind: openai, base_url: 'http://127.0.0.1:{mock_port}/v1', model: mock}}\n"
     )
+    gw_env = {"SWITCHPOINT_HOME": home}
+    sink = None
+    if args.otel:
+        sink_port = free_port()
+        sink = start([sys.executable, "-m", "tests.benchmarks.otlp_sink", str(sink_port)], cpu=1)
+        gw_env |= {"SWITCHPOINT_OTEL__ENABLED": "true",
+                   "SWITCHPOINT_OTEL__ENDPOINT": f"http://127.0.0.1:{sink_port}/v1/traces"}
     gw = start([sys.executable, "-m", "router.cli", "serve", "--config", str(cfg), "--port", str(gw_port),
-                "--log-level", "warning"], cpu=0, env={"SWITCHPOINT_HOME": home})
+                "--log-level", "warning"], cpu=0, env=gw_env)
     try:
         wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
         wait_ready(f"http://127.0.0.1:{gw_port}/health")
@@ -174,9 +182,9 @@ def main() -> int:
             out["rss_growth_pct"] = round(growth, 2)
         print(json.dumps(out))
     finally:
-        for p in (gw, mock):
+        for p in (gw, mock, *([sink] if sink else [])):
             p.terminate()
-        for p in (gw, mock):
+        for p in (gw, mock, *([sink] if sink else [])):
             try:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -44,7 +44,9 @@ def make_gemini(script: GeminiScript) -> Starlette:
             err = {"error": {"code": script.status, "message": script.message, "status": "UNAVAILABLE"}}
             return Response(orjson.dumps(err), status_code=script.status, media_type="application/json")
         stream = request.url.path.endswith(":streamGenerateContent")
-        parts = [{"functionCall": script.call}] if script.call is not None else [{"text": script.text}]
+        parts: list[dict[str, Any]] = (
+            [{"functionCall": script.call}] if script.call is not None else [{"text": script.text}]
+        )
         if script.call is not None and script.signature is not None:
             parts[0]["thoughtSignature"] = script.signature
         usage = script.usage
