@@ -72,17 +72,12 @@ class CanonicalRequest:
     user: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     reasoning_effort: str | None = None
+    thinking: dict[str, Any] | None = None  # Anthropic's thinking settings, as sent (Claude models take them)
     # Legacy completions (fill-in-the-middle when suffix is set); messages stay empty then.
     prompt: str | None = None
     suffix: str | None = None
-    # Fields no dialect knows: passed on to OpenAI-compatible upstreams.
+    # Fields of the OpenAI APIs that no canonical field models: passed on to OpenAI-compatible upstreams.
     extra: dict[str, Any] = field(default_factory=dict)
-    # The client's dialect, and for OpenAI chat the original body: an OpenAI-compatible upstream
-    # gets it back with minimal edits, so nothing the client sent is lost in translation.
-    dialect: str = "openai"
-    openai_body: dict[str, Any] | None = None
-    # Dialect-specific options that only a native upstream understands (Anthropic `thinking`).
-    native: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_fim(self) -> bool:

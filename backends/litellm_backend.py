@@ -140,8 +140,8 @@ class LiteLLMBackend:
             kw["stream_options"] = {"include_usage": True}
         if trace_headers():
             kw["extra_headers"] = trace_headers()
-        if self.model.startswith("anthropic/") and "thinking" in req.native:
-            kw["thinking"] = req.native["thinking"]  # Claude models take Anthropic's thinking settings as sent
+        if self.model.startswith("anthropic/") and req.thinking is not None:
+            kw["thinking"] = req.thinking  # Claude models take Anthropic's thinking settings as sent
         return kw
 
     def _map_error(self, exc: Exception) -> BackendError:

@@ -77,24 +77,10 @@ def canonical_fields(req: CanonicalRequest) -> dict[str, Any]:
 
 
 def chat_body(req: CanonicalRequest, model: str, *, stream: bool) -> dict[str, Any]:
-    """The chat-completions body for `req`.
-
-    When the client itself spoke OpenAI chat, its own body is reused with minimal edits, so fields we
-    do not model (and any the client invented) reach the upstream unchanged.
-    """
-    if req.openai_body is not None:
-        body = dict(req.openai_body)
-        body.pop("max_completion_tokens", None)
-    else:
-        body = {**req.extra, **canonical_fields(req)}
-    # Fields a policy may have changed are always taken from the canonical request.
+    """The chat-completions body for `req`: its canonical fields, and the fields it carries that no
+    canonical field models (`extra`), whatever dialect the client spoke."""
+    body = {**req.extra, **canonical_fields(req)}
     body["model"] = model
-    if req.max_tokens is not None:
-        body["max_tokens"] = req.max_tokens
-    else:
-        body.pop("max_tokens", None)
-    if req.temperature is not None:
-        body["temperature"] = req.temperature
     body["stream"] = stream
     if stream:
         body["stream_options"] = {"include_usage": True}

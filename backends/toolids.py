@@ -18,7 +18,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from .contract import CanonicalRequest, Event, ToolCallDelta
 
@@ -64,24 +63,7 @@ def map_tool_ids(request: CanonicalRequest, ok: Callable[[str], bool]) -> tuple[
         )
         for m in request.messages
     ]
-    body = request.openai_body
-    if body is not None and isinstance(body.get("messages"), list):
-        body = {**body, "messages": [_map_openai_message(m, forward) for m in body["messages"]]}
-    return replace(request, messages=messages, openai_body=body), {v: k for k, v in forward.items()}
-
-
-def _map_openai_message(m: Any, forward: dict[str, str]) -> Any:
-    if not isinstance(m, dict):
-        return m
-    out = dict(m)
-    if isinstance(out.get("tool_call_id"), str):
-        out["tool_call_id"] = forward.get(out["tool_call_id"], out["tool_call_id"])
-    if isinstance(out.get("tool_calls"), list):
-        out["tool_calls"] = [
-            {**c, "id": forward.get(c["id"], c["id"])} if isinstance(c, dict) and isinstance(c.get("id"), str) else c
-            for c in out["tool_calls"]
-        ]
-    return out
+    return replace(request, messages=messages), {v: k for k, v in forward.items()}
 
 
 def restore_id(ev: Event, reverse: dict[str, str]) -> Event:

@@ -160,5 +160,3 @@ def apply_overrides(request: CanonicalRequest, overrides: Mapping[str, Any]) -> 
         request.temperature = overrides["temperature"]
     if "reasoning_effort" in overrides:
         request.reasoning_effort = overrides["reasoning_effort"]
-        if request.openai_body is not None:
-            request.openai_body = {**request.openai_body, "reasoning_effort": overrides["reasoning_effort"]}

@@ -1,6 +1,6 @@
 """The one path every request takes:
 
-wire body -> dialect.parse_request -> classify -> decide (gates, routes) -> backend.stream
+wire body -> dialect.parse -> classify -> decide (gates, routes) -> backend.stream
 (fallback before the first byte) -> dialect renders JSON or SSE -> one request-log row.
 """
 
@@ -16,7 +16,7 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
-from backends.contract import Backend, CanonicalRequest, Event, Usage
+from backends.contract import Backend, Event, Usage
 from backends.errors import (
     BackendError,
     BackendProtocolError,
@@ -31,7 +31,7 @@ from policies.classify.types import Classifier
 from policies.stickiness import SESSION_HEADERS
 
 from .access import AccessControl
-from .dialects import Completion, Dialect, ResponseMeta
+from .dialects import Completion, Dialect, Parsed, ResponseMeta
 from .http_errors import error_response, status_of
 from .metrics import Metrics
 from .otel import Attempt, RequestTracer, open_span
@@ -95,7 +95,8 @@ class Gateway:
         trace.span = open_span(self.tracer, trace.ts, request.headers)
         try:
             trace.key_id = await self.access.authenticate(request.headers)
-            req = trace.request = dialect.parse_request(await self._read_json(request))
+            parsed = dialect.parse(await self._read_json(request))
+            req = trace.request = parsed.request
             trace.reserved = await self.access.reserve(
                 trace.key_id, reservation_tokens(req, self.access.reserve_tokens)
             )
@@ -105,8 +106,8 @@ class Gateway:
             counted = await window_counts(self.backends, req, trace.counted, trace.id)
             trace.decision = await self.routing.decide(req, cls, headers, trace.key_id, counted)
             if req.stream:
-                return await self._stream(trace, dialect, req)
-            return await self._complete(trace, dialect, req)
+                return await self._stream(trace, dialect, parsed)
+            return await self._complete(trace, dialect, parsed)
         except SwitchpointError as exc:
             return self._error(trace, dialect, exc)
         except orjson.JSONEncodeError:  # a free-form field nested deeper than the encoder's limit (255)
@@ -175,8 +176,8 @@ class Gateway:
         last.message = f"every backend failed ({tried})"
         return last
 
-    async def _complete(self, trace: Trace, dialect: Dialect, req: CanonicalRequest) -> Response:
-        chain = self._chain(trace)
+    async def _complete(self, trace: Trace, dialect: Dialect, parsed: Parsed) -> Response:
+        req, chain = parsed.request, self._chain(trace)
         trace.t_dispatch = time.perf_counter()
         for i, name in enumerate(chain):
             backend = self.backends[name]
@@ -199,15 +200,15 @@ class Gateway:
             t_done = time.perf_counter()
             trace.overhead = t_sent - trace.t0
             await self._fill_usage(trace, completion)
-            meta = ResponseMeta(trace.id, backend.model, request=req)
+            meta = ResponseMeta(trace.id, backend.model, request=req, state=parsed.state)
             content = dialect.render_json(completion, meta)
             trace.overhead += time.perf_counter() - t_done
             self._record(trace, completion, status="ok", http_status=200, t_end=t_done)
             return Response(content, media_type="application/json", headers=self._headers(trace))
         raise BackendProtocolError("empty backend chain")  # unreachable: decide() never returns one
 
-    async def _stream(self, trace: Trace, dialect: Dialect, req: CanonicalRequest) -> Response:
-        chain = self._chain(trace)
+    async def _stream(self, trace: Trace, dialect: Dialect, parsed: Parsed) -> Response:
+        req, chain = parsed.request, self._chain(trace)
         trace.t_dispatch = time.perf_counter()
         for i, name in enumerate(chain):
             backend = self.backends[name]
@@ -230,20 +231,15 @@ class Gateway:
             trace.t_first = time.perf_counter()
             trace.backend = name
             trace.overhead = t_sent - trace.t0
-            meta = ResponseMeta(trace.id, backend.model, include_usage=self._client_wants_usage(req), request=req)
+            meta = ResponseMeta(
+                trace.id, backend.model, include_usage=parsed.include_usage, request=req, state=parsed.state
+            )
             return StreamingResponse(
                 self._relay(trace, dialect, meta, it, first, self.total_timeouts.get(name, 600.0)),
                 media_type="text/event-stream",
                 headers={**self._headers(trace), "cache-control": "no-cache"},
             )
         raise BackendProtocolError("empty backend chain")
-
-    @staticmethod
-    def _client_wants_usage(req: CanonicalRequest) -> bool:
-        if req.dialect != "openai":
-            return True  # Anthropic and Responses streams always carry usage
-        opts = (req.openai_body or {}).get("stream_options") or {}
-        return bool(isinstance(opts, dict) and opts.get("include_usage"))
 
     async def _relay(
         self, trace: Trace, dialect: Dialect, meta: ResponseMeta, it: AsyncIterator[Event], first: Event, total: float

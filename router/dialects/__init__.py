@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .base import Completion, Dialect, ResponseMeta, StreamRenderer
+from .base import Completion, Dialect, Parsed, ResponseMeta, StreamRenderer
 from .openai_chat import OpenAIChat
 
-__all__ = ["Completion", "Dialect", "ResponseMeta", "StreamRenderer", "get_dialect"]
+__all__ = ["Completion", "Dialect", "Parsed", "ResponseMeta", "StreamRenderer", "get_dialect"]
 
 
 def get_dialect(name: str) -> Dialect:

@@ -1,7 +1,7 @@
 """Anthropic Messages: `POST /v1/messages` (also `?beta=true`) and `/v1/messages/count_tokens`, JSON and SSE.
 
-Parsing keeps what only an Anthropic upstream understands (`thinking`, `output_config`,
-`context_management`, ...) in `request.native`; OpenAI-compatible backends drop it.
+Parsing keeps Anthropic's `thinking` settings (Claude models behind litellm take them); options only an
+Anthropic upstream understands (`output_config`, `context_management`, ...) are not carried further.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from backends.errors import (
 )
 from backends.tokens import estimate_request_tokens
 
-from .base import Completion, ResponseMeta, sse, validation_error
+from .base import Completion, Parsed, ResponseMeta, sse, validation_error
 from .checks import check_conversation
 
 log = logging.getLogger(__name__)
@@ -255,9 +255,6 @@ def parse_request(body: Any) -> CanonicalRequest:
         extra["top_k"] = r.top_k
     if r.tool_choice is not None and r.tool_choice.disable_parallel_tool_use:
         extra["parallel_tool_calls"] = False
-    native = dict(r.model_extra or {})
-    if r.thinking is not None:
-        native["thinking"] = r.thinking
     user = (r.metadata or {}).get("user_id")
     return CanonicalRequest(
         model=r.model,
@@ -272,8 +269,7 @@ def parse_request(body: Any) -> CanonicalRequest:
         user=user if isinstance(user, str) else None,
         metadata=r.metadata or {},
         extra=extra,
-        dialect="anthropic",
-        native=native,
+        thinking=r.thinking,
     )
 
 
@@ -463,8 +459,11 @@ class AnthropicMessages:
     name = "anthropic"
     error_style = "anthropic"
 
+    def parse(self, body: Any) -> Parsed:
+        return Parsed(check_conversation(parse_request(body)))
+
     def parse_request(self, body: Any) -> CanonicalRequest:
-        return check_conversation(parse_request(body))
+        return self.parse(body).request
 
     def render_json(self, completion: Completion, meta: ResponseMeta) -> bytes:
         return render_json(completion, meta)

@@ -31,7 +31,18 @@ class ResponseMeta:
     model: str
     created: int = field(default_factory=lambda: int(time.time()))
     include_usage: bool = True
-    request: CanonicalRequest | None = None  # the request answered (dialect state kept in request.native)
+    request: CanonicalRequest | None = None  # the request answered
+    state: Any = None  # the dialect's own rendering state, from its parse (Parsed.state)
+
+
+@dataclass(slots=True)
+class Parsed:
+    """A dialect's parse of a wire body: the canonical request, and what the dialect alone needs to
+    render its answer (nothing of the wire body rides along on the canonical request)."""
+
+    request: CanonicalRequest
+    include_usage: bool = True  # whether the client's stream carries usage (OpenAI chat: only when asked)
+    state: Any = None  # the dialect's own rendering state (Responses: its tools' namespaces)
 
 
 @dataclass(slots=True)
@@ -76,7 +87,8 @@ class Dialect(Protocol):
     # Which classes of error body this API uses ("openai" or "anthropic").
     error_style: str
 
-    def parse_request(self, body: Any) -> CanonicalRequest: ...
+    def parse(self, body: Any) -> Parsed: ...
+    def parse_request(self, body: Any) -> CanonicalRequest: ...  # parse(body).request
     def render_json(self, completion: Completion, meta: ResponseMeta) -> bytes: ...
     def stream_renderer(self, meta: ResponseMeta) -> StreamRenderer: ...
 

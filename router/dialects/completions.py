@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from backends.contract import CanonicalRequest, Event, TextDelta, Usage
 from backends.errors import InvalidRequest, SwitchpointError
 
-from .base import Completion, ResponseMeta, openai_error_body, sse, validation_error
+from .base import Completion, Parsed, ResponseMeta, openai_error_body, sse, validation_error
 
 
 class StreamOptions(BaseModel):
@@ -67,9 +67,6 @@ def parse_request(body: Any) -> CanonicalRequest:
         raise InvalidRequest("best_of > 1 is not supported", param="best_of")
     if r.logprobs:
         raise InvalidRequest("logprobs are not supported", param="logprobs")
-    native: dict[str, Any] = {}
-    if r.stream_options is not None:
-        native["stream_options"] = r.stream_options.model_dump(exclude_none=True)
     return CanonicalRequest(
         model=r.model,
         prompt=_prompt(r.prompt),
@@ -82,8 +79,6 @@ def parse_request(body: Any) -> CanonicalRequest:
         stop=[r.stop] if isinstance(r.stop, str) else list(r.stop or ()),
         user=r.user,
         extra=dict(r.model_extra or {}),
-        dialect="completions",
-        native=native,
     )
 
 
@@ -155,6 +150,9 @@ class CompletionsStream:
 class LegacyCompletions:
     name = "completions"
     error_style = "openai"
+
+    def parse(self, body: Any) -> Parsed:
+        return Parsed(parse_request(body))  # usage in every stream, as this gateway always sent it
 
     def parse_request(self, body: Any) -> CanonicalRequest:
         return parse_request(body)

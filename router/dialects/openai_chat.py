@@ -22,7 +22,7 @@ from backends.contract import (
 )
 from backends.errors import InvalidRequest, SwitchpointError
 
-from .base import Completion, ResponseMeta, openai_error_body, sse, validation_error
+from .base import Completion, Parsed, ResponseMeta, openai_error_body, sse, validation_error
 from .checks import check_conversation
 
 # ---- wire models (unknown fields tolerated, as clients send many) --------------------------------
@@ -174,8 +174,6 @@ def parse_request(body: Any) -> CanonicalRequest:
         metadata=r.metadata or {},
         reasoning_effort=r.reasoning_effort,
         extra=dict(r.model_extra or {}),
-        dialect="openai",
-        openai_body=body,
     )
 
 
@@ -249,8 +247,13 @@ class OpenAIChat:
     name = "openai"
     error_style = "openai"
 
+    def parse(self, body: Any) -> Parsed:
+        request = check_conversation(parse_request(body))
+        options = body.get("stream_options")  # a dict: parse_request validated the body
+        return Parsed(request, include_usage=bool(isinstance(options, dict) and options.get("include_usage")))
+
     def parse_request(self, body: Any) -> CanonicalRequest:
-        return check_conversation(parse_request(body))
+        return self.parse(body).request
 
     def render_json(self, completion: Completion, meta: ResponseMeta) -> bytes:
         return render_json(completion, meta)

@@ -25,7 +25,7 @@ from backends.contract import (
 )
 from backends.errors import InvalidRequest
 
-from .base import Completion, ResponseMeta, validation_error
+from .base import Completion, Parsed, ResponseMeta, validation_error
 from .checks import check_conversation
 from .responses_render import Namespaces, ResponsesStream, render_json
 
@@ -297,8 +297,6 @@ def parse_request(body: Any, ns: Namespaces) -> CanonicalRequest:
         metadata=r.metadata or {},
         reasoning_effort=r.reasoning.effort if r.reasoning else None,
         extra=extra,
-        dialect="responses",
-        native=dict(r.model_extra or {}),
     )
 
 
@@ -306,20 +304,20 @@ def parse_request(body: Any, ns: Namespaces) -> CanonicalRequest:
 
 
 def _namespaces_of(meta: ResponseMeta) -> Namespaces:
-    """The namespaces parse_request recorded on the request this answer is for."""
-    ns = meta.request.native.get("namespaces") if meta.request is not None else None
-    return ns if isinstance(ns, Namespaces) else Namespaces()
+    """The namespaces the parse of the request this answer is for recorded."""
+    return meta.state if isinstance(meta.state, Namespaces) else Namespaces()
 
 
 class OpenAIResponses:
     name = "responses"
     error_style = "openai"
 
-    def parse_request(self, body: Any) -> CanonicalRequest:
+    def parse(self, body: Any) -> Parsed:
         ns = Namespaces()
-        request = check_conversation(parse_request(body, ns))
-        request.native["namespaces"] = ns
-        return request
+        return Parsed(check_conversation(parse_request(body, ns)), state=ns)
+
+    def parse_request(self, body: Any) -> CanonicalRequest:
+        return self.parse(body).request
 
     def render_json(self, completion: Completion, meta: ResponseMeta) -> bytes:
         return render_json(completion, meta, _namespaces_of(meta))

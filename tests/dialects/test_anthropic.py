@@ -219,11 +219,7 @@ def test_options_and_unknown_fields() -> None:
             context_management={"edits": []},
         )
     )
-    assert r.native == {
-        "thinking": {"type": "adaptive"},
-        "output_config": {"effort": "high"},
-        "context_management": {"edits": []},
-    }
+    assert r.thinking == {"type": "adaptive"}  # Anthropic-only options (output_config, ...) go no further
     assert r.user == "u-42" and r.metadata == {"user_id": "u-42"}
     assert r.stop == ["\n\nHuman:"]
     assert (r.temperature, r.top_p, r.extra, r.stream) == (0.5, 0.9, {"top_k": 40}, True)

@@ -52,10 +52,8 @@ def test_empty_suffix_is_a_plain_completion() -> None:
     assert not parse(suffix="").is_fim
 
 
-def test_stream_options_kept_for_the_pipeline() -> None:
-    assert parse(stream=True, stream_options={"include_usage": True}).native == {
-        "stream_options": {"include_usage": True}
-    }
+def test_stream_options_are_accepted() -> None:
+    assert parse(stream=True, stream_options={"include_usage": True}).stream
 
 
 @pytest.mark.parametrize(

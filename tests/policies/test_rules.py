@@ -7,6 +7,7 @@ import pytest
 
 from backends.contract import CanonicalRequest, Capabilities, Message, TextPart
 from backends.errors import InvalidRequest, NoBackendAvailable
+from backends.openai_format import chat_body
 from policies.plan import apply_overrides, plan
 from policies.routing import Needs, RoutingTable
 from policies.rules import Facts, RuleSet, evaluate, is_background, parse_rules_yaml
@@ -182,11 +183,10 @@ def test_overrides_cap_but_never_raise_max_tokens():
         model="auto",
         messages=[Message("user", [TextPart("hi")])],
         max_tokens=100,
-        openai_body={"model": "auto", "messages": []},
     )
     apply_overrides(req, {"max_tokens": 500, "temperature": 0.1, "reasoning_effort": "low"})
     assert req.max_tokens == 100 and req.temperature == 0.1 and req.reasoning_effort == "low"
-    assert req.openai_body is not None and req.openai_body["reasoning_effort"] == "low"
+    assert chat_body(req, "m", stream=False)["reasoning_effort"] == "low"  # what an upstream gets
     req.max_tokens = None
     apply_overrides(req, {"max_tokens": 500})
     assert req.max_tokens == 500

@@ -105,8 +105,9 @@ def test_thinking_reaches_only_anthropic_models():
     from backends.contract import CanonicalRequest, Message, TextPart
     from backends.litellm_backend import LiteLLMBackend
 
-    req = CanonicalRequest(model="auto", messages=[Message("user", [TextPart("hi")])],
-                           native={"thinking": {"type": "enabled", "budget_tokens": 1024}})
+    req = CanonicalRequest(
+        model="auto", messages=[Message("user", [TextPart("hi")])], thinking={"type": "enabled", "budget_tokens": 1024}
+    )
     claude = LiteLLMBackend("claude", model="anthropic/claude-sonnet-4-5")
     gemini = LiteLLMBackend("gemini", model="gemini/gemini-2.5-flash")
     assert claude._kwargs(req)["thinking"] == {"type": "enabled", "budget_tokens": 1024}

@@ -42,13 +42,11 @@ def test_mapping_is_deterministic_and_maps_back() -> None:
             Message("assistant", tool_calls=[ToolCall(long_id, "Bash", "{}"), ToolCall("call_ok", "Bash", "{}")]),
             Message("tool", [TextPart("out")], tool_call_id=long_id),
         ],
-        openai_body={"messages": [{"role": "tool", "tool_call_id": long_id, "content": "out"}]},
     )
     mapped, reverse = map_tool_ids(req, openai_ok)
     again, _ = map_tool_ids(req, openai_ok)
     short = mapped.messages[0].tool_calls[0].id
     assert short == again.messages[0].tool_calls[0].id and openai_ok(short) and anthropic_ok(short)
-    assert mapped.openai_body is not None and mapped.openai_body["messages"][0]["tool_call_id"] == short
     assert mapped.messages[1].tool_call_id == short
     assert mapped.messages[0].tool_calls[1].id == "call_ok"  # ids the target accepts stay as they are
     assert req.messages[0].tool_calls[0].id == long_id  # the client's request is not changed
