@@ -18,7 +18,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event, inspect, text
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlmodel import AutoString, Field, Index, SQLModel
 
@@ -110,6 +110,27 @@ def create_tables(engine: Engine) -> None:
     from . import store_quality, store_rules  # noqa: F401  (their tables)
 
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Give a table created by an older release the nullable columns added since (create_all makes only
+    missing tables): without them every insert of the request log would fail."""
+    tables = inspect(engine)
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if not tables.has_table(table.name):
+                continue
+            have = {c["name"] for c in tables.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                if not column.nullable:
+                    log.warning("table %s lacks the required column %s: recreate it", table.name, column.name)
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                log.info("table %s: added column %s", table.name, column.name)
 
 
 class BatchWriter(Generic[T]):

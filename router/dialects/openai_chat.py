@@ -173,7 +173,9 @@ def parse_request(body: Any) -> CanonicalRequest:
         user=r.user,
         metadata=r.metadata or {},
         reasoning_effort=r.reasoning_effort,
-        extra=dict(r.model_extra or {}),
+        # OpenAI fields the canonical request does not model, for OpenAI-compatible upstreams; metadata
+        # is both (rules match on it, and an OpenAI client's metadata reaches an OpenAI upstream).
+        extra={**(r.model_extra or {}), **({"metadata": r.metadata} if r.metadata else {})},
     )
 
 

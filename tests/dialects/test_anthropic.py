@@ -59,7 +59,7 @@ def test_system_as_string_and_as_blocks() -> None:
     ]
     r = parse_request(body(system=blocks))
     assert r.messages[0].text() == "one\n\ntwo"
-    assert r.dialect == "anthropic" and r.model == "claude-opus-4-8" and r.max_tokens == 100
+    assert r.model == "claude-opus-4-8" and r.max_tokens == 100
 
 
 def test_system_role_inside_messages_stays_in_place() -> None:

@@ -39,7 +39,7 @@ def test_prompt_and_options() -> None:
         True,
         7,
     )
-    assert r.extra == {"presence_penalty": 0.5} and r.dialect == "completions"
+    assert r.extra == {"presence_penalty": 0.5}
 
 
 def test_fill_in_the_middle() -> None:

@@ -66,7 +66,8 @@ def test_recorded_request_parses_and_its_tools_round_trip(name: str, line: int, 
 
     def go() -> None:
         dialect = get_dialect(dialect_name)
-        req = dialect.parse_request(body)
+        parsed = dialect.parse(body)
+        req = parsed.request
         check_parsed(req, body, dialect_name)
         if rec["path"].endswith("count_tokens"):
             return
@@ -78,7 +79,7 @@ def test_recorded_request_parses_and_its_tools_round_trip(name: str, line: int, 
             backend_name = next(t.name for t in req.tools if t.name.endswith(tool_name))
             events.append(ToolCallDelta(i, f"call_{i}", backend_name, '{"a": 1}'))
         events += [Usage(10, 2), Finish("tool_calls" if chosen else "stop")]
-        raw = render_stream(dialect.stream_renderer(replace(META, request=req)), events)
+        raw = render_stream(dialect.stream_renderer(replace(META, request=req, state=parsed.state)), events)
         assert sdk_read_stream(dialect_name, raw) == ("ok", chosen)
 
     go()

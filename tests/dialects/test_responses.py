@@ -68,7 +68,7 @@ def test_get_dialect_builds_it() -> None:
 def test_string_input_and_instructions() -> None:
     r = OpenAIResponses().parse_request({"model": "gpt-5", "input": "hi", "instructions": "be brief"})
     assert [(m.role, m.text()) for m in r.messages] == [("system", "be brief"), ("user", "hi")]
-    assert r.dialect == "responses" and r.model == "gpt-5" and not r.stream
+    assert r.model == "gpt-5" and not r.stream
 
 
 def test_message_items_roles_and_parts() -> None:
@@ -155,10 +155,10 @@ def test_namespace_names_back_to_the_client() -> None:
     def go() -> list[tuple[str | None, str]]:
         tools = [*NS_TOOLS, {"type": "function", "name": "spawn_agent", "parameters": {}}]
         d = OpenAIResponses()
-        req = d.parse_request({"model": "gpt-5", "input": USER, "tools": tools})
+        parsed = d.parse({"model": "gpt-5", "input": USER, "tools": tools})
         names = ["multi_agent_v1__close_agent", "close_agent", "spawn_agent", "exec_command", "unknown"]
         c = completion(*(ToolCallDelta(i, f"c{i}", n, "{}") for i, n in enumerate(names)))
-        out = orjson.loads(d.render_json(c, replace(META, request=req)))["output"]
+        out = orjson.loads(d.render_json(c, replace(META, request=parsed.request, state=parsed.state)))["output"]
         return [(o.get("namespace"), o["name"]) for o in out]
 
     assert run(go) == [
@@ -258,7 +258,7 @@ def completion(*events: Event) -> Completion:
 def test_json_through_the_sdk_with_namespaced_call() -> None:
     def go() -> bytes:
         d = OpenAIResponses()
-        req = d.parse_request({"model": "gpt-5", "input": USER, "tools": NS_TOOLS})
+        parsed = d.parse({"model": "gpt-5", "input": USER, "tools": NS_TOOLS})
         c = completion(
             TextDelta("Closing it."),
             ToolCallDelta(0, "call_1", "multi_agent_v1__close_agent", '{"target": "a1"}'),
@@ -266,7 +266,7 @@ def test_json_through_the_sdk_with_namespaced_call() -> None:
             Usage(100, 20, cached_tokens=64),
             Finish("tool_calls"),
         )
-        return d.render_json(c, replace(META, request=req))
+        return d.render_json(c, replace(META, request=parsed.request, state=parsed.state))
 
     with openai_client(run(go)) as client:
         resp = client.responses.create(model="gpt-5", input="x")
@@ -302,8 +302,8 @@ STREAM: list[Event] = [
 def streamed(events: list[Event], fail: SwitchpointError | None = None) -> bytes:
     def go() -> bytes:
         d = OpenAIResponses()
-        req = d.parse_request({"model": "gpt-5", "input": USER, "tools": NS_TOOLS, "stream": True})
-        return render_stream(d.stream_renderer(replace(META, request=req)), events, fail)
+        parsed = d.parse({"model": "gpt-5", "input": USER, "tools": NS_TOOLS, "stream": True})
+        return render_stream(d.stream_renderer(replace(META, request=parsed.request, state=parsed.state)), events, fail)
 
     return run(go)  # type: ignore[no-any-return]
 

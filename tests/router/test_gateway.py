@@ -132,7 +132,9 @@ def test_tool_result_turn_and_every_field_passed_on(gateway, upstream):
         assert r.status_code == 200, r.text
     sent = script.requests[-1]
     assert sent["x_custom_field"] == {"kept": True}
-    assert sent["messages"] == body["messages"]
+    # The messages as the canonical request renders them (a lone text part as a string): the same
+    # conversation, every role, tool call and tool result in place.
+    assert sent["messages"] == [body["messages"][0], {"role": "user", "content": "weather?"}, *body["messages"][2:]]
     assert sent["max_tokens"] == 64 and "max_completion_tokens" not in sent
     for key in ("temperature", "top_p", "seed", "stop", "user", "metadata", "response_format", "tool_choice"):
         assert sent[key] == body[key], key

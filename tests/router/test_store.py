@@ -144,3 +144,21 @@ async def test_a_row_the_database_refuses_is_quarantined_not_retried_forever(eng
     # and the log keeps writing afterwards
     log.record(row(99))
     assert await log.flush() is True and count(engine) == 13
+
+
+async def test_a_log_table_from_an_older_release_gains_the_new_columns(engine):
+    # The requests table as an older release made it: without the columns added since.
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "CREATE TABLE requests (id VARCHAR(40) PRIMARY KEY, ts FLOAT NOT NULL, dialect VARCHAR(16) "
+                "NOT NULL, path VARCHAR(64) NOT NULL, stream BOOLEAN NOT NULL, attempts INTEGER NOT NULL, "
+                "tokens_estimated BOOLEAN NOT NULL, status VARCHAR(16) NOT NULL, http_status INTEGER NOT NULL)"
+            )
+        )
+    create_tables(engine)
+    log = RequestLog(engine, batch_size=10, flush_interval=30.0)
+    log.record(row(1, reasoning_tokens=5, cache_write_tokens=2))
+    assert await log.flush() is True and count(engine) == 1
+    with engine.connect() as c:
+        assert c.execute(select(RequestRecord.reasoning_tokens)).scalar_one() == 5
