@@ -8,6 +8,7 @@ request's category and signals are printed (one JSON object a line with --json).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ class Row:
     label: str | None
     request: CanonicalRequest
     headers: dict[str, str] | None = None
+    source: str | None = None  # the dataset a row came from (tests/data/real), for by-source scores
+    pattern: str | None = None  # the hard case a row stands for, if any
 
 
 def parse_row(obj: dict[str, Any]) -> tuple[str | None, CanonicalRequest, dict[str, str] | None]:
@@ -38,16 +41,17 @@ def parse_row(obj: dict[str, Any]) -> tuple[str | None, CanonicalRequest, dict[s
 
 
 def read_rows(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8") as fh:
+    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                label, req, headers = parse_row(json.loads(line))
+                obj = json.loads(line)
+                label, req, headers = parse_row(obj)
             except (ValueError, KeyError, SwitchpointError) as exc:
                 raise SystemExit(f"{path}:{n}: cannot read request: {exc}") from None
             hdrs = {k.lower(): str(v) for k, v in headers.items()} if isinstance(headers, dict) else None
-            yield Row(n, label, req, hdrs)
+            yield Row(n, label, req, hdrs, obj.get("source"), obj.get("pattern"))
 
 
 def run_eval(classifier: Classifier, rows: list[Row]) -> dict[str, Any]:
