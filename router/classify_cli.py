@@ -67,6 +67,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--eval", action="store_true", help="score against the labels: P/R/F1, macro F1, confusion")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--classifier", default="default", help="registered classifier name (default: default)")
+    ap.add_argument("--by-source", action="store_true", help="with --eval: macro F1 per source (rows' \"source\")")
+    ap.add_argument("--loso", action="store_true",
+                    help="with --eval: leave one source out: retrain the default classifier without each source "
+                         "(plus --augment) and score that source; minutes")
+    ap.add_argument("--augment", type=Path, action="append", default=[],
+                    help="with --loso: labelled JSONL added to every fold's training (e.g. the generated set)")
     args = ap.parse_args(argv)
     if not args.file.is_file():
         print(f"switchpoint classify: no such file: {args.file}", file=sys.stderr)
@@ -85,6 +91,16 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, classifier: Classifier, rows: list[Row]) -> int:
+    if args.eval and (args.by_source or args.loso):
+        from .classify_loso import by_source, loso, table
+
+        if args.loso:
+            augment = [r for path in args.augment for r in read_rows(path)]
+            report = loso(rows, augment, log=lambda m: print(m, file=sys.stderr))
+        else:
+            report = by_source(classifier, rows)
+        print(json.dumps(report, indent=2) if args.json else table(report))
+        return 0
     if args.eval:
         report = run_eval(classifier, rows)
         if args.json:

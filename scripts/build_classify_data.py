@@ -41,6 +41,9 @@ SOURCES: dict[str, tuple[str, Reader]] = {
     "oasst": ("Open-Assistant/oasst-model-eval", rs.oasst),
     "gsm8k": ("openai/grade-school-math", rs.gsm8k),
     "t0": ("yizhongw/self-instruct", rs.t0),
+    "seed_tasks": ("yizhongw/self-instruct", rs.seed_tasks),
+    "nq": ("google-research-datasets/natural-questions", rs.nq),
+    "xquad": ("google-deepmind/xquad", rs.xquad),
     "sgd": ("google-research-datasets/dstc8-schema-guided-dialogue", rt.sgd),
     "tooltalk": ("microsoft/ToolTalk", rt.tooltalk),
     "toolqa": ("night-chen/ToolQA", rt.toolqa),
@@ -85,6 +88,31 @@ def build(mirrors: Path, per_source: int, only: list[str] | None = None) -> list
     return rows
 
 
+SAMPLE_PER_SOURCE = 12
+SAMPLE_PER_PATTERN = 25
+
+
+def fixed_sample(rows: list[dict]) -> list[dict]:
+    """The tests' fixed sample: the first rows of each source and of each hard-case pattern."""
+    picked: dict[int, dict] = {}
+    for key, n in (("source", SAMPLE_PER_SOURCE), ("pattern", SAMPLE_PER_PATTERN)):
+        seen: Counter[str] = Counter()
+        for i, r in enumerate(rows):
+            k = r.get(key)
+            if k and seen[k] < n:
+                seen[k] += 1
+                picked[i] = r
+    return [picked[i] for i in sorted(picked)]
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    # gzip: tool schemas repeat from row to row (7 MB as text, well under 1 MB packed); mtime 0 keeps it stable
+    with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+    log.info("wrote %d rows (%.2f MB) to %s", len(rows), path.stat().st_size / 1e6, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -97,11 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    # gzip: tool schemas repeat from row to row (7 MB as text, well under 1 MB packed); mtime 0 keeps it stable
-    with gzip.GzipFile(args.out, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
-    log.info("wrote %d rows (%.2f MB) to %s", len(rows), args.out.stat().st_size / 1e6, args.out)
+    write(args.out, rows)
+    write(args.out.with_name("classify_sample.jsonl.gz"), fixed_sample(rows))
     return 0
 
 

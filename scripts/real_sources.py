@@ -172,6 +172,44 @@ def oasst(m: Mirror, rng: random.Random) -> Iterator[Item]:
             yield item(label, chat([user(text)], rng=rng), "everyday_technical" if tech else None)
 
 
+def nq(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """google-research-datasets/natural-questions, NQ-open dev: real Google search questions."""
+    for line in m.text("nq_open/NQ-open.dev.jsonl").splitlines():
+        q = json.loads(line)["question"]
+        yield item("prose", chat([user(q[:1].upper() + q[1:] + "?")], rng=rng))
+
+
+XQUAD_LANGS = ("es", "ru", "zh", "de", "tr", "vi", "ar", "hi", "el", "th", "ro")
+
+
+def xquad(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """google-deepmind/xquad: SQuAD questions by professional translators in 11 languages, half of them asked
+    with their paragraph (as one asks about a pasted text), half alone."""
+    for lang in XQUAD_LANGS:
+        data = json.loads(m.text(f"xquad.{lang}.json"))["data"]
+        paras = [p for article in data for p in article["paragraphs"]]
+        for p in rng.sample(paras, 25):
+            q = rng.choice(p["qas"])["question"]
+            text = q if rng.random() < 0.5 else p["context"][:1500] + "\n\n" + q
+            yield item("prose", chat([user(text)], rng=rng))
+
+
+SEED_CODING = {28, 31, 37, 41, 50, 61, 69, 72, 138, 139, 140, 141, 158}  # judged by hand; 22 left out as unclear
+SEED_UNCLEAR = {22}
+
+
+def seed_tasks(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """yizhongw/self-instruct's 175 human-written seed tasks (not its user-oriented evaluation set): the
+    instruction with its first instance's input. Coding = asks for or about code, judged by hand."""
+    for i, line in enumerate(m.text("data/seed_tasks.jsonl").splitlines()):
+        if i in SEED_UNCLEAR:
+            continue
+        task = json.loads(line)
+        given = task["instances"][0]["input"].strip()
+        text = task["instruction"] + ("\n\n" + given if given else "")
+        yield item("coding" if i in SEED_CODING else "prose", chat([user(text)], rng=rng))
+
+
 def t0(m: Mirror, rng: random.Random) -> Iterator[Item]:
     """yizhongw/self-instruct's T0 (P3) sample: prompted reading-comprehension and QA tasks, a few per template."""
     files = sorted(p for p in m.ls() if p.startswith("data/finetuning/t0_train_50k/data_per_template/"))

@@ -71,13 +71,15 @@ def tooltalk(m: Mirror, rng: random.Random) -> Iterator[Item]:
         tools = tools or [t for s in sorted(apis)[:2] for t in apis[s]]
         turns = conv["conversation"]
         for k, t in enumerate(turns):
-            if t["role"] != "user" or k + 1 >= len(turns):
+            if t["role"] != "user":
                 continue
-            called = bool(turns[k + 1].get("apis"))
+            called = k + 1 < len(turns) and bool(turns[k + 1].get("apis"))
+            closing = k + 1 >= len(turns) or (k == len(turns) - 2 and not called)
             msgs = [{"role": x["role"], "content": x["text"]} for x in turns[: k + 1]]
-            label = "tool_calling" if called else "prose" if k == len(turns) - 2 and len(t["text"]) < 60 else None
+            label = "tool_calling" if called else "prose" if closing and len(t["text"]) < 80 else None
             if label:
-                yield item(label, chat(msgs, tools, rng=rng), "follow_up" if k and called else None)
+                pattern = "follow_up" if k and called else "tools_not_needed" if not called else None
+                yield item(label, chat(msgs, tools, rng=rng), pattern)
 
 
 TOOLQA_TOOLS = [
@@ -166,18 +168,21 @@ def taubench(m: Mirror, rng: random.Random) -> Iterator[Item]:
 
 
 def clinc(m: Mirror, rng: random.Random) -> Iterator[Item]:
-    """clinc/oos-eval: an in-scope ask with its domain's intents as tools is tool_calling; an out-of-scope or
-    small-talk ask with some domain's tools declared is prose (no tool serves it)."""
-    domains = {d: v for d, v in json.loads(m.text("data/domains.json")).items()}
+    """clinc/oos-eval: an in-scope ask with its domain's intents as tools is tool_calling; small talk ("tell me a
+    joke", "are you a bot") with some domain's tools declared is prose (no tool needed). Out-of-scope asks are
+    left out: many need a tool the declared set lacks, which the semantics leave open."""
+    domains = dict(json.loads(m.text("data/domains.json")))
     domain_of = {i: d for d, v in domains.items() for i in v}
     data = json.loads(m.text("data/data_full.json"))
     served = [d for d in sorted(domains) if d not in ("small_talk", "meta")]
-    for text, intent in data["test"] + data["oos_test"]:
+    for text, intent in data["test"]:
         d = domain_of.get(intent)
         if d in served:
             label, dom = "tool_calling", d
-        else:
+        elif d == "small_talk":
             label, dom = "prose", rng.choice(served)
+        else:
+            continue
         tools = [tool(i, i.replace("_", " "), {"query": "details"}) for i in domains[dom]]
         yield item(label, chat([user(text)], tools, rng=rng), None if label == "tool_calling" else "tools_not_needed")
 

@@ -38,6 +38,15 @@ _ERROR = re.compile(r"Traceback|Exception|Error:|error\[|\bat [\w.$]+\(|segmenta
                     r"stack trace|npm ERR|panic:|SyntaxError|TypeError|ValueError|NullPointer|exit code")
 # The way programming problems are set: "Given an array nums ..., return ...", "Input: ... Output: ...".
 _CONTEST = re.compile(r"^(?:given (?:an?|the|two|n)\b|you are given\b|input:|design a data structure)", re.I)
+_LATIN_RUN = re.compile(r"[a-z][a-z0-9_+#]+")
+# How programming exercises are set when they carry no code words: "In this exercise, ...", "Your program
+# should ...", "Given a list of ..., determine whether ...", "# Instructions".
+_TASK = re.compile(r"\b(?:write (?:some )?code|write a program|your program|a program that|(?:in )?this exercise|"
+                   r"implement(?:ation of| a| an| the)|should return|return (?:the|a|an|true|false)\b|"
+                   r"given (?:a|an|two|the) (?:list|string|number|array|sequence|word|sentence|input)|"
+                   r"determine (?:if|whether)|for example,? given)", re.I)
+_HEADING = re.compile(r"^#{1,3} (?:description|instructions|introduction|task|example|examples|input|output|notes?)\b",
+                      re.I | re.M)
 _INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
 
 
@@ -47,7 +56,7 @@ _INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
 CODE_PRIOR: dict[str, float] = {
     "#tech1": 1.5, "#tech2": 1.0, "#tech3": 0.5, "#techweak1": 0.3, "#techweak2": 0.3, "#codeblock": 1.5,
     "#inline_code": 0.5, "#indented": 0.5, "#ident": 0.5, "#file": 0.7, "#error": 1.5, "#contest": 1.5,
-    "#sym3": 0.3, "#math1": -0.7, "#math2": -0.5,
+    "#sym3": 0.3, "#math1": -0.7, "#math2": -0.5, "#task1": 1.0, "#task2": 0.7, "#heading": 0.5,
 }
 
 
@@ -88,7 +97,12 @@ def structural(text: str, words: list[str]) -> list[str]:
         out.append("#error")
     if _CONTEST.search(text[:400]):
         out.append("#contest")
+    out += _cumulative("#task", len(_TASK.findall(text)), 2)
+    if _HEADING.search(text):
+        out.append("#heading")
     uniq = set(words)
+    if not text.isascii():  # "Numpyで", "pyserialでread": Latin runs inside CJK text are words of their own
+        uniq |= set(_LATIN_RUN.findall(text.lower()))
     uniq |= {w[:-1] for w in uniq if w.endswith("s") and len(w) > 3}
     tech = len(uniq & TECH_WORDS) + sum(1 for a, b in pairwise(words) if f"{a} {b}" in TECH_PHRASES)
     weak = len((uniq & TECH_WEAK_WORDS) - TECH_WORDS)
