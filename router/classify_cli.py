@@ -62,6 +62,10 @@ def run_eval(classifier: Classifier, rows: list[Row]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["train"], ["versions"], ["rollback"]):
+        from .classify_retrain import main as retrain_main
+
+        return retrain_main(argv)
     ap = argparse.ArgumentParser(prog="switchpoint classify", description="Classify requests from a JSONL file.")
     ap.add_argument("file", type=Path, help="JSON Lines: {\"label\": ..., \"request\": {...}} per line")
     ap.add_argument("--eval", action="store_true", help="score against the labels: P/R/F1, macro F1, confusion")
