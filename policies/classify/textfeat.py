@@ -72,7 +72,7 @@ def _cumulative(prefix: str, n: int, top: int) -> list[str]:
     return [f"{prefix}{i}" for i in range(1, min(n, top) + 1)]
 
 
-def structural(text: str, words: list[str]) -> list[str]:
+def structural(text: str, words: list[str], bigrams: list[str] | None = None) -> list[str]:
     """Named features that hint at code (or at maths) whatever the words."""
     out: list[str] = []
     if "```" in text:
@@ -104,7 +104,9 @@ def structural(text: str, words: list[str]) -> list[str]:
     if not text.isascii():  # "Numpyで", "pyserialでread": Latin runs inside CJK text are words of their own
         uniq |= set(_LATIN_RUN.findall(text.lower()))
     uniq |= {w[:-1] for w in uniq if w.endswith("s") and len(w) > 3}
-    tech = len(uniq & TECH_WORDS) + sum(1 for a, b in pairwise(words) if f"{a} {b}" in TECH_PHRASES)
+    if bigrams is None:
+        bigrams = [a + " " + b for a, b in pairwise(words)]
+    tech = len(uniq & TECH_WORDS) + len(TECH_PHRASES.intersection(bigrams))
     weak = len((uniq & TECH_WEAK_WORDS) - TECH_WORDS)
     math_ = len(uniq & MATH_WORDS)
     live = len(uniq & LIVE_WORDS)
@@ -130,7 +132,8 @@ def extract(text: str) -> TextFeatures:
     low = text[:WORD_LIMIT].lower()
     # Runs of CJK characters are whole phrases, not words: their trigrams stand in for them.
     ws = [w for w in _WORD.findall(low) if w.isascii() or max(w) < "\u3000"]
-    words = ws + [a + " " + b for a, b in pairwise(ws)] + structural(text[:WORD_LIMIT], ws)
+    bigrams = [a + " " + b for a, b in pairwise(ws)]
+    words = ws + bigrams + structural(text[:WORD_LIMIT], ws, bigrams)
     c = " " + " ".join(low[:CHAR_LIMIT].split()) + " "
     return TextFeatures(words, [c[i : i + 3] for i in range(len(c) - 2)])
 
