@@ -52,10 +52,13 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
-def _default_classifier() -> Classifier:
+def _versioned_classifier(engine: Any) -> Classifier:
+    """The default classifier, or the retrained version the operator installed (router/classify_versions.py)."""
     from policies.classify import load_default_classifier
 
-    return load_default_classifier()
+    from .classify_versions import ClassifierVersions, VersionedClassifier
+
+    return VersionedClassifier(ClassifierVersions(engine, load_default_classifier(), background=True))
 
 
 def create_app(
@@ -95,7 +98,7 @@ def create_app(
     )
     gateway = Gateway(
         backends=backends,
-        classifier=classifier or _default_classifier(),
+        classifier=classifier or _versioned_classifier(engine),
         routing=routing,
         access=access,
         request_log=request_log,

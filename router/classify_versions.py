@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from backends.contract import CanonicalRequest
 from policies.classify.default import DefaultClassifier
 from policies.classify.linear import LinearModel, dump_heads, load_heads
+from policies.classify.types import Classification
 
 from .store_corrections import active_version
 
@@ -42,20 +46,32 @@ def load_file(path: Path, sha256: str) -> DefaultClassifier:
 class ClassifierVersions:
     """The classifier this replica should use: the active version's, or `shipped` when none is active."""
 
-    def __init__(self, engine: Engine, shipped: DefaultClassifier, poll_s: float = 10.0) -> None:
+    def __init__(self, engine: Engine, shipped: DefaultClassifier, poll_s: float = 10.0,
+                 background: bool = False) -> None:
         self.engine = engine
         self.shipped = shipped
         self.poll_s = poll_s
+        self.background = background  # refresh in a thread, never on the caller's (the event loop's) time
         self.version: int | None = None
         self._classifier = shipped
         self._checked = 0.0
+        self._busy = threading.Lock()
 
     def current(self, now: float | None = None) -> DefaultClassifier:
         now = time.monotonic() if now is None else now
         if now - self._checked >= self.poll_s:
             self._checked = now
-            self.refresh()
+            if not self.background:
+                self.refresh()
+            elif self._busy.acquire(blocking=False):
+                threading.Thread(target=self._refresh_and_release, name="classifier-versions", daemon=True).start()
         return self._classifier
+
+    def _refresh_and_release(self) -> None:
+        try:
+            self.refresh()
+        finally:
+            self._busy.release()
 
     def refresh(self) -> None:
         try:
@@ -77,3 +93,15 @@ class ClassifierVersions:
             return
         self.version = row.version
         log.info("classifier: now at v%d", row.version)
+
+
+class VersionedClassifier:
+    """The gateway's classifier: whichever version is active (the shipped weights until a retrain)."""
+
+    name = "default"
+
+    def __init__(self, versions: ClassifierVersions) -> None:
+        self.versions = versions
+
+    def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Classification:
+        return self.versions.current().classify(request, headers)

@@ -120,3 +120,20 @@ def activate(engine: Engine, version: int | None) -> None:
         if version is not None and not found:
             raise InvalidRequest(f"no classifier version {version}", param="version")
         s.commit()
+
+
+def stored_request(engine: Engine, request_id: str) -> tuple[str, dict[str, Any]] | None:
+    """The dialect and body of a logged request, when the operator stores bodies (`log_bodies`)."""
+    from .body_log import RequestBody
+    from .store import RequestRecord
+
+    with Session(engine) as s:
+        body = s.get(RequestBody, request_id)
+        record = s.get(RequestRecord, request_id)
+    if body is None:
+        return None
+    try:
+        data = json.loads(body.body)
+    except ValueError:
+        return None
+    return (record.dialect if record else "openai"), data if isinstance(data, dict) else {}

@@ -26,6 +26,10 @@ from .vocab import (
     TECH_WORDS,
 )
 
+# Words too common to say anything alone (they stay in bigrams): on their own they only learn that coding rows
+# are longer, which made "And one more." a coding ask.
+STOP = frozenset("""a an the and or but if then so as of to in on at by for with from is are was be it this that
+these those one more some any all also just i me my we you your""".split())  # noqa: SIM905
 CHAR_LIMIT = 500  # characters of the turn being answered that feed the character trigrams
 WORD_LIMIT = 1600  # characters that feed the words
 
@@ -133,7 +137,7 @@ def extract(text: str) -> TextFeatures:
     # Runs of CJK characters are whole phrases, not words: their trigrams stand in for them.
     ws = [w for w in _WORD.findall(low) if w.isascii() or max(w) < "\u3000"]
     bigrams = [a + " " + b for a, b in pairwise(ws)]
-    words = ws + bigrams + structural(text[:WORD_LIMIT], ws, bigrams)
+    words = [w for w in ws if w not in STOP] + bigrams + structural(text[:WORD_LIMIT], ws, bigrams)
     c = " " + " ".join(low[:CHAR_LIMIT].split()) + " "
     return TextFeatures(words, [c[i : i + 3] for i in range(len(c) - 2)])
 

@@ -2,8 +2,9 @@
 `GET /admin/classify/corrections`: those said so far; `GET /admin/classify/versions`: retrained classifiers.
 
 The body: {"category": ..., "request": {... the request, "dialect" beside it when not OpenAI chat ...},
-"request_id": optional (the request log's id), "headers": optional}. The request log keeps no prompts, so the
-request itself comes with the correction; `switchpoint classify train --from-log` learns from them."""
+"request_id": the request log's id, "headers": optional}. The request log keeps no prompts: the request comes
+with the correction, or, when the operator stores bodies (`log_bodies`), the request_id alone finds it.
+`switchpoint classify train --from-log` learns from the corrections."""
 
 from __future__ import annotations
 
@@ -15,14 +16,21 @@ from starlette.requests import Request
 from backends.errors import InvalidRequest, SwitchpointError
 
 from ..dialects import get_dialect
-from ..store_corrections import add_correction, corrections, versions
+from ..store_corrections import add_correction, corrections, stored_request, versions
 from . import AdminContext, json_body
 
 
-def _parse(body: Any) -> dict[str, Any]:
+def _parse(body: Any, engine: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be a JSON object")
     req = body.get("request")
+    rid = body.get("request_id")
+    if req is None and isinstance(rid, str):  # the request as the body log stored it, when bodies are kept
+        found = stored_request(engine, rid)
+        if found is None:
+            raise InvalidRequest(f"request: no stored body for request {rid} (set log_bodies, or send the request)",
+                                 param="request")
+        req = {**found[1], "dialect": found[0]}
     if not isinstance(req, dict):
         raise InvalidRequest("request: the request being corrected, as a JSON object", param="request")
     req = dict(req)
@@ -34,7 +42,6 @@ def _parse(body: Any) -> dict[str, Any]:
     headers = body.get("headers")
     if headers is not None and not (isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())):
         raise InvalidRequest("headers: an object of strings", param="headers")
-    rid = body.get("request_id")
     if rid is not None and not isinstance(rid, str):
         raise InvalidRequest("request_id: a string", param="request_id")
     return {"category": body.get("category"), "dialect": str(dialect), "body": req, "request_id": rid,
@@ -50,8 +57,9 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
         return eng
 
     async def create(request: Request) -> Any:
-        fields = _parse(await json_body(request))
-        number = await asyncio.to_thread(add_correction, engine(), **fields)
+        eng = engine()
+        fields = await asyncio.to_thread(_parse, await json_body(request), eng)
+        number = await asyncio.to_thread(add_correction, eng, **fields)
         return {"id": number, "category": fields["category"], "request_id": fields["request_id"]}
 
     async def listing(request: Request) -> Any:

@@ -95,3 +95,47 @@ def test_a_tampered_weights_file_is_refused_and_the_replica_keeps_its_classifier
     add_version(engine, str(path), digest, 0, None, None)
     replica = ClassifierVersions(engine, shipped, poll_s=0)
     assert replica.current() is shipped and replica.version is None
+
+
+def test_a_correction_changes_the_route_of_the_next_similar_request_after_retraining(
+        tmp_path: Path, upstream, upstream2) -> None:
+    """End to end through a real gateway that stores bodies: 20 asks in the operator's jargon go the prose
+    way; the operator corrects them by request id; `classify train --from-log` installs a version; the
+    gateway picks it up and the next such ask takes the coding route."""
+    from router.app import create_app
+    from router.settings import load_settings
+    from tests.fakes.servers import ServerThread
+    from tests.router.test_admin_rules import chat, two_backends, wait_for
+
+    _s1, up1 = upstream
+    _s2, up2 = upstream2
+    db = f"sqlite:///{tmp_path / 'sp.db'}"
+    config = two_backends(up1, up2, log_bodies=True, database_url=db,
+                          rules=[{"name": "code-two", "match": {"category": "coding"}, "chain": ["two"]}])
+    settings = load_settings(None, home=tmp_path, **config)
+    cli_config = tmp_path / "config.yaml"
+    cli_config.write_text(yaml.safe_dump({"home": str(tmp_path), "database_url": db}))
+    app = create_app(settings)
+    with ServerThread(app) as server:
+        url = server.url
+        ids = []
+        for w in LEDGERS:
+            r = chat(url, f"Frobulate the {w} ledger for the quarter.")
+            assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "one"
+            ids.append(r.headers["x-switchpoint-request-id"])
+
+        def correct(rid: str) -> bool:
+            r = httpx.post(url + "/admin/classify/corrections", headers=H,
+                           json={"request_id": rid, "category": "coding", "previous": "prose"})
+            return r.status_code == 200
+
+        assert all(wait_for(lambda rid=rid: correct(rid)) for rid in ids)  # bodies are written in batches
+        assert classify_main(["train", "--from-log", "--config", str(cli_config), "--epochs", "4"]) == 0
+        app.state.gateway.classifier.versions.poll_s = 0  # the replica looks now, not in 10 s
+
+        def routed_to_two() -> bool:
+            r = chat(url, "Frobulate the ostrich ledger for the quarter.")
+            return r.headers.get("x-switchpoint-backend") == "two"
+
+        assert wait_for(routed_to_two)
+        assert chat(url, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "one"
