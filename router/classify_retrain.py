@@ -14,10 +14,11 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
-from backends.errors import SwitchpointError
+from backends.errors import InvalidRequest, SwitchpointError
 from policies.classify import load_default_classifier
 from policies.classify.default import DefaultClassifier
 
@@ -58,29 +59,42 @@ def score(classifier: DefaultClassifier, rows: Sequence[Row]) -> float:
     return source_f1([r.label or "" for r in rows], [classifier.classify(r.request, r.headers).category for r in rows])
 
 
-def train_from_log(engine: Engine, home: Path, share: float, repeat: int, cfg: TrainConfig) -> int:
+def retrain(engine: Engine, home: Path, share: float = 0.3, repeat: int = 5,
+            cfg: TrainConfig | None = None) -> dict[str, Any]:
+    """Retrain on the shipped data plus the corrections and install the result as the active version.
+    Returns what happened: corrections used, held out, macro F1 before and after on those, the version."""
     fixed = correction_rows(corrections(engine))
     if not fixed:
-        print("switchpoint classify train: no corrections in the log yet", file=sys.stderr)
-        return 2
+        raise InvalidRequest("no corrections in the log yet")
     missing = [p for p in SHIPPED_DATA if not p.is_file()]
     if missing:
-        print(f"switchpoint classify train: shipped data not found: {missing[0]}", file=sys.stderr)
-        return 2
+        raise InvalidRequest(f"shipped training data not found: {missing[0]}")
+    cfg = cfg or TrainConfig()
     shipped = [r for path in SHIPPED_DATA for r in read_rows(path)]
     test = [r for r in fixed if held_out(r, share)] if len(fixed) > 1 else []
     train = [r for r in fixed if r not in test]
     before = score(ClassifierVersions(engine, load_default_classifier()).current(), test)
     heads = fit_classifier(shipped + train * repeat, cfg)
     after = score(DefaultClassifier(heads["code"], heads["tool"]), test)
-    print(f"corrections: {len(fixed)} ({len(train)} to train, {len(test)} held out)")
-    print(f"macro F1 on the held-out corrections: before {before:.4f}, after {after:.4f}")
     if test:  # the installed weights learn from every correction
         heads = fit_classifier(shipped + fixed * repeat, cfg)
     path, digest = write_weights(home, heads)
-    number = add_version(engine, str(path), digest, len(fixed), None if not test else round(before, 4),
-                         None if not test else round(after, 4), f"{len(fixed)} corrections")
-    print(f"installed classifier v{number}: {path}")
+    f1_before, f1_after = (round(before, 4), round(after, 4)) if test else (None, None)
+    number = add_version(engine, str(path), digest, len(fixed), f1_before, f1_after, f"{len(fixed)} corrections")
+    return {"version": number, "path": str(path), "corrections": len(fixed), "trained_on": len(train),
+            "held_out": len(test), "f1_before": f1_before, "f1_after": f1_after}
+
+
+def train_from_log(engine: Engine, home: Path, share: float, repeat: int, cfg: TrainConfig) -> int:
+    try:
+        res = retrain(engine, home, share, repeat, cfg)
+    except InvalidRequest as exc:
+        print(f"switchpoint classify train: {exc}", file=sys.stderr)
+        return 2
+    print(f"corrections: {res['corrections']} ({res['trained_on']} to train, {res['held_out']} held out)")
+    if res["held_out"]:
+        print(f"macro F1 on the held-out corrections: before {res['f1_before']:.4f}, after {res['f1_after']:.4f}")
+    print(f"installed classifier v{res['version']}: {res['path']}")
     return 0
 
 
