@@ -35,7 +35,7 @@ class TrainConfig:
     lr: float = 0.2
     min_weight: float = 2e-3
     seed: int = 13
-    prior: float = 1.0  # scale of CODE_PRIOR the code head starts from (0: none)
+    prior: float = 3.0  # scale of the hand-set priors (CODE_PRIOR, TOOL_PRIOR) the heads start from (0: none)
 
 
 def vectorize(f: TextFeatures) -> list[tuple[str, float]]:

