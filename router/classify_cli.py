@@ -8,6 +8,7 @@ request's category and signals are printed (one JSON object a line with --json).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ class Row:
     label: str | None
     request: CanonicalRequest
     headers: dict[str, str] | None = None
+    source: str | None = None  # the dataset a row came from (tests/data/real), for by-source scores
+    pattern: str | None = None  # the hard case a row stands for, if any
 
 
 def parse_row(obj: dict[str, Any]) -> tuple[str | None, CanonicalRequest, dict[str, str] | None]:
@@ -38,16 +41,17 @@ def parse_row(obj: dict[str, Any]) -> tuple[str | None, CanonicalRequest, dict[s
 
 
 def read_rows(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8") as fh:
+    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                label, req, headers = parse_row(json.loads(line))
+                obj = json.loads(line)
+                label, req, headers = parse_row(obj)
             except (ValueError, KeyError, SwitchpointError) as exc:
                 raise SystemExit(f"{path}:{n}: cannot read request: {exc}") from None
             hdrs = {k.lower(): str(v) for k, v in headers.items()} if isinstance(headers, dict) else None
-            yield Row(n, label, req, hdrs)
+            yield Row(n, label, req, hdrs, obj.get("source"), obj.get("pattern"))
 
 
 def run_eval(classifier: Classifier, rows: list[Row]) -> dict[str, Any]:
@@ -58,11 +62,21 @@ def run_eval(classifier: Classifier, rows: list[Row]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["train"], ["versions"], ["rollback"]):
+        from .classify_retrain import main as retrain_main
+
+        return retrain_main(argv)
     ap = argparse.ArgumentParser(prog="switchpoint classify", description="Classify requests from a JSONL file.")
     ap.add_argument("file", type=Path, help='JSON Lines: {"label": ..., "request": {...}} per line')
     ap.add_argument("--eval", action="store_true", help="score against the labels: P/R/F1, macro F1, confusion")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--classifier", default="default", help="registered classifier name (default: default)")
+    ap.add_argument("--by-source", action="store_true", help="with --eval: macro F1 per source (rows' \"source\")")
+    ap.add_argument("--loso", action="store_true",
+                    help="with --eval: leave one source out: retrain the default classifier without each source "
+                         "(plus --augment) and score that source; minutes")
+    ap.add_argument("--augment", type=Path, action="append", default=[],
+                    help="with --loso: labelled JSONL added to every fold's training (e.g. the generated set)")
     args = ap.parse_args(argv)
     if not args.file.is_file():
         print(f"switchpoint classify: no such file: {args.file}", file=sys.stderr)
@@ -81,6 +95,16 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, classifier: Classifier, rows: list[Row]) -> int:
+    if args.eval and (args.by_source or args.loso):
+        from .classify_loso import by_source, loso, table
+
+        if args.loso:
+            augment = [r for path in args.augment for r in read_rows(path)]
+            report = loso(rows, augment, log=lambda m: print(m, file=sys.stderr))
+        else:
+            report = by_source(classifier, rows)
+        print(json.dumps(report, indent=2) if args.json else table(report))
+        return 0
     if args.eval:
         report = run_eval(classifier, rows)
         if args.json:

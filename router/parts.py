@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from backends.contract import Backend
 from backends.errors import ConfigError
+from policies.classify.default import DefaultClassifier
 from policies.classify.registry import ClassifierRegistry
 from policies.classify.types import Classifier
 from policies.cooldown import CooldownPolicy
@@ -20,6 +21,7 @@ from .access import AccessControl
 from .backends_factory import BackendRegistry
 from .background import Tasks
 from .body_log import BodyLog
+from .classify_versions import ClassifierVersions, VersionedClassifier
 from .cooldowns import Cooldowns
 from .decider import Decider, routing_table
 from .exploration import Explorer
@@ -52,10 +54,14 @@ class Parts:
     gateway: Gateway
 
 
-def make_classifier(settings: Settings, registry: ClassifierRegistry) -> Classifier:
-    """The classifier the settings name, built through the registry as a user's own would be."""
+def make_classifier(settings: Settings, registry: ClassifierRegistry, engine: Engine) -> Classifier:
+    """The classifier the settings name, built through the registry as a user's own would be. The default
+    one follows the version the operator retrained and activated (router/classify_versions.py)."""
     try:
-        return registry.create_classifier(settings.classifier)
+        built = registry.create_classifier(settings.classifier)
+        if isinstance(built, DefaultClassifier) and settings.classifier == "default":
+            return VersionedClassifier(ClassifierVersions(engine, built, background=True))
+        return built
     except KeyError:
         known = ", ".join(registry.names()) or "none"
         raise ConfigError([f"classifier: unknown classifier '{settings.classifier}' (registered: {known})"]) from None
@@ -123,7 +129,7 @@ def build_parts(
     )
     gateway = Gateway(
         backends=backends,
-        classifier=classifier or make_classifier(settings, classifiers),
+        classifier=classifier or make_classifier(settings, classifiers, engine),
         routing=routing,
         access=access,
         request_log=request_log,

@@ -19,18 +19,15 @@ from backends.contract import CanonicalRequest
 from .clients import recognise
 from .linear import LinearModel, sigmoid
 from .signals import detect_language, difficulty, estimate_tokens
-from .textfeat import extract
-from .textfeat import intent as intent_features
-from .tools import RELEVANT, ToolMatcher
+from .textfeat import TextFeatures, extract
+from .toolfeat import tool_features
+from .tools import ToolMatcher
 from .types import Classification
 from .view import RequestView, build_view
 from .vocab import PRONOUNS, REFERENTIAL_SUBSTRINGS, REFERENTIAL_WORDS
 
 THRESHOLD = 0.5  # P(coding) from which a turn is coding
-# An ask the tools cover (by overlap) needs one when it reads like an action or a lookup (the tool head);
-# an overlap beyond a word of a tool's name is enough on its own.
-INTENT_STRONG_MATCH = 0.05  # ... with a strong overlap (a word of a tool's name)
-INTENT_WEAK_MATCH = 0.2  # ... with a weak one (a word of a description)
+TOOL_THRESHOLD = 0.5  # P(needs a tool) from which a turn with tools offered is tool_calling
 
 
 SHORT_TURN = 3  # words: a turn this short leans on the conversation ("go on", "再短一点")
@@ -38,17 +35,8 @@ PRONOUN_TURN = 7  # words: a turn this short with "it" or "that" in it leans too
 FOLLOW_UP_TURN = 14  # words: a turn this short that points back ("make it shorter", "the same again") leans too
 CONTEXT_WEIGHT_FOLLOW_UP = 0.6  # weight of the earlier turns' logit behind a follow-up
 CONTEXT_WEIGHT = 0.12  # ... behind a turn that stands on its own
-WRITES_CODE = 0.8  # P(coding) from which an ask is for code, whatever tools share its words
-WRITING_VERBS = frozenset({"write", "compose", "draft", "rewrite", "summarize", "summarise", "explain", "describe",
-                           "escribe", "écris", "schreib", "schreibe", "напиши", "escreva", "scrivi"})
 SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "bye", "hola", "bonjour", "hallo", "ciao", "привет"})
 CONTEXT_CLIP = 4.0  # the earlier turns' logit is clipped to +-this: they tip a balance, never overrule
-
-
-def writes(ask: str, p_code: float) -> bool:
-    """An ask for code or for a text to be written: offered tools that share its words do not fit it."""
-    first = ask.lstrip().split(None, 1)[:1]
-    return p_code >= WRITES_CODE or (bool(first) and first[0].lower().strip(",.:") in WRITING_VERBS)
 
 
 def is_follow_up(turn: str) -> bool:
@@ -72,10 +60,16 @@ def is_follow_up(turn: str) -> bool:
 def code_logit(model: LinearModel, v: RequestView) -> float:
     """The turn being answered decides; earlier turns tip the balance, mostly for short follow-ups."""
     last = v.last if v.last.strip() else v.context
-    z = model.logit(extract(last))
-    if v.context and last is v.last:
-        w = CONTEXT_WEIGHT_FOLLOW_UP if is_follow_up(last) else CONTEXT_WEIGHT
-        ctx = model.logit(extract(v.context)) - model.bias
+    has_ctx = bool(v.context) and last is v.last
+    return combine_logit(model, extract(last), extract(v.context) if has_ctx else None,
+                         has_ctx and is_follow_up(last))
+
+
+def combine_logit(model: LinearModel, last: TextFeatures, context: TextFeatures | None, follow_up: bool) -> float:
+    z = model.logit(last)
+    if context is not None:
+        w = CONTEXT_WEIGHT_FOLLOW_UP if follow_up else CONTEXT_WEIGHT
+        ctx = model.logit(context) - model.bias
         z += w * max(-CONTEXT_CLIP, min(CONTEXT_CLIP, ctx))
     return z
 
@@ -116,27 +110,37 @@ class DefaultClassifier:
 
     def _decide(self, request: CanonicalRequest, v: RequestView, client: str | None, ask: str,
                 p_code: float) -> tuple[str, float]:
-        if v.has_images:
-            return "vision", 0.99
-        if request.is_fim or client:
-            return "coding", 0.97
-        tools = v.tools if request.tool_choice != "none" else []
-        if tools and (request.tool_choice == "required" or isinstance(request.tool_choice, dict)):
-            return "tool_calling", 0.98
-        if v.after_tool_result:
-            return "tool_calling", 0.95
-        if tools:
-            # A follow-up ("and in Berlin?") carries on the ask before it.
-            follow_up = bool(v.context) and is_follow_up(ask)
-            turn = ask + "\n" + v.context if follow_up else ask
-            rel = self.matcher.relevance(turn, tools)
-            if rel > 0 and follow_up and v.used_tools:
-                return "tool_calling", 0.8
-            if rel > 0 and not writes(ask, p_code):
-                intent = self.tool_model.probability(intent_features(turn))
-                if (rel > RELEVANT or (rel == RELEVANT and intent >= INTENT_STRONG_MATCH)
-                        or intent >= INTENT_WEAK_MATCH):
-                    return "tool_calling", min(0.97, 0.5 + 0.1 * min(rel, 3.0) + 0.2 * intent)
+        ruled = by_rule(request, v, client)
+        if ruled:
+            return ruled
+        f = self.tool_input(request, v, ask, p_code)
+        if f is not None:
+            p_tool = self.tool_model.probability(f)
+            if p_tool >= TOOL_THRESHOLD:
+                return "tool_calling", p_tool
         if p_code >= self.threshold:
             return "coding", p_code
         return "prose", 1.0 - p_code
+
+    def tool_input(self, request: CanonicalRequest, v: RequestView, ask: str, p_code: float) -> TextFeatures | None:
+        """The tool head's features when tools are offered and no rule has decided, else None."""
+        tools = v.tools if request.tool_choice != "none" else []
+        if not tools:
+            return None
+        follow_up = bool(v.context) and is_follow_up(ask)
+        return tool_features(self.matcher, ask, v.context, tools, p_code, follow_up, v.used_tools, bool(v.system))
+
+
+def by_rule(request: CanonicalRequest, v: RequestView, client: str | None) -> tuple[str, float] | None:
+    """What is certain without a model: an image, a coding agent or fill-in-the-middle, a forced tool, the turn
+    after a tool result."""
+    if v.has_images:
+        return "vision", 0.99
+    if request.is_fim or client:
+        return "coding", 0.97
+    if v.tools and request.tool_choice != "none" and (
+            request.tool_choice == "required" or isinstance(request.tool_choice, dict)):
+        return "tool_calling", 0.98
+    if v.after_tool_result:
+        return "tool_calling", 0.95
+    return None

@@ -23,7 +23,7 @@ description option options key keys text message content check look see time
 # (word or stem, the English word tool descriptions use for it); CJK entries match as substrings.
 SYNONYMS: tuple[tuple[str, str], ...] = (
     # English near-synonyms
-    ("meeting", "event"), ("appointment", "event"), ("schedule", "calendar"), ("umbrella", "rain"),
+    ("checksum", "hash"), ("digest", "hash"), ("meeting", "event"), ("appointment", "event"), ("schedule", "calendar"), ("umbrella", "rain"),
     ("hot", "temperature"), ("cold", "temperature"), ("degrees", "temperature"), ("trading", "stock"),
     ("shares", "stock"), ("ticker", "stock"), ("inbox", "email"), ("mailbox", "email"), ("directions", "route"),
     ("navigate", "directions"), ("remind", "reminder"), ("song", "music"), ("album", "music"),

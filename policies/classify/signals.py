@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 _LATIN_WORD = re.compile(r"[^\W\d_]+", re.U)
+_LATIN_LETTER = re.compile("[A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # isalpha, below 0x250
+_NON_LATIN = re.compile("[^\u0000-\u024f]")
 SAMPLE_CHARS = 600
 SAMPLE_WORDS = 80
 
@@ -40,14 +43,12 @@ EASY_PREFIXES: tuple[str, ...] = (
 
 def script_language(sample: str) -> str | None:
     """A language told by its script alone, or None for Latin text."""
+    if sample.isascii():  # nothing to count (and the loop below is the classifier's dearest part)
+        return None
     counts = {"ja": 0, "zh": 0, "ko": 0, "ru": 0, "uk": 0, "ar": 0, "hi": 0, "el": 0, "he": 0, "th": 0}
-    letters = 0
-    for ch in sample:
+    letters = len(_LATIN_LETTER.findall(sample))
+    for ch in _NON_LATIN.findall(sample):
         o = ord(ch)
-        if o < 0x250:
-            if ch.isalpha():
-                letters += 1
-            continue
         if 0x3040 <= o <= 0x30FF:
             counts["ja"] += 1
         elif 0x4E00 <= o <= 0x9FFF:
@@ -88,8 +89,9 @@ def detect_language(text: str) -> str:
     if not words:
         return "und"
     best, score = "en", 0
+    counts = Counter(words)
     for code, stop in STOPWORDS.items():
-        s = sum(1 for w in words if w in stop)
+        s = sum(counts[w] for w in stop.intersection(counts))
         if s > score:
             best, score = code, s
     return best

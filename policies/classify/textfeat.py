@@ -26,6 +26,10 @@ from .vocab import (
     TECH_WORDS,
 )
 
+# Words too common to say anything alone (they stay in bigrams): on their own they only learn that coding rows
+# are longer, which made "And one more." a coding ask.
+STOP = frozenset("""a an the and or but if then so as of to in on at by for with from is are was be it this that
+these those one more some any all also just i me my we you your""".split())  # noqa: SIM905
 CHAR_LIMIT = 500  # characters of the turn being answered that feed the character trigrams
 WORD_LIMIT = 1600  # characters that feed the words
 
@@ -38,6 +42,15 @@ _ERROR = re.compile(r"Traceback|Exception|Error:|error\[|\bat [\w.$]+\(|segmenta
                     r"stack trace|npm ERR|panic:|SyntaxError|TypeError|ValueError|NullPointer|exit code")
 # The way programming problems are set: "Given an array nums ..., return ...", "Input: ... Output: ...".
 _CONTEST = re.compile(r"^(?:given (?:an?|the|two|n)\b|you are given\b|input:|design a data structure)", re.I)
+_LATIN_RUN = re.compile(r"[a-z][a-z0-9_+#]+")
+# How programming exercises are set when they carry no code words: "In this exercise, ...", "Your program
+# should ...", "Given a list of ..., determine whether ...", "# Instructions".
+_TASK = re.compile(r"\b(?:write (?:some )?code|write a program|your program|a program that|(?:in )?this exercise|"
+                   r"implement(?:ation of| a| an| the)|should return|return (?:the|a|an|true|false)\b|"
+                   r"given (?:a|an|two|the) (?:list|string|number|array|sequence|word|sentence|input)|"
+                   r"determine (?:if|whether)|for example,? given)", re.I)
+_HEADING = re.compile(r"^#{1,3} (?:description|instructions|introduction|task|example|examples|input|output|notes?)\b",
+                      re.I | re.M)
 _INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
 
 
@@ -47,7 +60,7 @@ _INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
 CODE_PRIOR: dict[str, float] = {
     "#tech1": 1.5, "#tech2": 1.0, "#tech3": 0.5, "#techweak1": 0.3, "#techweak2": 0.3, "#codeblock": 1.5,
     "#inline_code": 0.5, "#indented": 0.5, "#ident": 0.5, "#file": 0.7, "#error": 1.5, "#contest": 1.5,
-    "#sym3": 0.3, "#math1": -0.7, "#math2": -0.5,
+    "#sym3": 0.3, "#math1": -0.7, "#math2": -0.5, "#task1": 1.0, "#task2": 0.7, "#heading": 0.5,
 }
 
 
@@ -63,7 +76,7 @@ def _cumulative(prefix: str, n: int, top: int) -> list[str]:
     return [f"{prefix}{i}" for i in range(1, min(n, top) + 1)]
 
 
-def structural(text: str, words: list[str]) -> list[str]:
+def structural(text: str, words: list[str], bigrams: list[str] | None = None) -> list[str]:
     """Named features that hint at code (or at maths) whatever the words."""
     out: list[str] = []
     if "```" in text:
@@ -88,9 +101,16 @@ def structural(text: str, words: list[str]) -> list[str]:
         out.append("#error")
     if _CONTEST.search(text[:400]):
         out.append("#contest")
+    out += _cumulative("#task", len(_TASK.findall(text)), 2)
+    if _HEADING.search(text):
+        out.append("#heading")
     uniq = set(words)
+    if not text.isascii():  # "Numpyで", "pyserialでread": Latin runs inside CJK text are words of their own
+        uniq |= set(_LATIN_RUN.findall(text.lower()))
     uniq |= {w[:-1] for w in uniq if w.endswith("s") and len(w) > 3}
-    tech = len(uniq & TECH_WORDS) + sum(1 for a, b in pairwise(words) if f"{a} {b}" in TECH_PHRASES)
+    if bigrams is None:
+        bigrams = [a + " " + b for a, b in pairwise(words)]
+    tech = len(uniq & TECH_WORDS) + len(TECH_PHRASES.intersection(bigrams))
     weak = len((uniq & TECH_WEAK_WORDS) - TECH_WORDS)
     math_ = len(uniq & MATH_WORDS)
     live = len(uniq & LIVE_WORDS)
@@ -116,7 +136,8 @@ def extract(text: str) -> TextFeatures:
     low = text[:WORD_LIMIT].lower()
     # Runs of CJK characters are whole phrases, not words: their trigrams stand in for them.
     ws = [w for w in _WORD.findall(low) if w.isascii() or max(w) < "\u3000"]
-    words = ws + [a + " " + b for a, b in pairwise(ws)] + structural(text[:WORD_LIMIT], ws)
+    bigrams = [a + " " + b for a, b in pairwise(ws)]
+    words = [w for w in ws if w not in STOP] + bigrams + structural(text[:WORD_LIMIT], ws, bigrams)
     c = " " + " ".join(low[:CHAR_LIMIT].split()) + " "
     return TextFeatures(words, [c[i : i + 3] for i in range(len(c) - 2)])
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 TECH_WORDS: frozenset[str] = frozenset("""
 code coding coder programming programmer function functions
+diccionario diccionarios iterar bucle excepción depurar compilar código programación listbox tkinter pyqt pyqt5
 array arrays int boolean bool dict dictionary hashmap
 struct enum generics async await
 threading mutex goroutine coroutine recursion recursive iterate iterator compiler
@@ -89,6 +90,11 @@ TECH_SUBSTRINGS: tuple[str, ...] = (
     "函数", "代码", "程序", "编程", "变量", "数组", "字符串", "接口", "报错", "调试", "编译", "脚本", "数据库", "算法", "类型",
     "関数", "コード", "プログラム", "変数", "配列", "文字列", "エラー", "デバッグ", "コンパイル", "スクリプト", "データベース",
     "アルゴリズム", "リスト", "クラス", "함수", "코드", "프로그램", "변수", "배열", "리스트", "디버그", "파이썬",
+    # Russian stems and more Japanese and Chinese terms (added after reading the leave-one-source-out misses)
+    "словар", "массив", "функци", "питон", "перемен", "цикл", "парсинг", "парсер", "кодировк", "подстрок", "списк",
+    "список", "сортировк", "скрипт", "программ", "регулярн", "исключени", "библиотек", "модул", "компилир",
+    "正規表現", "メソッド", "モジュール", "ライブラリ", "インストール", "実装", "辞書型", "インスタンス", "オブジェクト",
+    "例外", "構文", "引数", "戻り値", "コンパイラ", "列表", "字典", "循环", "正则", "模块", "库", "报错", "异常",
 )
 
 MATH_WORDS: frozenset[str] = frozenset("""

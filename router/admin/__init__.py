@@ -113,6 +113,6 @@ def admin_routes(ctx: AdminContext) -> list[Route]:
 
 
 def _modules() -> list[Any]:
-    from . import backends_status, explain, keys, routing_state, rules, stats, tuning
+    from . import backends_status, classify_corrections, explain, keys, routing_state, rules, stats, tuning
 
-    return [stats, backends_status, keys, rules, explain, tuning, routing_state]
+    return [stats, backends_status, keys, rules, explain, tuning, routing_state, classify_corrections]

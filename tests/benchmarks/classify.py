@@ -27,13 +27,12 @@ from router.classify_cli import Row, read_rows, run_eval  # noqa: E402
 from router.dialects import get_dialect  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-# CI checks shared/ out beside the repository; a developer's machine may have it elsewhere.
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "clients"
+FIXTURES = ROOT / "tests" / "fixtures" / "clients"
 AGENT_SHARE = 0.05  # of the 10k requests, recorded Claude Code ones
 
 
 def agent_rows() -> tuple[list[Row], list[int]]:
-    """Recorded Claude Code requests (with their headers) and their sizes in bytes; none without shared/."""
+    """Recorded Claude Code requests (with their headers) and their sizes in bytes."""
     out: list[Row] = []
     sizes: list[int] = []
     for name in ("claude_code_tool_roundtrip.full.jsonl", "all_clients.full.jsonl"):
@@ -63,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     clf = load_default_classifier()
     heldout = list(read_rows(DATA / "classify_heldout.jsonl"))
-    pool = list(read_rows(DATA / "classify_dev.jsonl")) + heldout
+    # the generated set and the real prompts (tool-heavy agent turns among them: tau-bench's 15 tools, ...)
+    real = list(read_rows(DATA / "real" / "classify_real.jsonl.gz"))
+    pool = list(read_rows(DATA / "classify_dev.jsonl")) + heldout + real
     agents, sizes = agent_rows()
     rng = random.Random(1)
     n_agents = int(args.n * AGENT_SHARE) if agents else 0

@@ -50,6 +50,27 @@ function feedback(id) {
     note);
 }
 
+// The operator's correction of the category (POST /admin/classify/corrections): the stored body (log_bodies)
+// becomes a training example for the next retrain (the Tuning page's button).
+const CATEGORIES = ["coding", "tool_calling", "prose", "vision"];
+
+function correction(r) {
+  const select = h("select", { id: "correct-category", "aria-label": "corrected category" },
+    CATEGORIES.map((c) => h("option", { value: c, selected: c === r.category }, c)));
+  const note = h("span", { class: "muted", id: "correction-note" }, "Wrong category? Say which it is.");
+  const send = async () => {
+    try {
+      const res = await api("/admin/classify/corrections", {
+        method: "POST", body: { request_id: r.id, category: select.value, previous: r.category },
+      });
+      note.textContent = `Recorded: ${res.category}. Retrain on the Tuning page to apply it.`;
+    } catch (err) {
+      note.replaceChildren(errorBox(err));
+    }
+  };
+  return h("div", { class: "feedback" }, select, h("button", { id: "correct-submit", onclick: send }, "Correct"), note);
+}
+
 export async function render(view, route) {
   const r = await api(`/admin/requests/${encodeURIComponent(route.arg)}`);
   const chain = Array.isArray(r.chain) ? r.chain : [];
@@ -68,7 +89,8 @@ export async function render(view, route) {
           ["policy probability", r.probability === null ? "–" : r.probability.toFixed(3)],
           ["model requested", r.model_requested],
         ]),
-        h("h3", {}, "Classifier signals"), signals(r.signals)),
+        h("h3", {}, "Classifier signals"), signals(r.signals),
+        h("h3", {}, "Correct the category"), correction(r)),
       section("Attempts",
         kv([["attempts", String(r.attempts)], ["fell back", r.attempts > 1 ? "yes" : "no"]]),
         errors.length

@@ -1,0 +1,158 @@
+"""Training the default classifier's two heads, shared by scripts/train_classify.py, `switchpoint classify
+--eval --loso` and `switchpoint classify train --from-log`.
+
+"code" decides coding versus prose for the turns the rules leave open and trains on exactly those rows;
+"tool" decides whether an ask with tools offered needs one (features in policies/classify/toolfeat.py) and
+trains on the rows with tools the rules leave open. AdaGrad with L2 over the logistic loss, classes
+weighted to balance, in pure Python (seconds for thousands of rows).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from policies.classify.clients import recognise
+from policies.classify.default import by_rule, combine_logit, is_follow_up
+from policies.classify.linear import LinearModel, sigmoid
+from policies.classify.textfeat import CODE_PRIOR, TextFeatures, extract
+from policies.classify.toolfeat import TOOL_PRIOR, tool_features
+from policies.classify.tools import ToolMatcher
+from policies.classify.view import build_view
+
+from .classify_cli import Row
+
+Example = tuple[list[tuple[str, float]], int]
+
+
+@dataclass(slots=True)
+class TrainConfig:
+    epochs: int = 10
+    l2: float = 1e-3
+    tool_l2: float = 3e-3
+    lr: float = 0.2
+    min_weight: float = 2e-3
+    seed: int = 13
+    prior: float = 3.0  # scale of the hand-set priors (CODE_PRIOR, TOOL_PRIOR) the heads start from (0: none)
+
+
+def vectorize(f: TextFeatures) -> list[tuple[str, float]]:
+    """The model's input as (feature, value): what LinearModel.logit sums, spelled out for training."""
+    scale = 1.0 / math.sqrt(len(f.chars)) if f.chars else 0.0
+    merged: dict[str, float] = {}
+    for w in f.words:
+        merged["w" + w] = merged.get("w" + w, 0.0) + 1.0
+    for c in f.chars:
+        merged["c" + c] = merged.get("c" + c, 0.0) + scale
+    return list(merged.items())
+
+
+@dataclass(slots=True)
+class Prepared:
+    """What training needs of one row, computed once (leave-one-source-out trains many times on the same rows)."""
+
+    label: str
+    code: list[tuple[str, float]] | None  # the code head's input, for coding and prose rows
+    last: TextFeatures  # features of the turn being answered ...
+    context: TextFeatures | None  # ... and of the turns before it, which P(coding) also reads
+    follow_up: bool
+    tool_args: tuple[str, str, list, bool, bool, bool] | None  # tool_features' arguments but P(coding), if tools
+
+
+def prepare(rows: Sequence[Row]) -> list[Prepared]:
+    out: list[Prepared] = []
+    for r in rows:
+        v = build_view(r.request)
+        if r.label is None or by_rule(r.request, v, recognise(r.headers, v.system, v.tools)):
+            continue
+        last = v.last if v.last.strip() else v.context
+        has_ctx = bool(v.context) and last is v.last
+        follow = has_ctx and is_follow_up(last)
+        f_last = extract(last)
+        code = vectorize(f_last) if r.label in ("coding", "prose") else None
+        tools = v.tools if r.request.tool_choice != "none" else []
+        args = (last, v.context, tools, bool(v.context) and is_follow_up(last), v.used_tools, bool(v.system))
+        out.append(Prepared(r.label, code, f_last, extract(v.context) if has_ctx else None, follow,
+                            args if tools else None))
+    return out
+
+
+def examples(prepared: Sequence[Prepared], code_model: LinearModel | None,
+             matcher: ToolMatcher) -> tuple[list[Example], list[Example]]:
+    """Rows for the code head and (given the trained code head, whose P(coding) is one of its features) for
+    the tool head."""
+    code = [(p.code, 1 if p.label == "coding" else 0) for p in prepared if p.code is not None]
+    tool: list[Example] = []
+    if code_model is not None:
+        for p in prepared:
+            if p.tool_args is None or p.label == "vision":
+                continue
+            ask, context, tools, follow_up, used, system = p.tool_args
+            p_code = sigmoid(combine_logit(code_model, p.last, p.context, p.follow_up))
+            f = tool_features(matcher, ask, context, tools, p_code, follow_up, used, system)
+            tool.append((vectorize(f), 1 if p.label == "tool_calling" else 0))
+    return code, tool
+
+
+def train(data: list[Example], cfg: TrainConfig, l2: float, prior: dict[str, float] | None = None,
+          log: Callable[[str], None] | None = None) -> tuple[float, dict[str, float]]:
+    """AdaGrad over the logistic loss, classes weighted to balance. With `prior`, each weight is learned as a
+    deviation from its prior value (L2 pulls toward it), and the returned weights include the prior."""
+    prior = prior or {}
+    rng = random.Random(cfg.seed)
+    w: dict[str, float] = {}
+    g2: dict[str, float] = {}
+    b, gb2 = 0.0, 1e-8
+    pos = sum(y for _, y in data)
+    if not data or pos in (0, len(data)):
+        return (4.0 if pos else -4.0), dict(prior)
+    cw = {1: len(data) / (2 * pos), 0: len(data) / (2 * (len(data) - pos))}
+    order = list(range(len(data)))
+    for ep in range(cfg.epochs):
+        rng.shuffle(order)
+        loss = 0.0
+        for i in order:
+            feats, y = data[i]
+            z = max(-30.0, min(30.0, b + sum((w.get(k, 0.0) + prior.get(k, 0.0)) * x for k, x in feats)))
+            p = 1.0 / (1.0 + math.exp(-z))
+            loss -= cw[y] * (math.log(p + 1e-12) if y else math.log(1 - p + 1e-12))
+            g = cw[y] * (p - y)
+            gb2 += g * g
+            b -= cfg.lr * g / math.sqrt(gb2)
+            for k, x in feats:
+                wk = w.get(k, 0.0)
+                gk = g * x + l2 * wk
+                acc = g2.get(k, 1e-8) + gk * gk
+                g2[k] = acc
+                w[k] = wk - cfg.lr * gk / math.sqrt(acc)
+        if log:
+            log(f"epoch {ep + 1}: loss {loss / len(data):.4f}")
+    for k, v in prior.items():
+        w[k] = w.get(k, 0.0) + v
+    return b, w
+
+
+def fit(name: str, data: list[Example], cfg: TrainConfig, log: Callable[[str], None] | None = None) -> LinearModel:
+    if log:
+        log(f"head {name}: {len(data)} rows, {sum(y for _, y in data)} positive")
+    l2 = cfg.tool_l2 if name == "tool" else cfg.l2
+    table = CODE_PRIOR if name == "code" else TOOL_PRIOR
+    prior = {"w" + k: v * cfg.prior for k, v in table.items()} if cfg.prior else None
+    b, w = train(data, cfg, l2, prior, log)
+    words = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "w" and abs(v) >= cfg.min_weight}
+    chars = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "c" and abs(v) >= cfg.min_weight}
+    return LinearModel(round(b, 4), words, chars, {"rows": len(data), "epochs": cfg.epochs, "l2": l2})
+
+
+def fit_classifier(rows: Sequence[Row] | Sequence[Prepared], cfg: TrainConfig | None = None,
+                   log: Callable[[str], None] | None = None) -> dict[str, LinearModel]:
+    """Both heads trained on `rows`: the code head first, then the tool head over features that use it."""
+    cfg = cfg or TrainConfig()
+    prepared = [p for p in rows if isinstance(p, Prepared)] or prepare([r for r in rows if isinstance(r, Row)])
+    matcher = ToolMatcher()
+    code_rows, _ = examples(prepared, None, matcher)
+    code = fit("code", code_rows, cfg, log)
+    _, tool_rows = examples(prepared, code, matcher)
+    return {"code": code, "tool": fit("tool", tool_rows, cfg, log)}

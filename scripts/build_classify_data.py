@@ -1,0 +1,134 @@
+"""Build tests/data/real/classify_real.jsonl.gz: labelled requests sampled from public datasets (see
+tests/data/real/README.md for each source's URL, licence and label rule).
+
+The datasets are read from git mirrors (one bare repository per GitHub repository, at
+MIRRORS/<owner>+<name>/repo, e.g. made with `git clone --mirror`); nothing is downloaded here. The sample is
+deterministic: the same mirrors give the same file.
+
+    python scripts/build_classify_data.py [--mirrors /work/.mirror] [--per-source 220]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import logging
+import random
+import sys
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import real_sources as rs  # noqa: E402
+import real_sources_tools as rt  # noqa: E402
+
+log = logging.getLogger("build_classify_data")
+Reader = Callable[[rs.Mirror, random.Random], Iterator[rs.Item]]
+
+# source name -> (GitHub repository, reader)
+SOURCES: dict[str, tuple[str, Reader]] = {
+    "exercism": ("exercism/problem-specifications", rs.exercism),
+    "leetcode": ("doocs/leetcode", rs.leetcode),
+    "odex": ("zorazrw/multilingual-conala", rs.odex),
+    "codesearchnet": ("github/CodeSearchNet", rs.codesearchnet),
+    "staqc": ("LittleYUYU/StackOverflow-Question-Code-Dataset", rs.staqc),
+    "oasst": ("Open-Assistant/oasst-model-eval", rs.oasst),
+    "gsm8k": ("openai/grade-school-math", rs.gsm8k),
+    "t0": ("yizhongw/self-instruct", rs.t0),
+    "seed_tasks": ("yizhongw/self-instruct", rs.seed_tasks),
+    "nq": ("google-research-datasets/natural-questions", rs.nq),
+    "xquad": ("google-deepmind/xquad", rs.xquad),
+    "sgd": ("google-research-datasets/dstc8-schema-guided-dialogue", rt.sgd),
+    "tooltalk": ("microsoft/ToolTalk", rt.tooltalk),
+    "toolqa": ("night-chen/ToolQA", rt.toolqa),
+    "metatool": ("HowieHwong/MetaTool", rt.metatool),
+    "restgpt": ("Yifan-Song793/RestGPT", rt.restgpt),
+    "taubench": ("sierra-research/tau-bench", rt.taubench),
+    "clinc": ("clinc/oos-eval", rt.clinc),
+    "vqa": ("esteng/ambiguous_vqa", rt.vqa),
+    "hallusion": ("tianyi-lab/HallusionBench", rt.hallusion),
+    "nlvr2": ("lil-lab/nlvr", rt.nlvr2),
+}
+# Sources whose classes are uneven keep more of their rarer classes (per-class caps).
+PER_CLASS_CAP = {"sgd": 150, "clinc": 130, "oasst": 400, "hallusion": 130, "tooltalk": 200}
+
+
+def sample(name: str, items: list[rs.Item], per_source: int, rng: random.Random) -> list[rs.Item]:
+    """At most per_source items, keeping every pattern-marked item that fits and each class represented."""
+    by_class: dict[str, list[rs.Item]] = {}
+    for it in items:
+        by_class.setdefault(it["label"], []).append(it)
+    cap = PER_CLASS_CAP.get(name, per_source)
+    out: list[rs.Item] = []
+    for label in sorted(by_class):
+        rows = by_class[label]
+        rng.shuffle(rows)
+        out += rows[: min(cap, per_source)]
+    rng.shuffle(out)
+    return out if name in PER_CLASS_CAP else out[:per_source]
+
+
+def build(mirrors: Path, per_source: int, only: list[str] | None = None) -> list[dict]:
+    rows: list[dict] = []
+    for name, (repo, reader) in SOURCES.items():
+        if only and name not in only:
+            continue
+        rng = random.Random(zlib.crc32(name.encode()))
+        items = list(reader(rs.Mirror(mirrors, repo), rng))
+        picked = sample(name, items, per_source, rng)
+        counts = Counter(it["label"] for it in picked)
+        log.info("%-14s %5d read, %4d kept %s", name, len(items), len(picked), dict(sorted(counts.items())))
+        rows += [{"source": name, **it} for it in picked]
+    return rows
+
+
+SAMPLE_PER_SOURCE = 12
+SAMPLE_PER_PATTERN = 25
+
+
+def fixed_sample(rows: list[dict]) -> list[dict]:
+    """The tests' fixed sample: the first rows of each source and of each hard-case pattern."""
+    picked: dict[int, dict] = {}
+    for key, n in (("source", SAMPLE_PER_SOURCE), ("pattern", SAMPLE_PER_PATTERN)):
+        seen: Counter[str] = Counter()
+        for i, r in enumerate(rows):
+            k = r.get(key)
+            if k and seen[k] < n:
+                seen[k] += 1
+                picked[i] = r
+    return [picked[i] for i in sorted(picked)]
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    # gzip: tool schemas repeat from row to row (7 MB as text, well under 1 MB packed); mtime 0 keeps it stable
+    with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+    log.info("wrote %d rows (%.2f MB) to %s", len(rows), path.stat().st_size / 1e6, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    ap.add_argument("--out", type=Path, default=HERE.parent / "tests" / "data" / "real" / "classify_real.jsonl.gz")
+    ap.add_argument("--per-source", type=int, default=220)
+    ap.add_argument("--only", nargs="*", help="build only these sources (printing counts; writes nothing)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    rows = build(args.mirrors, args.per_source, args.only)
+    if args.only:
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write(args.out, rows)
+    write(args.out.with_name("classify_sample.jsonl.gz"), fixed_sample(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

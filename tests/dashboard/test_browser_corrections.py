@@ -1,0 +1,66 @@
+"""In the browser: an operator corrects a request's category on its page, retrains the classifier from the
+Tuning page, and the next similar request takes the route of the corrected category. A real gateway that
+stores bodies, loopback upstreams, Debian's chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from router.app import create_app
+from router.settings import load_settings
+from tests.dashboard.browser import launch
+from tests.dashboard.conftest import ADMIN_KEY, admin, send, two_backends
+from tests.dashboard.test_browser import expect, login
+from tests.fakes.servers import ServerThread
+
+pytestmark = pytest.mark.browser
+
+WORDS = ["zanzibar", "quokka", "umber", "marlow", "tessel", "brindle", "corvid", "halcyon", "juniper", "kestrel",
+         "lumen", "nimbus", "oriel", "pellucid", "quillon", "rowan", "sable", "thistle", "vesper", "wren"]
+
+
+def ask(word: str) -> str:
+    return f"Frobulate the {word} ledger for the quarter."
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    yield from launch()
+
+
+def test_a_correction_in_the_dashboard_changes_the_next_similar_route(browser, upstream, upstream2,
+                                                                      tmp_path: Path) -> None:
+    config = two_backends(upstream[1], upstream2[1])
+    config["rules"] = [{"name": "code-beta", "match": {"category": "coding"}, "chain": ["beta"]}]
+    settings = load_settings(None, home=tmp_path, admin_key=ADMIN_KEY, log_bodies=True, **config)
+    app = create_app(settings)  # no classifier passed: the gateway's own, versioned one
+    with ServerThread(app) as server, admin(server.url) as c:
+        url = server.url
+        ids = []
+        for w in WORDS:
+            r = send(url, ask(w))
+            assert r.headers["x-switchpoint-backend"] == "alpha"  # prose: the default route
+            ids.append(r.headers["x-switchpoint-request-id"])
+        page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        login(page, url)
+        for rid in ids:  # each correction through the request's page, as an operator would
+            page.goto(f"{url}/dashboard/#/request/{rid}")
+            page.wait_for_selector("#correct-category")
+            expect(page.locator("#correct-category")).to_have_value("prose")
+            page.select_option("#correct-category", "coding")
+            page.click("#correct-submit")
+            expect(page.locator("#correction-note")).to_contain_text("Recorded: coding", timeout=15_000)
+        assert len(c.get("/admin/classify/corrections").json()["corrections"]) == len(WORDS)
+        page.click("#nav a[data-page=tuning]")
+        page.click("#retrain")
+        expect(page.locator("#retrain-result")).to_contain_text("Installed classifier v1", timeout=180_000)
+        expect(page.locator("#retrain-result")).to_contain_text("→ 1")
+        assert send(url, ask("ostrich")).headers["x-switchpoint-backend"] == "beta"
+        assert send(url, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "alpha"
+        assert c.get("/admin/classify/versions").json()["versions"][0]["active"] is True
+        assert not errors, errors
