@@ -17,7 +17,7 @@ from router.store import create_tables, make_engine
 from router.store_corrections import add_correction, corrections, versions
 from tests.router.helpers import one_backend
 
-ADMIN = "spa-test-admin-key"
+ADMIN = "spa-test-admin-key-0123456789abcdef"  # the same as test_admin_rules.two_backends sets
 H = {"authorization": f"Bearer {ADMIN}"}
 
 
