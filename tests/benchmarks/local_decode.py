@@ -42,6 +42,49 @@ CODE = [
 ]
 
 
+# The fixed asks that chose the embedded defaults (router/backends_factory.py; docs/local.md, "Which
+# model answers what"): every embedded model answers each, greedy, through the engine as a request would.
+ASKS = {
+    "prose": [
+        "Write a short note inviting a friend to dinner on Friday.",
+        "Give three tips for writing a clear email.",
+        "In two sentences, why do leaves change colour in autumn?",
+    ],
+    "coding": [
+        "Write a Python function that returns the factorial of n.",
+        "What does this do? print([x * x for x in range(5)])",
+        "Fix the bug: def add(a, b): return a - b",
+    ],
+    "tool_calling": [
+        "What is the weather in Paris right now?",
+        "What's the temperature in Tokyo? Use the tool.",
+        "Is it raining in London?",
+    ],
+}
+WEATHER_TOOL = {"name": "get_weather", "description": "Current weather for a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+def answer_asks(models: list[str], max_tokens: int) -> None:
+    """Print every embedded model's answer to every ask, side by side, for a person to judge."""
+    import threading
+
+    from backends.contract import CanonicalRequest, Message, TextDelta, TextPart, Tool, ToolCallDelta
+    from backends.local.engine import Engine
+
+    for name in models:
+        engine = Engine.load(name, {"drafter": "none", "max_context": 1024})
+        for category, asks in ASKS.items():
+            tools = [Tool(**WEATHER_TOOL)] if category == "tool_calling" else []
+            for ask in asks:
+                req = CanonicalRequest(model=name, messages=[Message("user", [TextPart(ask)])],
+                                       max_tokens=max_tokens, tools=tools)
+                events = list(engine.run(req, threading.Event()))
+                text = "".join(e.text for e in events if isinstance(e, TextDelta))
+                calls = [f"{e.name}({e.arguments})" for e in events if isinstance(e, ToolCallDelta)]
+                print(f"--- {name} | {category} | {ask}\n{text.strip()}" + (f"\n[tool calls: {calls}]" if calls else ""))
+
+
 def run_hf(loaded: Any, prompt: list[int], n: int, stop: frozenset[int]) -> list[int]:
     import torch
 
@@ -143,8 +186,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--models", nargs="*", default=["smollm2", "gemma3"])
+    parser.add_argument("--asks", action="store_true", help="print each model's answers to ASKS instead")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.asks:
+        answer_asks(args.models, 80)
+        return 0
     results = {name: bench_model(name, args.tokens, args.reps, args.threads) for name in args.models}
     print()
     for name, res in results.items():
