@@ -82,7 +82,8 @@ def answer_asks(models: list[str], max_tokens: int) -> None:
                 events = list(engine.run(req, threading.Event()))
                 text = "".join(e.text for e in events if isinstance(e, TextDelta))
                 calls = [f"{e.name}({e.arguments})" for e in events if isinstance(e, ToolCallDelta)]
-                print(f"--- {name} | {category} | {ask}\n{text.strip()}" + (f"\n[tool calls: {calls}]" if calls else ""))
+                shown = text.strip() + (f"\n[tool calls: {calls}]" if calls else "")
+                print(f"--- {name} | {category} | {ask}\n{shown}")
 
 
 def run_hf(loaded: Any, prompt: list[int], n: int, stop: frozenset[int]) -> list[int]:
