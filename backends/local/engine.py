@@ -14,7 +14,7 @@ from ..contract import CanonicalRequest, DraftStats, Event, Finish, FinishReason
 from ..errors import InvalidRequest
 from .drafters import ModelDrafter, MTPDrafter, NgramDrafter
 from .fallback import hf_generate
-from .generate import DecodeStats, Drafter, SpecPolicy, generate
+from .generate import DecodeStats, Drafter, SpecPolicy, StepCosts, generate
 from .loader import Loaded, load_model, stop_token_ids
 from .mtp import MTPHead
 from .prompts import build_prompt
@@ -40,11 +40,13 @@ class Engine:
         self.assistant: Any = None
         self._load_drafter()
         self.last_stats = DecodeStats()
+        self.costs = StepCosts()  # what plain and draft steps take here, across requests (SpecPolicy)
 
     @staticmethod
     def load(model: str, options: dict[str, Any]) -> Engine:
         threads = options.get("threads")
-        loaded = load_model(model, max_len=int(options.get("max_context", 4096)), threads=threads)
+        loaded = load_model(model, max_len=int(options.get("max_context", 4096)), threads=threads,
+                            kernels=options.get("kernels"))
         return Engine(loaded, options)
 
     def _load_drafter(self) -> None:
@@ -103,7 +105,7 @@ class Engine:
         dec = self.loaded.decoder
         if dec is not None:
             return generate(dec, prompt, sampler, max_new_tokens=max_new, stop_ids=self.stop_ids,
-                            drafter=self.drafter, policy=self.policy(), stats=stats)
+                            drafter=self.drafter, policy=self.policy(), stats=stats, costs=self.costs)
         return hf_generate(self.loaded.hf, prompt, sampler, max_new_tokens=max_new, stop_ids=self.stop_ids,
                            assistant=self.assistant, ngram=self.drafter_spec == "ngram", stats=stats)
 
