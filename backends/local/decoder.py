@@ -234,9 +234,11 @@ class Decoder:
         kinds: dict[tuple[int, ...], tuple[int, bool]] = {}  # by weight shape: (packed blocks, rowwise)
 
         def linear(*names: str) -> Any:
-            weight = torch.cat([w(n) for n in names]) if len(names) > 1 else w(names[0])
             if names[0] in self._quant:
-                return self._quant_linear([self._quant[n] for n in names], weight.shape, quant_kinds)
+                parts = [self._quant[n] for n in names]
+                rows = sum(p["q"].shape[0] for p in parts)
+                return self._quant_linear(parts, torch.Size((rows, state[names[0]].shape[1])), quant_kinds)
+            weight = torch.cat([w(n) for n in names]) if len(names) > 1 else w(names[0])
             shape = tuple(weight.shape)
             if shape not in kinds:
                 made = row_exact_linear(weight, self.packed)
