@@ -133,7 +133,7 @@ def with_embedded_defaults(settings: Settings) -> Settings:
         routes = {
             "coding": local + cloud,
             "tool_calling": local + cloud,
-            "prose": list(reversed(local)) + cloud,
+            "prose": local + cloud,  # SmolLM2 (instruction-tuned) first: Gemma 3 270M is a base model
             "default": local + cloud,
         }
         if cloud:

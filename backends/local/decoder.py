@@ -13,6 +13,8 @@ pass for the same weights; bf16 matrices are copied once into oneDNN's packed la
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .kernels import quant_linear, quantizable
 from .native import KEY_PAD, Attend
+
+logger = logging.getLogger(__name__)
 
 SUPPORTED = {"llama": "llama", "gemma3_text": "gemma3", "gemma3": "gemma3"}
 PER_QUERY_MAX = 16  # blocks of up to this many tokens (decode steps, draft blocks) attend one query at a time
@@ -183,25 +188,57 @@ def apply_rope(x: Tensor, cos: Tensor, sin_signed: Tensor) -> Tensor:
     return x * cos + x.roll(x.shape[-1] // 2, dims=-1) * sin_signed
 
 
+class RowByRow:
+    """A product that is not row-exact in a block, applied one row at a time."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return torch.cat([self.inner(x[i : i + 1]) for i in range(x.shape[0])]) if x.shape[0] > 1 else self.inner(x)
+
+
+def linear_names(arch: Arch) -> list[str]:
+    """The weight matrices a quantised kernel path replaces (the output projection's as lm_head.weight)."""
+    names = ["lm_head.weight"]
+    for i in range(arch.n_layers):
+        p = f"model.layers.{i}."
+        names += [p + f"self_attn.{n}_proj.weight" for n in "qkvo"]
+        names += [p + f"mlp.{n}_proj.weight" for n in ("gate", "up", "down")]
+    return names
+
+
 class Decoder:
     """Llama / Gemma 3 decoder over a static KV cache of `max_len` positions (batch size 1). `attend`:
-    the native attention kernel (native.py) for decode steps and draft blocks; None: torch operations."""
+    the native attention kernel (native.py) for decode steps and draft blocks; None: torch operations.
+    `kernels`: the product path (kernels.py); `quant`: for int8/int4, the quantised matrices by name."""
 
     def __init__(self, arch: Arch, state: dict[str, Tensor], *, max_len: int, dtype: torch.dtype,
-                 attend: Attend | None = None) -> None:
+                 attend: Attend | None = None, kernels: str = "bf16",
+                 quant: dict[str, dict[str, Tensor]] | None = None) -> None:
         self.arch = arch
         self.attend = attend
         self.dtype = dtype
         self.max_len = min(max_len, arch.context_window)
         self.gemma = arch.kind == "gemma3"
         self.packed = dtype == torch.bfloat16 and bf16_packing_available()
+        self.kernels = kernels if quant else ("bf16" if self.packed else "dense")
+        self._quant = quant or {}
+        quant_kinds: dict[tuple[int, ...], bool] = {}  # by weight shape: row-exact in a block
 
         def w(name: str) -> Tensor:
             return state[name].to(dtype)
 
         kinds: dict[tuple[int, ...], tuple[int, bool]] = {}  # by weight shape: (packed blocks, rowwise)
 
-        def linear(weight: Tensor) -> Linear:
+        def linear(*names: str) -> Any:
+            if names[0] in self._quant:
+                parts = [self._quant[n] for n in names]
+                rows = sum(p["q"].shape[0] for p in parts)
+                return self._quant_linear(parts, torch.Size((rows, state[names[0]].shape[1])), quant_kinds)
+            weight = torch.cat([w(n) for n in names]) if len(names) > 1 else w(names[0])
             shape = tuple(weight.shape)
             if shape not in kinds:
                 made = row_exact_linear(weight, self.packed)
@@ -221,10 +258,10 @@ class Decoder:
         for i in range(arch.n_layers):
             p = f"model.layers.{i}."
             layer: dict[str, Any] = {
-                "wqkv": linear(torch.cat([w(p + f"self_attn.{n}_proj.weight") for n in "qkv"])),
-                "wo": linear(w(p + "self_attn.o_proj.weight")),
-                "w13": linear(torch.cat([w(p + "mlp.gate_proj.weight"), w(p + "mlp.up_proj.weight")])),
-                "w2": linear(w(p + "mlp.down_proj.weight")),
+                "wqkv": linear(*(p + f"self_attn.{n}_proj.weight" for n in "qkv")),
+                "wo": linear(p + "self_attn.o_proj.weight"),
+                "w13": linear(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+                "w2": linear(p + "mlp.down_proj.weight"),
                 "attn_norm": norm(p + "input_layernorm.weight"),
                 "post_attn_norm": norm(p + "post_attention_layernorm.weight"),
             }
@@ -246,10 +283,24 @@ class Decoder:
         self._positions = torch.arange(self.max_len)
         self._rope_table = {theta: self._rope(self._positions, theta) for theta in set(arch.rope_theta)}
 
+    def _quant_linear(self, parts: list[dict[str, Tensor]], shape: torch.Size,
+                      exact: dict[tuple[int, ...], bool]) -> Any:
+        """A quantised product, row by row where a probe finds a block's rows differ (once per shape)."""
+        made = quant_linear(parts, self.kernels)
+        key = tuple(shape)
+        if key not in exact:
+            exact[key] = keeps_rows(made, shape[1], self.dtype)  # type: ignore[arg-type]
+            logger.debug("%s product %s: rows exact in a block: %s", self.kernels, key, exact[key])
+        return made if exact[key] else RowByRow(made)
+
     def set_lm_head(self, weight: Tensor) -> None:
-        """The output matrix (dense, as drafters slice it) and its projection."""
+        """The output matrix (dense, as drafters slice it) and its projection (quantised on an
+        int8/int4 path)."""
         self.lm_head = weight
-        self.output = row_exact_linear(weight, self.packed)
+        if "lm_head.weight" in self._quant:
+            self.output = self._quant_linear([self._quant["lm_head.weight"]], weight.shape, {})
+        else:
+            self.output = row_exact_linear(weight, self.packed)
 
     def layer_cache(self, layer: int) -> tuple[Tensor, Tensor]:
         """A layer's cached keys and values, [kv_heads, max_len, head_dim] each (rotary angles applied)."""
@@ -401,9 +452,18 @@ class Decoder:
 
 
 def decoder_from_hf(model: Any, *, max_len: int = 4096, dtype: torch.dtype | None = None,
-                    attend: Attend | None = None) -> Decoder:
-    """Build a Decoder from a loaded transformers causal LM (Llama or Gemma3ForCausalLM)."""
+                    attend: Attend | None = None, kernels: str = "bf16",
+                    quantize: Callable[[dict[str, Tensor], list[str]], dict[str, dict[str, Tensor]]] | None = None,
+                    ) -> Decoder:
+    """Build a Decoder from a loaded transformers causal LM (Llama or Gemma3ForCausalLM). kernels
+    int8/int4: `quantize(state, names)` gives the quantised matrices (kernels.quantized_state)."""
     arch = Arch.from_config(model.config)
     state = dict(model.state_dict())
+    if "lm_head.weight" not in state:
+        state["lm_head.weight"] = state["model.embed_tokens.weight"]
+    quant = None
+    if kernels != "bf16" and quantize is not None:
+        names = [n for n in linear_names(arch) if quantizable(state[n], kernels)]
+        quant = quantize(state, names)
     return Decoder(arch, state, max_len=max_len, dtype=dtype or state["model.embed_tokens.weight"].dtype,
-                   attend=attend)
+                   attend=attend, kernels=kernels, quant=quant)

@@ -14,7 +14,7 @@ from ..contract import CanonicalRequest, DraftStats, Event, Finish, FinishReason
 from ..errors import InvalidRequest
 from .drafters import ModelDrafter, MTPDrafter, NgramDrafter
 from .fallback import hf_generate
-from .generate import DecodeStats, Drafter, SpecPolicy, generate
+from .generate import DecodeStats, Drafter, SpecPolicy, StepCosts, generate
 from .loader import Loaded, load_model, stop_token_ids
 from .mtp import MTPHead
 from .prompts import build_prompt
@@ -41,11 +41,18 @@ class Engine:
         self.assistant: Any = None
         self._load_drafter()
         self.last_stats = DecodeStats()
+        self.costs = StepCosts()  # what plain and draft steps take here, across requests (SpecPolicy)
 
     @staticmethod
     def load(model: str, options: dict[str, Any], home: Path | None = None) -> Engine:
         threads = options.get("threads")
-        loaded = load_model(model, max_len=int(options.get("max_context", 4096)), threads=threads, home=home)
+        loaded = load_model(
+            model,
+            max_len=int(options.get("max_context", 4096)),
+            threads=threads,
+            home=home,
+            kernels=options.get("kernels"),
+        )
         return Engine(loaded, options, home)
 
     def _load_drafter(self) -> None:
@@ -73,9 +80,14 @@ class Engine:
         if meta.get("target") not in (None, self.loaded.label) and "mtp_head" not in self.options:
             logger.warning("MTP head %s was trained for %s", head_path, meta.get("target"))
         lookup = NgramDrafter(n_min=3) if self.options.get("mtp_lookup", True) else None
-        self.drafter = MTPDrafter(dec, head, lookup, min_confidence=float(self.options.get("mtp_min_confidence", 0.4)),
-                                  min_first_confidence=float(self.options.get("mtp_min_first_confidence", 0.2)),
-                                  siblings=int(self.options.get("mtp_siblings", 2)))
+        self.drafter = MTPDrafter(
+            dec,
+            head,
+            lookup,
+            min_confidence=float(self.options.get("mtp_min_confidence", 0.4)),
+            min_first_confidence=float(self.options.get("mtp_min_first_confidence", 0.2)),
+            siblings=int(self.options.get("mtp_siblings", 2)),
+        )
 
     @property
     def max_len(self) -> int:
@@ -103,18 +115,36 @@ class Engine:
     def tokens(self, prompt: list[int], sampler: Sampler, max_new: int, stats: DecodeStats) -> Iterator[list[int]]:
         dec = self.loaded.decoder
         if dec is not None:
-            return generate(dec, prompt, sampler, max_new_tokens=max_new, stop_ids=self.stop_ids,
-                            drafter=self.drafter, policy=self.policy(), stats=stats)
-        return hf_generate(self.loaded.hf, prompt, sampler, max_new_tokens=max_new, stop_ids=self.stop_ids,
-                           assistant=self.assistant, ngram=self.drafter_spec == "ngram", stats=stats)
+            return generate(
+                dec,
+                prompt,
+                sampler,
+                max_new_tokens=max_new,
+                stop_ids=self.stop_ids,
+                drafter=self.drafter,
+                policy=self.policy(),
+                stats=stats,
+                costs=self.costs,
+            )
+        return hf_generate(
+            self.loaded.hf,
+            prompt,
+            sampler,
+            max_new_tokens=max_new,
+            stop_ids=self.stop_ids,
+            assistant=self.assistant,
+            ngram=self.drafter_spec == "ngram",
+            stats=stats,
+        )
 
     def run(self, request: CanonicalRequest, cancel: threading.Event) -> Iterator[Event]:
         tokenizer = self.loaded.tokenizer
         prompt = build_prompt(tokenizer, request)
         room = self.max_len - len(prompt.ids) - 1
         if room <= 0:
-            raise InvalidRequest(f"prompt of {len(prompt.ids)} tokens leaves no room in a {self.max_len}-token "
-                                 "context", param="messages")
+            raise InvalidRequest(
+                f"prompt of {len(prompt.ids)} tokens leaves no room in a {self.max_len}-token context", param="messages"
+            )
         requested = request.max_tokens or int(self.options.get("max_new_tokens_default", 512))
         max_new = min(requested, room)
         stats = DecodeStats()
@@ -146,9 +176,16 @@ class Engine:
             reason = "tool_calls"
         elif not text.stopped and stats.new_tokens >= max_new:
             reason = "length"
-        logger.info("local %s: %d+%d tokens, %.1f tok/s decode, drafted %d accepted %d (%.2f per step)",
-                    self.loaded.label, len(prompt.ids), text.tokens, stats.decode_tokens_per_s,
-                    stats.proposed, stats.accepted, stats.acceptance_length)
+        logger.info(
+            "local %s: %d+%d tokens, %.1f tok/s decode, drafted %d accepted %d (%.2f per step)",
+            self.loaded.label,
+            len(prompt.ids),
+            text.tokens,
+            stats.decode_tokens_per_s,
+            stats.proposed,
+            stats.accepted,
+            stats.acceptance_length,
+        )
         yield Usage(input_tokens=len(prompt.ids), output_tokens=text.tokens, estimated=False)
         yield DraftStats(proposed=stats.proposed, accepted=stats.accepted)
         yield Finish(reason)

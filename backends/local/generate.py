@@ -105,17 +105,43 @@ def speculative_decode(
 
 
 @dataclass(slots=True)
+class StepCosts:
+    """What steps cost on the machine the engine runs on, measured as it decodes and kept across
+    requests (one per engine): a plain step, a draft step (drafting plus verifying) and the tokens a
+    draft step commits, as moving averages. They are the prior a new request's switch-off rule starts
+    from, so on a machine where drafting does not pay a request drafts a step or two, not a window."""
+
+    plain_s: float | None = None
+    draft_s: float | None = None
+    committed: float | None = None
+    alpha: float = 0.2
+
+    def _ema(self, old: float | None, new: float) -> float:
+        return new if old is None else (1 - self.alpha) * old + self.alpha * new
+
+    def record_plain(self, seconds: float) -> None:
+        self.plain_s = self._ema(self.plain_s, seconds)
+
+    def record_draft(self, committed: int, seconds: float) -> None:
+        self.draft_s = self._ema(self.draft_s, seconds)
+        self.committed = self._ema(self.committed, float(committed))
+
+
+@dataclass(slots=True)
 class SpecPolicy:
     """Adaptive draft length (+1 when all drafts pass, -1 otherwise) and the switch-off rule.
 
-    Speculation stops paying when, over the last `window` draft steps, no draft was accepted, or the
-    tokens committed per second of drafting and verifying fall below the rate of plain decoding steps
-    (measured in the same request: after `window` draft steps, one step is a plain one). It is judged
-    by time, not by a fixed acceptance rate, since what a draft step costs depends on the machine and
-    the model (verifying five SmolLM2 tokens: about 1.05x one step on an Intel CPU with AMX, 1.44x on
-    an AMD Zen 5 without it). When it stops paying, the request decodes plainly for `pause` tokens,
-    then tries again; each new failure doubles the pause, since how well a drafter guesses changes
-    along an answer (prose, then code, then a list)."""
+    Speculation pays when a draft step's tokens cost less time than as many plain steps. Both are
+    measured on the machine it runs on (StepCosts: what a draft step and a plain step take, since that
+    depends on the CPU and the kernel path: verifying five SmolLM2 tokens cost about 1.05x one step on
+    an Intel CPU with AMX, 1.44x on an AMD Zen 5 without it, several steps on int4 kernels). The rule is
+    judged before every draft step and after it, over this request's last `window` draft steps plus
+    `prior` steps' worth of the engine's averages: drafting goes on while tokens committed x plain step
+    >= seconds x (1 + `margin`), and with no plain step measured yet, while some draft in the window
+    passed. When it stops paying the request decodes plainly for `pause` tokens, then tries again;
+    each new failure doubles the pause, since how well a drafter guesses changes along an answer
+    (prose, then code, then a list). `margin` leans towards plain decoding where the two are close, so
+    that measurement noise does not make speculation cost."""
 
     k: int = 4
     k_min: int = 1
@@ -123,6 +149,8 @@ class SpecPolicy:
     window: int = 8  # draft steps judged together
     switch_off: bool = True  # False: speculate to the end, whatever it pays
     pause: int = 16  # tokens decoded plainly after speculation stopped paying; doubles each time
+    prior: float = 2.0  # weight of the engine's averages, in draft steps
+    margin: float = 0.03
 
     def update(self, proposed: int, accepted: int) -> None:
         if proposed and accepted == proposed:
@@ -130,17 +158,24 @@ class SpecPolicy:
         elif proposed:
             self.k = max(self.k - 1, self.k_min)
 
-    def still_pays(self, steps: list[tuple[int, int, float]], plain_step_s: float | None) -> bool:
-        """steps: (accepted drafts, committed tokens, seconds) per draft step so far."""
+    def still_pays(self, steps: list[tuple[int, int, float]], costs: StepCosts) -> bool:
+        """steps: (accepted drafts, committed tokens, seconds) per draft step so far in this request."""
+        if not self.switch_off:
+            return True
         recent = steps[-self.window :]
-        if not self.switch_off or len(recent) < self.window:
-            return True
-        if sum(accepted for accepted, _, _ in recent) == 0:
+        if len(recent) >= self.window and sum(accepted for accepted, _, _ in recent) == 0:
             return False
-        if plain_step_s is None:
+        if costs.plain_s is None:
             return True
+        committed = float(sum(c for _, c, _ in recent))
         seconds = sum(s for _, _, s in recent)
-        return sum(committed for _, committed, _ in recent) * plain_step_s >= seconds
+        weight = self.prior if costs.draft_s is not None and costs.committed is not None else 0.0
+        if weight:
+            committed += weight * (costs.committed or 0.0)
+            seconds += weight * (costs.draft_s or 0.0)
+        if len(recent) + weight < 2:
+            return True
+        return committed * costs.plain_s >= seconds * (1 + self.margin)
 
 
 def generate(
@@ -153,12 +188,15 @@ def generate(
     drafter: Drafter | None = None,
     policy: SpecPolicy | None = None,
     stats: DecodeStats | None = None,
+    costs: StepCosts | None = None,
 ) -> Iterator[list[int]]:
     """Yield blocks of newly committed tokens (a stop token ends the output and is not yielded).
+    costs: the engine's step costs (read and updated); None: this request's own.
 
     The caller may close the iterator at any time (cancellation, stop sequence)."""
     stats = stats if stats is not None else DecodeStats()
     policy = policy or SpecPolicy()
+    costs = costs if costs is not None else StepCosts()
     stats.prompt_tokens = len(prompt)
     if max_new_tokens <= 0:
         return
@@ -173,7 +211,7 @@ def generate(
         drafter.begin(prompt)
     block = [pending]
     steps: list[tuple[int, int, float]] = []  # per draft step: accepted, committed, seconds
-    plain_step_s: float | None = None
+    probed = False  # one plain step per request keeps the plain step's cost current
     decode_start = time.perf_counter()
     while True:
         stopped = False
@@ -189,8 +227,14 @@ def generate(
         if stopped or stats.new_tokens >= max_new_tokens:
             return
         # once there is something to judge, one plain step measures what drafting must beat
-        probe = policy.switch_off and plain_step_s is None and len(steps) >= policy.window
+        probe = policy.switch_off and not probed and len(steps) >= min(policy.window, 2)
         speculate = drafter is not None and pos >= paused_until and not probe
+        # a request starts from the engine's averages: where drafting has not paid, it starts paused
+        if speculate and paused_until == 0 and not steps and not policy.still_pays(steps, costs):
+            paused_until, pause, speculate = pos + pause, pause * 2, False
+            steps.clear()
+            if stats.speculation_off_at is None:
+                stats.speculation_off_at = stats.new_tokens
         k = min(policy.k, target.max_len - pos - 2) if speculate else 0
         if pos + 1 >= target.max_len:
             return
@@ -198,13 +242,15 @@ def generate(
         draft = drafter.propose(history, hidden, k, sampler) if (drafter is not None and k > 0) else Draft([])
         if draft.tokens:
             committed, hidden = speculative_decode(target, draft, pending, pos, sampler)
+            took = time.perf_counter() - step_start
             accepted = len(committed) - 1
             stats.proposed += len(draft.tokens) + len(draft.siblings)
             stats.accepted += accepted
             stats.accept_histogram.append(accepted)
-            steps.append((accepted, len(committed), time.perf_counter() - step_start))
+            steps.append((accepted, len(committed), took))
+            costs.record_draft(len(committed), took)
             policy.update(len(draft.tokens), accepted if committed[0] == draft.tokens[0] else 0)
-            if not policy.still_pays(steps, plain_step_s):
+            if not policy.still_pays(steps, costs):
                 paused_until, pause = pos + pause, pause * 2
                 steps.clear()
                 if stats.speculation_off_at is None:
@@ -213,8 +259,8 @@ def generate(
             step_start = time.perf_counter()
             nxt, hidden = decode_one_token(target, pending, pos, sampler)
             committed = [nxt]
-            took = time.perf_counter() - step_start
-            plain_step_s = took if plain_step_s is None else 0.8 * plain_step_s + 0.2 * took
+            costs.record_plain(time.perf_counter() - step_start)
+            probed = probed or probe
         stats.target_steps += 1
         pos += len(committed)
         history.extend(committed)

@@ -4,6 +4,7 @@ supported, transformers otherwise."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import torch
 
 from .convert import offline_env, resolve_model_dir, switchpoint_home
 from .decoder import SUPPORTED, Arch, Decoder, decoder_from_hf
+from .kernels import ENV, choose_path, cpu_isa, quantized_state
 from .native import load_attend
 
 logger = logging.getLogger(__name__)
@@ -32,8 +34,11 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-def load_model(model: str, *, max_len: int = 4096, threads: int | None = None, home: Path | None = None) -> Loaded:
-    """`home`: where converted models and the native kernel are kept (default SWITCHPOINT_HOME)."""
+def load_model(
+    model: str, *, max_len: int = 4096, threads: int | None = None, home: Path | None = None, kernels: str | None = None
+) -> Loaded:
+    """`home`: where converted models, quantised weights and the native kernel are kept (default
+    SWITCHPOINT_HOME). kernels: auto (None) | bf16 | int8 | int4 (kernels.py; SWITCHPOINT_KERNELS forces one too)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     offline_env()
@@ -47,7 +52,20 @@ def load_model(model: str, *, max_len: int = 4096, threads: int | None = None, h
     if getattr(config, "model_type", "") in SUPPORTED:
         try:
             attend = load_attend(Arch.from_config(hf.config).head_dim, home or switchpoint_home())
-            decoder = decoder_from_hf(hf, max_len=max_len, attend=attend)
+            path_kind = choose_path(kernels)
+
+            def quantize(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, dict[str, torch.Tensor]]:
+                return quantized_state(state, names, path_kind, path, home or switchpoint_home())
+
+            decoder = decoder_from_hf(hf, max_len=max_len, attend=attend, kernels=path_kind, quantize=quantize)
+            forced = (kernels or "auto") != "auto" or bool(os.environ.get(ENV))
+            logger.info(
+                "local %s: CPU %s, kernel path %s (%s)",
+                model,
+                cpu_isa(),
+                decoder.kernels,
+                "forced" if forced else "chosen for this CPU",
+            )
         except NotImplementedError as exc:
             logger.info("native decoder unavailable for %s (%s); using transformers generate", path, exc)
     label = model if "/" not in model else path.name

@@ -41,6 +41,82 @@ CODE = [
     "Write a JavaScript function that debounces another function, and explain how it works.",
 ]
 
+# A second set: real public prompts, the first turns of MT-Bench questions (lm-sys/FastChat,
+# fastchat/llm_judge/data/mt_bench/question.jsonl at 589532dc, Apache-2.0): writing and roleplay as
+# chat (ids 81, 82, 84, 86, 96, 97), coding as code (121, 122, 123, 125, 127, 130). None is among the
+# benchmark's eight or the drafter's training requests.
+PUBLIC_CHAT = [
+    "Compose an engaging travel blog post about a recent trip to Hawaii, highlighting cultural experiences and "
+    "must-see attractions.",
+    "Draft a professional email seeking your supervisor's feedback on the 'Quarterly Financial Report' you prepared. "
+    "Ask specifically about the data analysis, presentation style, and the clarity of conclusions drawn. Keep the "
+    "email short and to the point.",
+    "Write a persuasive email to convince your introverted friend, who dislikes public speaking, to volunteer as a "
+    "guest speaker at a local event. Use compelling arguments and address potential objections. Please be concise.",
+    "Write a descriptive paragraph about a bustling marketplace, incorporating sensory details such as smells, "
+    "sounds, and visual elements to create an immersive experience for the reader.",
+    "Now you are a machine learning engineer. Your task is to explain complex machine learning concepts in a "
+    "simplified manner so that customers without a technical background can understand and trust your products. "
+    "Let's start with the question: \"What is a language model? Is it trained using labeled or unlabelled data?\"",
+    "Act as a math teacher. I will provide some mathematical equations or concepts, and it will be your job to "
+    "explain them in easy-to-understand terms. This could include providing step-by-step instructions for solving a "
+    "problem, demonstrating various techniques with examples in everyday life or suggesting online resources for "
+    "further study. My first request is \"I need help understanding how probability works.\"",
+]
+PUBLIC_CODE = [
+    "Develop a Python program that reads all the text files under a directory and returns top-5 words with the most "
+    "number of occurrences.",
+    "Write a C++ program to find the nth Fibonacci number using recursion.",
+    "Write a simple website in HTML. When a user clicks the button, it shows a random joke from a list of 4 jokes.",
+    "Write a function to find the highest common ancestor (not LCA) of two nodes in a binary tree.",
+    "Write a function to find the majority element in a given integer array using the Boyer-Moore Voting Algorithm.",
+    "Implement a program to find the common elements in two arrays without using any extra data structures.",
+]
+PROMPT_SETS = {"bench": (CHAT, CODE), "public": (PUBLIC_CHAT, PUBLIC_CODE)}
+
+# The fixed asks that chose the embedded defaults (router/backends_factory.py; docs/local.md, "Which
+# model answers what"): every embedded model answers each, greedy, through the engine as a request would.
+ASKS = {
+    "prose": [
+        "Write a short note inviting a friend to dinner on Friday.",
+        "Give three tips for writing a clear email.",
+        "In two sentences, why do leaves change colour in autumn?",
+    ],
+    "coding": [
+        "Write a Python function that returns the factorial of n.",
+        "What does this do? print([x * x for x in range(5)])",
+        "Fix the bug: def add(a, b): return a - b",
+    ],
+    "tool_calling": [
+        "What is the weather in Paris right now?",
+        "What's the temperature in Tokyo? Use the tool.",
+        "Is it raining in London?",
+    ],
+}
+WEATHER_TOOL: dict[str, Any] = {"name": "get_weather", "description": "Current weather for a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+def answer_asks(models: list[str], max_tokens: int) -> None:
+    """Print every embedded model's answer to every ask, side by side, for a person to judge."""
+    import threading
+
+    from backends.contract import CanonicalRequest, Message, TextDelta, TextPart, Tool, ToolCallDelta
+    from backends.local.engine import Engine
+
+    for name in models:
+        engine = Engine.load(name, {"drafter": "none", "max_context": 1024})
+        for category, asks in ASKS.items():
+            tools = [Tool(**WEATHER_TOOL)] if category == "tool_calling" else []
+            for ask in asks:
+                req = CanonicalRequest(model=name, messages=[Message("user", [TextPart(ask)])],
+                                       max_tokens=max_tokens, tools=tools)
+                events = list(engine.run(req, threading.Event()))
+                text = "".join(e.text for e in events if isinstance(e, TextDelta))
+                calls = [f"{e.name}({e.arguments})" for e in events if isinstance(e, ToolCallDelta)]
+                shown = text.strip() + (f"\n[tool calls: {calls}]" if calls else "")
+                print(f"--- {name} | {category} | {ask}\n{shown}")
+
 
 def run_hf(loaded: Any, prompt: list[int], n: int, stop: frozenset[int]) -> list[int]:
     import torch
@@ -55,33 +131,68 @@ def run_hf(loaded: Any, prompt: list[int], n: int, stop: frozenset[int]) -> list
     return list(tokens)
 
 
-def run_ours(engine: Any, prompt: list[int], n: int, drafter: Any, stats: Any) -> list[int]:
+def run_ours(engine: Any, prompt: list[int], n: int, drafter: Any, stats: Any, costs: Any = None) -> list[int]:
+    """costs: the method's own StepCosts, kept across prompts as an engine keeps its own."""
     from backends.local.generate import generate
     from backends.local.sampling import Sampler
 
     blocks = generate(engine.loaded.decoder, prompt, Sampler(), max_new_tokens=n, stop_ids=engine.stop_ids,
-                      drafter=drafter, policy=engine.policy(), stats=stats)
+                      drafter=drafter, policy=engine.policy(), stats=stats, costs=costs)
     return [t for b in blocks for t in b]
 
 
-def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[str, Any]:
+def llama_cpp_runner(name: str, threads: int | None) -> Any:
+    """llama.cpp on the same GGUF file (llama-cpp-python, when installed; optional, not in CI):
+    greedy, the same prompt token ids. None when it is not installed. Untested where it is absent."""
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        return None
+    import torch
+
+    from backends.local.convert import embedded_gguf
+
+    llm = Llama(model_path=str(embedded_gguf(name)), n_ctx=2048, n_threads=threads or torch.get_num_threads(),
+                verbose=False)
+
+    def run(prompt: list[int], n: int, stop: frozenset[int]) -> list[int]:
+        llm.reset()
+        out: list[int] = []
+        for tok in llm.generate(prompt, top_k=1, top_p=1.0, temp=0.0, repeat_penalty=1.0):
+            if tok in stop or len(out) >= n:
+                break
+            out.append(int(tok))
+        return out
+
+    return run
+
+
+def bench_model(name: str, tokens: int, reps: int, threads: int | None, kernels: str | None = None,
+                prompt_set: str = "bench", skip: tuple[str, ...] = ()) -> dict[str, Any]:
     from backends.local.drafters import MTPDrafter, NgramDrafter
     from backends.local.engine import Engine
-    from backends.local.generate import DecodeStats
+    from backends.local.generate import DecodeStats, StepCosts
+    from backends.local.kernels import cpu_isa
     from backends.local.selfgen import prompt_ids as user_prompt
 
-    engine = Engine.load(name, {"drafter": "mtp", "threads": threads, "max_context": 2048})
+    engine = Engine.load(name, {"drafter": "mtp", "threads": threads, "max_context": 2048, "kernels": kernels})
+    decoder = engine.loaded.decoder
+    assert decoder is not None, f"{name} has no native decoder"
+    llama_cpp = llama_cpp_runner(name, threads) if "llama.cpp" not in skip else None
     mtp = engine.drafter
     head_only = None
     if isinstance(mtp, MTPDrafter):
         head_only = copy.copy(mtp)
         head_only.lookup = None
     prompts = {kind: [user_prompt(engine.loaded.tokenizer, t) for t in texts]
-               for kind, texts in (("chat", CHAT), ("code", CODE))}
-    methods = ["transformers", "plain", "mtp", "mtp-head-only", "ngram"]
+               for kind, texts in zip(("chat", "code"), PROMPT_SETS[prompt_set], strict=True)}
+    methods = [m for m in ("transformers", "plain", "mtp", "mtp-head-only", "ngram") if m not in skip]
+    methods += ["llama.cpp"] if llama_cpp is not None else []
     elapsed = {(m, k): 0.0 for m in methods for k in prompts}
     produced = {(m, k): 0 for m in methods for k in prompts}
     outputs: dict[tuple[str, str, int], list[int]] = {}
+    tps_run: dict[tuple[str, str, int], float] = {}
+    costs = {m: StepCosts() for m in methods}  # each drafter learns this machine's step costs as an engine does
     accept: dict[str, list[float]] = {"mtp": [], "mtp-head-only": [], "ngram": []}
     for prompt_ids in prompts["chat"][:1]:  # warm up every path once
         run_hf(engine.loaded, prompt_ids, 8, engine.stop_ids)
@@ -94,12 +205,15 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
                     start = time.perf_counter()
                     if method == "transformers":
                         out = run_hf(engine.loaded, prompt_ids, tokens, engine.stop_ids)
+                    elif method == "llama.cpp" and llama_cpp is not None:
+                        out = llama_cpp(prompt_ids, tokens, engine.stop_ids)
                     else:
                         drafters = {"plain": None, "mtp": mtp, "mtp-head-only": head_only, "ngram": NgramDrafter()}
                         drafter = drafters[method]
-                        out = run_ours(engine, prompt_ids, tokens, drafter, stats)
+                        out = run_ours(engine, prompt_ids, tokens, drafter, stats, costs[method])
                     took = time.perf_counter() - start
                     elapsed[method, kind] += took
+                    tps_run[method, kind, i] = tps_run.get((method, kind, i), 0.0) + len(out) / took / reps
                     print(f"  {name} {kind}[{i}] {method:<12} {len(out):4d} tokens {len(out) / took:7.1f} tok/s",
                           file=sys.stderr, flush=True)
                     produced[method, kind] += len(out)
@@ -107,32 +221,72 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None) -> dict[
                         accept[method].append(stats.acceptance_length)
                     outputs.setdefault((method, kind, i), out)
     tps = {key: produced[key] / elapsed[key] for key in elapsed}
-    print(f"\n{name}: tokens/s (greedy, {tokens} new tokens, {reps} reps, drafter head: {type(mtp).__name__})")
+    path = decoder.kernels
+    print(f"\n{name}: tokens/s (greedy, {tokens} new tokens, {reps} reps, {prompt_set} prompts, drafter head: "
+          f"{type(mtp).__name__}; CPU {cpu_isa()}, kernel path {path}, {torch_threads()} threads)")
     print(f"{'method':<14}{'chat':>10}{'code':>10}{'accept len':>12}")
     for m in methods:
-        acc = f"{sum(accept[m]) / len(accept[m]):.2f}" if m in accept else "-"
+        acc = f"{sum(accept[m]) / len(accept[m]):.2f}" if accept.get(m) else "-"
         print(f"{m:<14}{tps[m, 'chat']:>10.1f}{tps[m, 'code']:>10.1f}{acc:>12}")
-    identical = all(outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in outputs if m != "transformers")
+    identical = all(outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in outputs
+                    if m not in ("transformers", "llama.cpp"))
     runs = sorted({(k, i) for (_, k, i) in outputs})
-    same_as_hf = sum(outputs["transformers", k, i] == outputs["plain", k, i] for k, i in runs)
+    same_as_hf = sum(outputs.get(("transformers", k, i)) == outputs["plain", k, i] for k, i in runs)
+    per_prompt = {f"{k}[{i}]": round(tps_run["mtp", k, i] / tps_run["plain", k, i], 3) for k, i in runs}
 
     def total(method: str) -> float:
+        if method not in methods:
+            return float("nan")
         return sum(produced[method, k] for k in prompts) / sum(elapsed[method, k] for k in prompts)
 
     return {
+        "cpu": cpu_isa(),
+        "kernels": path,
+        "prompts": prompt_set,
+        "mtp_vs_plain_per_prompt": per_prompt,
+        "worst_mtp_vs_plain": min(per_prompt.values()),
+        "mtp_vs_llama_cpp": round(total("mtp") / total("llama.cpp"), 3),
+        "plain_vs_llama_cpp": round(total("plain") / total("llama.cpp"), 3),
         "plain_vs_transformers": round(total("plain") / total("transformers"), 3),
         "mtp_vs_plain_code": round(tps["mtp", "code"] / tps["plain", "code"], 3),
         "mtp_vs_plain_chat": round(tps["mtp", "chat"] / tps["plain", "chat"], 3),
-        "ngram_vs_plain_code": round(tps["ngram", "code"] / tps["plain", "code"], 3),
         "acceptance_length": round(sum(accept["mtp"]) / len(accept["mtp"]), 3),
-        "head_only_acceptance_length": round(sum(accept["mtp-head-only"]) / len(accept["mtp-head-only"]), 3),
-        "head_only_vs_plain": round(total("mtp-head-only") / total("plain"), 3),
         "identical": identical,
         "same_tokens_as_transformers": f"{same_as_hf}/{len(runs)} prompts",
-        "attention": "native kernel" if engine.loaded.decoder.attend is not None else "torch",
+        "attention": "native kernel" if decoder.attend is not None else "torch",
         "plain_tokens_per_s": round(total("plain"), 2),
         "transformers_tokens_per_s": round(total("transformers"), 2),
     }
+
+
+def torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
+def perplexity(models: list[str], threads: int | None) -> None:
+    """Perplexity of each kernel path on two fixed texts (this repository's README.md and Python's
+    textwrap.py source, first 1,024 tokens each), the quantised paths against bf16."""
+    import inspect
+    import math
+    import textwrap
+
+    import torch
+
+    from backends.local.loader import load_model
+
+    texts = {"README.md": (Path(__file__).resolve().parents[2] / "README.md").read_text(),
+             "textwrap.py": inspect.getsource(textwrap)}
+    for name in models:
+        for path in ("bf16", "int8", "int4"):
+            loaded = load_model(name, max_len=1100, threads=threads, kernels=path)
+            for label, text in texts.items():
+                ids = torch.tensor(loaded.tokenizer(text)["input_ids"][:1024])
+                assert loaded.decoder is not None
+                logits, _ = loaded.decoder.forward(ids, 0)
+                nll = torch.nn.functional.cross_entropy(logits[:-1].float(), ids[1:])
+                print(f"{name} {path:<5} {label:<12} perplexity {math.exp(nll.item()):8.3f}", flush=True)
 
 
 def main(argv: list[str]) -> int:
@@ -143,12 +297,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--models", nargs="*", default=["smollm2", "gemma3"])
+    parser.add_argument("--asks", action="store_true", help="print each model's answers to ASKS instead")
+    parser.add_argument("--perplexity", action="store_true", help="perplexity per kernel path instead")
+    parser.add_argument("--kernels", default=None, help="auto (default) | bf16 | int8 | int4")
+    parser.add_argument("--prompts", nargs="*", default=["bench", "public"], choices=sorted(PROMPT_SETS))
+    parser.add_argument("--skip", nargs="*", default=[], help="methods to leave out (transformers, ngram, ...)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    results = {name: bench_model(name, args.tokens, args.reps, args.threads) for name in args.models}
+    if args.asks:
+        answer_asks(args.models, 80)
+        return 0
+    if args.perplexity:
+        perplexity(args.models, args.threads)
+        return 0
+    results = {f"{name}/{ps}": bench_model(name, args.tokens, args.reps, args.threads, args.kernels, ps,
+                                           tuple(args.skip))
+               for name in args.models for ps in args.prompts}
     print()
     for name, res in results.items():
-        misses = [f"{k} {res[k]} < {v}" for k, v in TARGETS.items() if res[k] < v]
+        misses = [f"{k} {res[k]} < {v}" for k, v in TARGETS.items() if not res[k] >= v]  # NaN: not measured
         print(f"{name}: " + ("all targets met" if not misses else "below target: " + "; ".join(misses)))
         if not res["identical"]:
             print(f"{name}: outputs differ from plain decoding: a bug (the decoder must give a token the same "

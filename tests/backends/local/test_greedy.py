@@ -4,13 +4,15 @@ draft length, including drafters that always agree and never agree."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 import torch
 from torch import Tensor
 
+import backends.local.generate as generate_module
 from backends.local.drafters import ModelDrafter, MTPDrafter, NgramDrafter
-from backends.local.generate import DecodeStats, Draft, SpecPolicy, generate
+from backends.local.generate import DecodeStats, Draft, SpecPolicy, StepCosts, generate
 from backends.local.mtp import MTPHead
 from backends.local.sampling import Sampler
 
@@ -176,3 +178,60 @@ def test_unsure_head_stops_drafting(target) -> None:  # type: ignore[no-untyped-
     assert many.propose([1, 2, 3], hidden, 2, Sampler(temperature=1.0)).siblings == []
     unsure = MTPDrafter(target, head, siblings=3, sibling_min=1.01)
     assert unsure.propose([1, 2, 3], hidden, 2, Sampler()).siblings == []
+
+
+class SlowRows:
+    """The target on a clock of its own (`now`, read by generate in place of time.perf_counter) that
+    advances `row_s` seconds per row it runs plus `step_s` per pass, so that the test does not depend
+    on how busy the machine is."""
+
+    def __init__(self, target, row_s: float, step_s: float = 0.0) -> None:  # type: ignore[no-untyped-def]
+        self.target, self.row_s, self.step_s, self.max_len = target, row_s, step_s, target.max_len
+        self.clock = 0.0
+
+    def now(self) -> float:
+        return self.clock
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.target.vocab_size)
+
+    def forward(self, tokens: Tensor, pos: int, siblings: int = 0) -> tuple[Tensor, Tensor]:
+        self.clock += self.step_s + self.row_s * tokens.shape[0]
+        return self.target.forward(tokens, pos, siblings)  # type: ignore[no-any-return]
+
+    def keep_sibling(self, pos: int, row: int) -> None:
+        self.target.keep_sibling(pos, row)
+
+
+class HalfOracle(Oracle):
+    """Right about the next token, wrong about every one after it."""
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+        ahead = self.full[len(history) : len(history) + k]
+        return Draft(ahead[:1] + [(t + 1) % 64 for t in ahead[1:]])
+
+
+def test_switch_off_measures_what_steps_cost_here(target, plain, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Where a verified row costs as much as a plain step, a draft that commits two tokens over three
+    rows loses: the rule, measuring both step costs, turns speculation off after a few draft steps
+    (it took eight, and eight more after each pause, when it judged only once a window was full), and
+    a later request that shares the engine's StepCosts starts off."""
+    slow, prompt, ref = SlowRows(target, 0.01, 0.002), PROMPTS[3], plain[3]
+    monkeypatch.setattr(generate_module, "time", SimpleNamespace(perf_counter=slow.now))
+    costs = StepCosts()
+    for allowed in (4, 2):
+        stats = DecodeStats()
+        policy = SpecPolicy(k=2, k_min=2)
+        out = [t for b in generate(slow, prompt, Sampler(), max_new_tokens=NEW, drafter=HalfOracle(prompt, ref, True),
+                                   policy=policy, stats=stats, costs=costs) for t in b]
+        assert out == ref
+        assert stats.speculation_off_at is not None
+        assert len(stats.accept_histogram) <= allowed, stats
+    # where rows are cheap, the same drafts pay and speculation stays on
+    stats = DecodeStats()
+    cheap = SlowRows(target, 0.001, 0.01)
+    monkeypatch.setattr(generate_module, "time", SimpleNamespace(perf_counter=cheap.now))
+    out = [t for b in generate(cheap, prompt, Sampler(), max_new_tokens=NEW,
+                               drafter=Oracle(prompt, ref, agree=True), policy=SpecPolicy(k=2), stats=stats) for t in b]
+    assert out == ref and stats.speculation_off_at is None and stats.accepted > NEW // 2

@@ -1,0 +1,152 @@
+"""Matrix-product kernels chosen for the CPU at load time, and weight-only quantisation for them.
+
+Paths (`kernels` backend option, or the SWITCHPOINT_KERNELS environment variable, forces one):
+
+- `bf16`: bf16 weights in oneDNN's packed layout (decoder.Linear). The choice where the CPU has bf16
+  dot products (AVX-512 BF16 or AMX).
+- `int4`: weight-only int4, groups of 32 along the reduction, asymmetric (scale and zero per group),
+  through torch's packed CPU kernel `_weight_int4pack_mm_for_cpu` (as gpt-fast does). The choice on
+  x86 without bf16 dot products (AVX2): a quarter of the bytes to read per token.
+- `int8`: weight-only int8, one scale per output channel, through `_weight_int8pack_mm`.
+
+Quantised weights are computed once per model and cached next to the bf16 copy under
+SWITCHPOINT_HOME (`quant/<model folder>-<path>.safetensors`, the nibbles unpacked as uint8 so the file
+does not depend on the kernel's packing). Activations stay bf16: a row's product does not depend on
+the other rows of the call (checked at load by the same probe as the bf16 path), so speculative
+output stays identical to plain decoding on every path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import platform
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+logger = logging.getLogger(__name__)
+
+PATHS = ("bf16", "int8", "int4")
+GROUP = 32  # int4 group size along the reduction
+ENV = "SWITCHPOINT_KERNELS"
+
+
+def cpu_isa() -> str:
+    """A short description of what the CPU offers for these products, for the log and the benchmark."""
+    cpu = torch.cpu
+    probes = (("avx512_bf16", "_is_avx512_bf16_supported"), ("amx", "_is_amx_tile_supported"),
+              ("avx512_vnni", "_is_avx512_vnni_supported"), ("avx_vnni", "_is_avx_vnni_supported"))
+    flags = [name for name, probe in probes if getattr(cpu, probe, lambda: False)()]
+    extra = f" +{' +'.join(flags)}" if flags else ""
+    return f"{platform.machine()} {torch.backends.cpu.get_cpu_capability()}{extra}"
+
+
+def has_bf16_dot() -> bool:
+    cpu = torch.cpu
+    return bool(getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
+                or getattr(cpu, "_is_amx_tile_supported", lambda: False)())
+
+
+def choose_path(requested: str | None = None) -> str:
+    """The kernel path: forced by `requested` (option) or SWITCHPOINT_KERNELS, else by the CPU."""
+    forced = requested or os.environ.get(ENV) or "auto"
+    if forced != "auto":
+        if forced not in PATHS:
+            raise ValueError(f"unknown kernel path {forced!r}: use auto, {', '.join(PATHS)}")
+        return forced
+    if has_bf16_dot():
+        return "bf16"
+    return "int4" if platform.machine().lower() in ("x86_64", "amd64") else "bf16"
+
+
+# ---- quantisation (once per model) -------------------------------------------------------------
+
+
+def quantize_int4(weight: Tensor) -> dict[str, Tensor]:
+    """Asymmetric 4-bit per group of GROUP inputs: w ~ q * scale + low, q in 0..15."""
+    n, k = weight.shape
+    groups = weight.float().reshape(n, k // GROUP, GROUP)
+    low, high = groups.amin(-1), groups.amax(-1)
+    scale = ((high - low) / 15).clamp(min=1e-8)
+    q = ((groups - low[..., None]) / scale[..., None]).round().clamp(0, 15).to(torch.uint8).reshape(n, k)
+    return {"q": q, "scale": scale.to(torch.bfloat16), "low": low.to(torch.bfloat16)}
+
+
+def quantize_int8(weight: Tensor) -> dict[str, Tensor]:
+    """Symmetric 8-bit, one scale per output channel."""
+    w = weight.float()
+    scale = (w.abs().amax(1) / 127).clamp(min=1e-8)
+    return {"q": (w / scale[:, None]).round().clamp(-127, 127).to(torch.int8), "scale": scale.to(torch.bfloat16)}
+
+
+def quantizable(weight: Tensor, path: str) -> bool:
+    return path != "bf16" and weight.dim() == 2 and weight.shape[1] % GROUP == 0 and weight.shape[0] % 16 == 0
+
+
+def quantized_state(state: dict[str, Tensor], names: list[str], path: str, model_dir: Path,
+                    home: Path) -> dict[str, dict[str, Tensor]]:
+    """`names`' weights quantised for `path`, read from the cache or computed once and cached."""
+    from safetensors.torch import load_file, save_file
+
+    key = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:10]
+    cache = home / "quant" / f"{model_dir.name}-{key}-{path}.safetensors"
+    if cache.exists():
+        flat = load_file(str(cache))
+    else:
+        logger.info("quantising %s to %s once (cached in %s)", model_dir.name, path, cache)
+        flat = {}
+        for name in names:
+            parts = quantize_int4(state[name]) if path == "int4" else quantize_int8(state[name])
+            flat.update({f"{name}:{part}": t.contiguous() for part, t in parts.items()})
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".partial")
+        save_file(flat, str(tmp))
+        tmp.rename(cache)
+    out: dict[str, dict[str, Tensor]] = {}
+    for full, tensor in flat.items():
+        name, part = full.rsplit(":", 1)
+        out.setdefault(name, {})[part] = tensor
+    return out
+
+
+# ---- the products --------------------------------------------------------------------------------
+
+
+class Int4Linear:
+    """y = x @ dequant(W).T through `_weight_int4pack_mm_for_cpu` (bf16 in, bf16 out)."""
+
+    __slots__ = ("packed", "rowwise", "scales_zeros", "weight")
+
+    def __init__(self, parts: list[dict[str, Tensor]]) -> None:
+        q = torch.cat([p["q"] for p in parts]).to(torch.int32)
+        scale = torch.cat([p["scale"] for p in parts]).float()
+        low = torch.cat([p["low"] for p in parts]).float()
+        self.packed = torch.ops.aten._convert_weight_to_int4pack_for_cpu(q, 1)
+        # the kernel computes (q - 8) * scale + zero: zero = low + 8 * scale
+        zero = low + 8 * scale
+        self.scales_zeros = torch.stack([scale, zero], -1).transpose(0, 1).contiguous().to(torch.bfloat16)
+        self.rowwise, self.weight = False, None
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return torch.ops.aten._weight_int4pack_mm_for_cpu(x, self.packed, GROUP, self.scales_zeros)
+
+
+class Int8Linear:
+    """y = x @ (q * scale).T through `_weight_int8pack_mm` (bf16 in, bf16 out)."""
+
+    __slots__ = ("packed", "q", "rowwise", "scale", "weight")
+
+    def __init__(self, parts: list[dict[str, Tensor]]) -> None:
+        self.q = torch.cat([p["q"] for p in parts]).contiguous()
+        self.scale = torch.cat([p["scale"] for p in parts]).contiguous()
+        self.packed, self.rowwise, self.weight = [self.q], False, None
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return torch.ops.aten._weight_int8pack_mm(x, self.q, self.scale)
+
+
+def quant_linear(parts: list[dict[str, Tensor]], path: str) -> Int4Linear | Int8Linear:
+    return Int4Linear(parts) if path == "int4" else Int8Linear(parts)

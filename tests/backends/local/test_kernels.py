@@ -1,0 +1,98 @@
+"""Kernel paths (kernels.py): the choice by CPU and the forced switch, int8/int4 quantisation, and on
+every path, forced whatever this CPU would choose, a token's logits are bit-identical alone and
+inside a draft block (with siblings too), so speculative output stays identical to plain decoding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+
+from backends.local import kernels
+from backends.local.decoder import Decoder, decoder_from_hf
+
+from .conftest import tiny_hf
+from .test_decoder import _siblings_match_single_steps
+
+PATHS = ["bf16", "int8", "int4"]
+
+
+def test_choice_by_cpu_and_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    monkeypatch.setattr(kernels, "has_bf16_dot", lambda: True)
+    assert kernels.choose_path() == "bf16"
+    monkeypatch.setattr(kernels, "has_bf16_dot", lambda: False)
+    monkeypatch.setattr(kernels.platform, "machine", lambda: "x86_64")
+    assert kernels.choose_path() == "int4"  # AVX2-only x86: a quarter of the bytes to read
+    assert kernels.choose_path("int8") == "int8"
+    monkeypatch.setenv(kernels.ENV, "bf16")
+    assert kernels.choose_path() == "bf16" and kernels.choose_path("int4") == "int4"
+    with pytest.raises(ValueError, match="unknown kernel path"):
+        kernels.choose_path("fp8")
+    assert "AVX" in kernels.cpu_isa() or "DEFAULT" in kernels.cpu_isa() or "NEON" in kernels.cpu_isa()
+
+
+@pytest.mark.parametrize("path", ["int8", "int4"])
+def test_quantised_product_is_the_dequantised_matrix(path: str) -> None:
+    """The kernel multiplies by exactly the matrix the quantisation stands for (scale and zero
+    conventions), and that matrix is close to the original."""
+    gen = torch.Generator().manual_seed(0)
+    weight = torch.randn(64, 256, generator=gen).to(torch.bfloat16)
+    parts = kernels.quantize_int4(weight) if path == "int4" else kernels.quantize_int8(weight)
+    if path == "int4":
+        q, scale, low = parts["q"].float(), parts["scale"].float(), parts["low"].float()
+        deq = (q.view(64, -1, kernels.GROUP) * scale[..., None] + low[..., None]).view(64, 256)
+    else:
+        deq = parts["q"].float() * parts["scale"].float()[:, None]
+    assert (deq - weight.float()).abs().max() < (0.25 if path == "int4" else 0.03) * weight.float().abs().max()
+    x = torch.randn(3, 256, generator=gen).to(torch.bfloat16)
+    got = kernels.quant_linear([parts], path)(x).float()
+    want = x.float() @ deq.T
+    assert torch.allclose(got, want, rtol=2e-2, atol=2e-2 * want.abs().max().item())
+
+
+def _tiny(path: str, kind: str = "llama") -> Decoder:
+    model = tiny_hf(kind, hidden=64)
+
+    def quantize(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, dict[str, torch.Tensor]]:
+        fn = kernels.quantize_int4 if path == "int4" else kernels.quantize_int8
+        return {n: fn(state[n].to(torch.bfloat16)) for n in names}
+
+    return decoder_from_hf(model, max_len=96, dtype=torch.bfloat16, kernels=path, quantize=quantize)
+
+
+def _blocks_equal_singles(dec: Any, vocab: int) -> None:
+    ids = torch.randint(0, vocab, (80,), generator=torch.Generator().manual_seed(6))
+    dec.forward(ids[:20], 0)
+    singles = torch.cat([dec.forward(ids[p : p + 1], p)[0] for p in range(20, 80)])
+    for start, size in ((20, 2), (27, 9), (40, 5), (58, 8), (70, 3)):
+        block, _ = dec.forward(ids[start : start + size], start)
+        assert torch.equal(block, singles[start - 20 : start - 20 + size]), (start, size)
+    dec.forward(ids[:60], 0)
+    _siblings_match_single_steps(dec, ids, 33, [5, 9, 11], [17, 40])
+
+
+@pytest.mark.parametrize("kind", ["llama", "gemma3"])
+@pytest.mark.parametrize("path", ["int8", "int4"])
+def test_tiny_quantised_rows_equal_single_steps(path: str, kind: str) -> None:
+    dec = _tiny(path, kind)
+    assert dec.kernels == path and type(dec.layers[0]["w13"]).__name__ != "Linear"
+    _blocks_equal_singles(dec, 64)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_real_smollm2_rows_equal_single_steps_on_every_path(path: str, smollm2: Any) -> None:
+    """The real SmolLM2 on each kernel path, forced: identity in draft blocks and siblings; the
+    quantised paths' logits stay close to bf16's (same top token on most positions)."""
+    from backends.local.loader import load_model
+
+    loaded = smollm2 if path == "bf16" else load_model("smollm2", max_len=256, kernels=path)
+    dec = loaded.decoder
+    assert dec is not None and dec.kernels == path
+    _blocks_equal_singles(dec, 40000)
+    if path != "bf16":
+        ids = torch.randint(0, 40000, (40,), generator=torch.Generator().manual_seed(1))
+        ref = smollm2.decoder.forward(ids, 0)[0].argmax(-1)
+        got = dec.forward(ids, 0)[0].argmax(-1)
+        assert (ref == got).float().mean() > 0.6
