@@ -68,6 +68,7 @@ def _raised_building_request(exc: BaseException) -> bool:
                 return True
     return False
 
+
 log = logging.getLogger(__name__)
 
 

@@ -71,12 +71,20 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--eval", action="store_true", help="score against the labels: P/R/F1, macro F1, confusion")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
     ap.add_argument("--classifier", default="default", help="registered classifier name (default: default)")
-    ap.add_argument("--by-source", action="store_true", help="with --eval: macro F1 per source (rows' \"source\")")
-    ap.add_argument("--loso", action="store_true",
-                    help="with --eval: leave one source out: retrain the default classifier without each source "
-                         "(plus --augment) and score that source; minutes")
-    ap.add_argument("--augment", type=Path, action="append", default=[],
-                    help="with --loso: labelled JSONL added to every fold's training (e.g. the generated set)")
+    ap.add_argument("--by-source", action="store_true", help='with --eval: macro F1 per source (rows\' "source")')
+    ap.add_argument(
+        "--loso",
+        action="store_true",
+        help="with --eval: leave one source out: retrain the default classifier without each source "
+        "(plus --augment) and score that source; minutes",
+    )
+    ap.add_argument(
+        "--augment",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --loso: labelled JSONL added to every fold's training (e.g. the generated set)",
+    )
     args = ap.parse_args(argv)
     if not args.file.is_file():
         print(f"switchpoint classify: no such file: {args.file}", file=sys.stderr)

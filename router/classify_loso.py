@@ -39,12 +39,18 @@ def score(rows: Sequence[Row], predicted: Sequence[str]) -> dict[str, Any]:
         counts: dict[str, int] = defaultdict(int)
         for g in gold:
             counts[g] += 1
-        per_source[src] = {"n": len(gold), "macro_f1": round(source_f1(gold, pred), 4),
-                           "accuracy": round(sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold), 4),
-                           "classes": dict(sorted(counts.items()))}
+        per_source[src] = {
+            "n": len(gold),
+            "macro_f1": round(source_f1(gold, pred), 4),
+            "accuracy": round(sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold), 4),
+            "classes": dict(sorted(counts.items())),
+        }
     overall = evaluate([r.label or "" for r in rows], list(predicted)).to_json()
-    return {"overall": overall, "per_source": per_source,
-            "min_source_f1": min((s["macro_f1"] for s in per_source.values()), default=0.0)}
+    return {
+        "overall": overall,
+        "per_source": per_source,
+        "min_source_f1": min((s["macro_f1"] for s in per_source.values()), default=0.0),
+    }
 
 
 def by_source(classifier: Classifier, rows: Sequence[Row]) -> dict[str, Any]:
@@ -52,8 +58,12 @@ def by_source(classifier: Classifier, rows: Sequence[Row]) -> dict[str, Any]:
     return score(labelled, [classifier.classify(r.request, r.headers).category for r in labelled])
 
 
-def loso(rows: Sequence[Row], augment: Sequence[Row] = (), cfg: TrainConfig | None = None,
-         log: Callable[[str], None] | None = None) -> dict[str, Any]:
+def loso(
+    rows: Sequence[Row],
+    augment: Sequence[Row] = (),
+    cfg: TrainConfig | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     labelled = [r for r in rows if r.label is not None]
     sources = sorted({r.source or "-" for r in labelled})
     predicted = [""] * len(labelled)
@@ -79,6 +89,8 @@ def table(report: dict[str, Any]) -> str:
         classes = ", ".join(f"{k} {v}" for k, v in s["classes"].items())
         lines.append(f"{src:<16}{s['n']:>6}{s['macro_f1']:>10.4f}{s['accuracy']:>10.4f}  {classes}")
     o = report["overall"]
-    lines.append(f"{'overall':<16}{o['n']:>6}{o['macro_f1']:>10.4f}{o['accuracy']:>10.4f}  "
-                 f"(lowest source {report['min_source_f1']:.4f})")
+    lines.append(
+        f"{'overall':<16}{o['n']:>6}{o['macro_f1']:>10.4f}{o['accuracy']:>10.4f}  "
+        f"(lowest source {report['min_source_f1']:.4f})"
+    )
     return "\n".join(lines)

@@ -59,8 +59,9 @@ def score(classifier: DefaultClassifier, rows: Sequence[Row]) -> float:
     return source_f1([r.label or "" for r in rows], [classifier.classify(r.request, r.headers).category for r in rows])
 
 
-def retrain(engine: Engine, home: Path, share: float = 0.3, repeat: int = 5,
-            cfg: TrainConfig | None = None) -> dict[str, Any]:
+def retrain(
+    engine: Engine, home: Path, share: float = 0.3, repeat: int = 5, cfg: TrainConfig | None = None
+) -> dict[str, Any]:
     """Retrain on the shipped data plus the corrections and install the result as the active version.
     Returns what happened: corrections used, held out, macro F1 before and after on those, the version."""
     fixed = correction_rows(corrections(engine))
@@ -81,8 +82,15 @@ def retrain(engine: Engine, home: Path, share: float = 0.3, repeat: int = 5,
     path, digest = write_weights(home, heads)
     f1_before, f1_after = (round(before, 4), round(after, 4)) if test else (None, None)
     number = add_version(engine, str(path), digest, len(fixed), f1_before, f1_after, f"{len(fixed)} corrections")
-    return {"version": number, "path": str(path), "corrections": len(fixed), "trained_on": len(train),
-            "held_out": len(test), "f1_before": f1_before, "f1_after": f1_after}
+    return {
+        "version": number,
+        "path": str(path),
+        "corrections": len(fixed),
+        "trained_on": len(train),
+        "held_out": len(test),
+        "f1_before": f1_before,
+        "f1_after": f1_after,
+    }
 
 
 def train_from_log(engine: Engine, home: Path, share: float, repeat: int, cfg: TrainConfig) -> int:
@@ -118,8 +126,10 @@ def main(argv: list[str]) -> int:
     rows = versions(engine)
     if args.command == "versions":
         for v in rows:
-            print(f"v{v.version}{' (active)' if v.active else ''}  {v.corrections} corrections  "
-                  f"F1 {v.f1_before} -> {v.f1_after}  {v.path}")
+            print(
+                f"v{v.version}{' (active)' if v.active else ''}  {v.corrections} corrections  "
+                f"F1 {v.f1_before} -> {v.f1_after}  {v.path}"
+            )
         return 0
     return rollback(engine, rows, args.version)
 

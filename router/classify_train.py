@@ -74,13 +74,15 @@ def prepare(rows: Sequence[Row]) -> list[Prepared]:
         code = vectorize(f_last) if r.label in ("coding", "prose") else None
         tools = v.tools if r.request.tool_choice != "none" else []
         args = (last, v.context, tools, bool(v.context) and is_follow_up(last), v.used_tools, bool(v.system))
-        out.append(Prepared(r.label, code, f_last, extract(v.context) if has_ctx else None, follow,
-                            args if tools else None))
+        out.append(
+            Prepared(r.label, code, f_last, extract(v.context) if has_ctx else None, follow, args if tools else None)
+        )
     return out
 
 
-def examples(prepared: Sequence[Prepared], code_model: LinearModel | None,
-             matcher: ToolMatcher) -> tuple[list[Example], list[Example]]:
+def examples(
+    prepared: Sequence[Prepared], code_model: LinearModel | None, matcher: ToolMatcher
+) -> tuple[list[Example], list[Example]]:
     """Rows for the code head and (given the trained code head, whose P(coding) is one of its features) for
     the tool head."""
     code = [(p.code, 1 if p.label == "coding" else 0) for p in prepared if p.code is not None]
@@ -96,8 +98,13 @@ def examples(prepared: Sequence[Prepared], code_model: LinearModel | None,
     return code, tool
 
 
-def train(data: list[Example], cfg: TrainConfig, l2: float, prior: dict[str, float] | None = None,
-          log: Callable[[str], None] | None = None) -> tuple[float, dict[str, float]]:
+def train(
+    data: list[Example],
+    cfg: TrainConfig,
+    l2: float,
+    prior: dict[str, float] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> tuple[float, dict[str, float]]:
     """AdaGrad over the logistic loss, classes weighted to balance. With `prior`, each weight is learned as a
     deviation from its prior value (L2 pulls toward it), and the returned weights include the prior."""
     prior = prior or {}
@@ -146,8 +153,9 @@ def fit(name: str, data: list[Example], cfg: TrainConfig, log: Callable[[str], N
     return LinearModel(round(b, 4), words, chars, {"rows": len(data), "epochs": cfg.epochs, "l2": l2})
 
 
-def fit_classifier(rows: Sequence[Row] | Sequence[Prepared], cfg: TrainConfig | None = None,
-                   log: Callable[[str], None] | None = None) -> dict[str, LinearModel]:
+def fit_classifier(
+    rows: Sequence[Row] | Sequence[Prepared], cfg: TrainConfig | None = None, log: Callable[[str], None] | None = None
+) -> dict[str, LinearModel]:
     """Both heads trained on `rows`: the code head first, then the tool head over features that use it."""
     cfg = cfg or TrainConfig()
     prepared = [p for p in rows if isinstance(p, Prepared)] or prepare([r for r in rows if isinstance(r, Row)])

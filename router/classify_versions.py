@@ -46,8 +46,9 @@ def load_file(path: Path, sha256: str) -> DefaultClassifier:
 class ClassifierVersions:
     """The classifier this replica should use: the active version's, or `shipped` when none is active."""
 
-    def __init__(self, engine: Engine, shipped: DefaultClassifier, poll_s: float = 10.0,
-                 background: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, shipped: DefaultClassifier, poll_s: float = 10.0, background: bool = False
+    ) -> None:
         self.engine = engine
         self.shipped = shipped
         self.poll_s = poll_s

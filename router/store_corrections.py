@@ -57,14 +57,28 @@ class CorrectionRow:
     headers: dict[str, str] | None
 
 
-def add_correction(engine: Engine, category: str, dialect: str, body: dict[str, Any],
-                   headers: dict[str, str] | None = None, request_id: str | None = None,
-                   previous: str | None = None, author: str | None = None) -> int:
+def add_correction(
+    engine: Engine,
+    category: str,
+    dialect: str,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    request_id: str | None = None,
+    previous: str | None = None,
+    author: str | None = None,
+) -> int:
     if category not in CATEGORIES:
         raise InvalidRequest(f"category must be one of {', '.join(CATEGORIES)}", param="category")
-    row = ClassifyCorrection(ts=time.time(), request_id=request_id, category=category, previous=previous,
-                             dialect=dialect, body=json.dumps(body, ensure_ascii=False),
-                             headers=json.dumps(headers) if headers else None, author=author)
+    row = ClassifyCorrection(
+        ts=time.time(),
+        request_id=request_id,
+        category=category,
+        previous=previous,
+        dialect=dialect,
+        body=json.dumps(body, ensure_ascii=False),
+        headers=json.dumps(headers) if headers else None,
+        author=author,
+    )
     with Session(engine) as s:
         s.add(row)
         s.commit()
@@ -79,8 +93,12 @@ def corrections(engine: Engine, limit: int = 100_000) -> list[CorrectionRow]:
     latest: dict[str, ClassifyCorrection] = {}
     for r in rows:
         latest[r.request_id or f"#{r.id}"] = r
-    return [CorrectionRow(int(r.id or 0), r.category, r.dialect, json.loads(r.body),
-                          json.loads(r.headers) if r.headers else None) for r in latest.values()]
+    return [
+        CorrectionRow(
+            int(r.id or 0), r.category, r.dialect, json.loads(r.body), json.loads(r.headers) if r.headers else None
+        )
+        for r in latest.values()
+    ]
 
 
 def versions(engine: Engine) -> list[ClassifierVersion]:
@@ -93,8 +111,15 @@ def active_version(engine: Engine) -> ClassifierVersion | None:
         return s.exec(select(ClassifierVersion).where(col(ClassifierVersion.active))).first()
 
 
-def add_version(engine: Engine, path: str, sha256: str, corrections_used: int, f1_before: float | None,
-                f1_after: float | None, comment: str | None = None) -> int:
+def add_version(
+    engine: Engine,
+    path: str,
+    sha256: str,
+    corrections_used: int,
+    f1_before: float | None,
+    f1_after: float | None,
+    comment: str | None = None,
+) -> int:
     """Record a new weights file and make it the active version."""
     with Session(engine) as s:
         last = s.exec(select(ClassifierVersion).order_by(col(ClassifierVersion.version).desc())).first()
@@ -102,9 +127,19 @@ def add_version(engine: Engine, path: str, sha256: str, corrections_used: int, f
         for v in s.exec(select(ClassifierVersion).where(col(ClassifierVersion.active))).all():
             v.active = False
             s.add(v)
-        s.add(ClassifierVersion(version=number, ts=time.time(), path=path, sha256=sha256, active=True,
-                                corrections=corrections_used, f1_before=f1_before, f1_after=f1_after,
-                                comment=comment))
+        s.add(
+            ClassifierVersion(
+                version=number,
+                ts=time.time(),
+                path=path,
+                sha256=sha256,
+                active=True,
+                corrections=corrections_used,
+                f1_before=f1_before,
+                f1_after=f1_after,
+                comment=comment,
+            )
+        )
         s.commit()
         return number
 

@@ -110,7 +110,8 @@ class Maker:
             return self.rng.choice(asks.SUMMARY_TEMPLATES).format(text=self.pick(asks.PASSAGES))
         if r < 0.37:
             return self.rng.choice(asks.TRANSLATE_TEMPLATES).format(
-                lang=self.rng.choice(asks.HUMAN_LANGS), text=self.pick(asks.TRANSLATE_TEXTS))
+                lang=self.rng.choice(asks.HUMAN_LANGS), text=self.pick(asks.TRANSLATE_TEXTS)
+            )
         if r < 0.52:
             return self.pick(asks.MATHS)
         if r < 0.65:
@@ -172,10 +173,12 @@ class Maker:
         turns = [Turn("user", ask)]
         r = self.rng.random()
         if r < 0.1:  # a finished exchange, then a follow-up that needs the tool again
-            turns += [Turn("call", name=use["tool"], args=use["args"]),
-                      Turn("result", name=use["tool"], text=use.get("result", '{"status": "ok"}')),
-                      Turn("assistant", "Done: " + use.get("result", "ok")),
-                      Turn("user", self.rng.choice(tools.FOLLOW_UPS))]
+            turns += [
+                Turn("call", name=use["tool"], args=use["args"]),
+                Turn("result", name=use["tool"], text=use.get("result", '{"status": "ok"}')),
+                Turn("assistant", "Done: " + use.get("result", "ok")),
+                Turn("user", self.rng.choice(tools.FOLLOW_UPS)),
+            ]
         elif r < 0.35:  # the turn after the tool result
             turns.append(Turn("call", name=use["tool"], args=use["args"]))
             turns.append(Turn("result", name=use["tool"], text=use.get("result", '{"status": "ok"}')))
@@ -189,8 +192,11 @@ class Maker:
         if self.rng.random() < 0.15:
             tl = self.pick(tools.TOOLSETS)["tools"]
         if self.rng.random() < 0.2:  # the image is earlier; the last turn only talks about it
-            turns = [Turn("user", ask, images=[img]), Turn("assistant", self.pick(asks.VISION_ANSWERS)),
-                     Turn("user", self.pick(asks.VISION_FOLLOWUPS))]
+            turns = [
+                Turn("user", ask, images=[img]),
+                Turn("assistant", self.pick(asks.VISION_ANSWERS)),
+                Turn("user", self.pick(asks.VISION_FOLLOWUPS)),
+            ]
             return "vision", turns, tl, self.system("generic")
         return "vision", [Turn("user", ask, images=[img])], tl, self.system("generic")
 
@@ -208,8 +214,10 @@ class Maker:
         if self.rng.random() < 0.5:
             return self.rng.choice(asks.IMAGE_URLS)
         kind = self.rng.choice(["png", "jpeg", "webp"])
-        payload = "".join(self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-                          for _ in range(self.rng.randint(40, 160)))
+        payload = "".join(
+            self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+            for _ in range(self.rng.randint(40, 160))
+        )
         return f"data:image/{kind};base64,iVBORw0KGgo{payload}=="
 
     # ---- conversation history --------------------------------------------------------------------
@@ -236,6 +244,7 @@ def build(split: str, per_class: int, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(f"{seed}-{split}")
     m = Maker(rng, split)
     rows: list[dict[str, Any]] = []
+
     def coding() -> tuple[Any, ...]:
         r = rng.random()
         return m.agent() if r < 0.25 else m.followup("coding") if r < 0.33 else m.coding()

@@ -25,8 +25,9 @@ class Mirror:
         self.git = root / repo.replace("/", "+") / "repo"
 
     def show(self, path: str) -> bytes:
-        return subprocess.run(["git", "--git-dir", str(self.git), "show", f"HEAD:{path}"],
-                              check=True, capture_output=True).stdout
+        return subprocess.run(
+            ["git", "--git-dir", str(self.git), "show", f"HEAD:{path}"], check=True, capture_output=True
+        ).stdout
 
     def text(self, path: str) -> str:
         return self.show(path).decode("utf-8")
@@ -40,19 +41,29 @@ class Mirror:
                 continue
 
     def ls(self) -> list[str]:
-        out = subprocess.run(["git", "--git-dir", str(self.git), "ls-tree", "-r", "--name-only", "HEAD"],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["git", "--git-dir", str(self.git), "ls-tree", "-r", "--name-only", "HEAD"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         return out.splitlines()
 
 
 def tool(name: str, description: str, params: dict[str, str] | None = None) -> dict[str, Any]:
     props = {k: {"type": "string", "description": v} for k, v in (params or {}).items()}
-    return {"type": "function", "function": {"name": name, "description": description,
-                                             "parameters": {"type": "object", "properties": props}}}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": {"type": "object", "properties": props}},
+    }
 
 
-def chat(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, system: str | None = None,
-         rng: random.Random | None = None) -> dict[str, Any]:
+def chat(
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    system: str | None = None,
+    rng: random.Random | None = None,
+) -> dict[str, Any]:
     """An OpenAI chat body, or (a quarter of the time, when rng is given) the same as Anthropic messages."""
     if rng is not None and rng.random() < 0.25:
         return anthropic(messages, tools, system)
@@ -69,14 +80,25 @@ def anthropic(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
             return {"type": "image", "source": {"type": "url", "url": p["image_url"]["url"]}}
         return p
 
-    msgs = [{"role": m["role"], "content": m["content"] if isinstance(m["content"], str)
-             else [block(p) for p in m["content"]]} for m in messages]
+    msgs = [
+        {
+            "role": m["role"],
+            "content": m["content"] if isinstance(m["content"], str) else [block(p) for p in m["content"]],
+        }
+        for m in messages
+    ]
     body: dict[str, Any] = {"dialect": "anthropic", "model": "claude-haiku-4-5", "max_tokens": 1024, "messages": msgs}
     if system:
         body["system"] = system
     if tools:
-        body["tools"] = [{"name": t["function"]["name"], "description": t["function"]["description"],
-                          "input_schema": t["function"]["parameters"]} for t in tools]
+        body["tools"] = [
+            {
+                "name": t["function"]["name"],
+                "description": t["function"]["description"],
+                "input_schema": t["function"]["parameters"],
+            }
+            for t in tools
+        ]
     return body
 
 
@@ -92,6 +114,7 @@ def item(label: str, request: dict[str, Any], pattern: str | None = None) -> Ite
 
 
 # ---------------------------------------------------------------- coding
+
 
 def exercism(m: Mirror, rng: random.Random) -> Iterator[Item]:
     """exercism/problem-specifications: every exercise's description.md, as a user would paste it."""
@@ -134,14 +157,17 @@ def codesearchnet(m: Mirror, rng: random.Random) -> Iterator[Item]:
 
 def staqc(m: Mirror, rng: random.Random) -> Iterator[Item]:
     """LittleYUYU/StackOverflow-Question-Code-Dataset (StaQC): titles of SQL "how to" questions."""
-    path = ("annotation_tool/data/code_solution_labeled_data/source/"
-            "sql_how_to_do_it_by_classifier_multiple_qid_to_title.pickle")
+    path = (
+        "annotation_tool/data/code_solution_labeled_data/source/"
+        "sql_how_to_do_it_by_classifier_multiple_qid_to_title.pickle"
+    )
     titles = pickle.loads(m.show(path), encoding="latin1")
     for qid in sorted(titles):
         yield item("coding", chat([user(str(titles[qid]))], rng=rng))
 
 
 # ---------------------------------------------------------------- prose
+
 
 def gsm8k(m: Mirror, rng: random.Random) -> Iterator[Item]:
     for line in m.text("grade_school_math/data/test.jsonl").splitlines():
@@ -150,8 +176,48 @@ def gsm8k(m: Mirror, rng: random.Random) -> Iterator[Item]:
 
 # OASST prompts that ask for code or are about programming, judged by hand (indices into the files read in
 # order: prompt_lottery_en_250_text, en_100_text); the rest are prose, and these are left out as unclear:
-OASST_CODING = {29, 35, 75, 85, 100, 101, 119, 124, 144, 146, 149, 151, 155, 157, 159, 193, 213, 222, 223, 224,
-                228, 239, 241, 247, 250, 271, 283, 284, 313, 315, 316, 321, 327, 328, 330, 335, 341, 346, 352, 353}
+OASST_CODING = {
+    29,
+    35,
+    75,
+    85,
+    100,
+    101,
+    119,
+    124,
+    144,
+    146,
+    149,
+    151,
+    155,
+    157,
+    159,
+    193,
+    213,
+    222,
+    223,
+    224,
+    228,
+    239,
+    241,
+    247,
+    250,
+    271,
+    283,
+    284,
+    313,
+    315,
+    316,
+    321,
+    327,
+    328,
+    330,
+    335,
+    341,
+    346,
+    352,
+    353,
+}
 OASST_UNCLEAR = {33, 61, 65, 104, 163, 182, 185, 207, 209, 212, 235, 242, 259, 267, 314, 319}
 
 
@@ -167,8 +233,12 @@ def oasst(m: Mirror, rng: random.Random) -> Iterator[Item]:
                 continue
             seen.add(text)
             label = "coding" if n in OASST_CODING else "prose"
-            tech = label == "prose" and re.search(r"\b(ai|gpu|software|computer|programm\w*|crypto\w*|blockchain|"
-                                                  r"developer|app|language model|llm)\b", text, re.I)
+            tech = label == "prose" and re.search(
+                r"\b(ai|gpu|software|computer|programm\w*|crypto\w*|blockchain|"
+                r"developer|app|language model|llm)\b",
+                text,
+                re.I,
+            )
             yield item(label, chat([user(text)], rng=rng), "everyday_technical" if tech else None)
 
 

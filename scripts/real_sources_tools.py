@@ -25,8 +25,11 @@ def sgd(m: Mirror, rng: random.Random) -> Iterator[Item]:
     files = sorted(p for p in m.ls() if p.startswith("dev/dialogues_"))
     for raw in m.texts(files):
         for d in json.loads(raw):
-            tools = [tool(i["name"], i["description"], {k: k.replace("_", " ") for k in i["required_slots"]})
-                     for s in d["services"] for i in schema[s]["intents"]]
+            tools = [
+                tool(i["name"], i["description"], {k: k.replace("_", " ") for k in i["required_slots"]})
+                for s in d["services"]
+                for i in schema[s]["intents"]
+            ]
             turns = d["turns"]
             for k in range(0, len(turns) - 1, 2):
                 acts = {a["act"] for f in turns[k]["frames"] for a in f["actions"]}
@@ -35,10 +38,17 @@ def sgd(m: Mirror, rng: random.Random) -> Iterator[Item]:
                 label = "tool_calling" if called else "prose" if closing else None
                 if label is None or rng.random() > 0.35:
                     continue
-                msgs = [{"role": "user" if t["speaker"] == "USER" else "assistant", "content": t["utterance"]}
-                        for t in turns[: k + 1]]
-                pattern = "follow_up" if k > 0 and label == "tool_calling" else \
-                    "tools_not_needed" if label == "prose" else None
+                msgs = [
+                    {"role": "user" if t["speaker"] == "USER" else "assistant", "content": t["utterance"]}
+                    for t in turns[: k + 1]
+                ]
+                pattern = (
+                    "follow_up"
+                    if k > 0 and label == "tool_calling"
+                    else "tools_not_needed"
+                    if label == "prose"
+                    else None
+                )
                 yield item(label, chat(msgs, tools, rng=rng), pattern)
 
 
@@ -51,12 +61,20 @@ def _tooltalk_apis(m: Mirror) -> dict[str, list[dict[str, Any]]]:
         for node in ast.parse(m.text(path)).body:
             if not isinstance(node, ast.ClassDef):
                 continue
-            attrs = {t.id: s.value for s in node.body if isinstance(s, ast.Assign)
-                     for t in s.targets if isinstance(t, ast.Name)}
+            attrs = {
+                t.id: s.value
+                for s in node.body
+                if isinstance(s, ast.Assign)
+                for t in s.targets
+                if isinstance(t, ast.Name)
+            }
             if "description" in attrs and "parameters" in attrs:
                 params = ast.literal_eval(attrs["parameters"])
-                spec = tool(node.name, ast.literal_eval(attrs["description"]),
-                            {k: str(v.get("description", "")) for k, v in params.items()})
+                spec = tool(
+                    node.name,
+                    ast.literal_eval(attrs["description"]),
+                    {k: str(v.get("description", "")) for k, v in params.items()},
+                )
                 apis.setdefault(path.rsplit("/", 1)[1][:-3], []).append(spec)
     return apis
 
@@ -104,8 +122,11 @@ def toolqa(m: Mirror, rng: random.Random) -> Iterator[Item]:
     an agenda); its 13 tools' names share few words with the questions."""
     for path in sorted(p for p in m.ls() if p.startswith("data/questions/") and "gsm8k" not in p):
         for line in m.text(path).splitlines():
-            yield item("tool_calling", chat([user(json.loads(line)["question"])], TOOLQA_TOOLS, rng=rng),
-                       "tool_name_no_overlap")
+            yield item(
+                "tool_calling",
+                chat([user(json.loads(line)["question"])], TOOLQA_TOOLS, rng=rng),
+                "tool_name_no_overlap",
+            )
 
 
 def metatool(m: Mirror, rng: random.Random) -> Iterator[Item]:
@@ -160,9 +181,10 @@ def taubench(m: Mirror, rng: random.Random) -> Iterator[Item]:
             msgs: list[dict[str, Any]] = []
             for k, raw in enumerate(lines):
                 role, _, text = raw.partition(": ")
-                if role == "user" and k + 1 < len(lines) and lines[k + 1] == "assistant: None" and rng.random() < .6:
-                    yield item("tool_calling", chat([*msgs, user(text)], tools, system, rng=rng),
-                               "follow_up" if msgs else None)
+                if role == "user" and k + 1 < len(lines) and lines[k + 1] == "assistant: None" and rng.random() < 0.6:
+                    yield item(
+                        "tool_calling", chat([*msgs, user(text)], tools, system, rng=rng), "follow_up" if msgs else None
+                    )
                 if role in ("user", "assistant") and text != "None":
                     msgs.append({"role": role, "content": text})
 
@@ -216,7 +238,9 @@ def nlvr2(m: Mirror, rng: random.Random) -> Iterator[Item]:
     """lil-lab/nlvr NLVR2 (balanced dev): a statement about a pair of photos, asked as true or false."""
     for line in m.text("nlvr2/data/balanced/balanced_dev.json").splitlines():
         row = json.loads(line)
-        parts = [{"type": "image_url", "image_url": {"url": row["left_url"]}},
-                 {"type": "image_url", "image_url": {"url": row["right_url"]}},
-                 {"type": "text", "text": f"True or false: {row['sentence']}"}]
+        parts = [
+            {"type": "image_url", "image_url": {"url": row["left_url"]}},
+            {"type": "image_url", "image_url": {"url": row["right_url"]}},
+            {"type": "text", "text": f"True or false: {row['sentence']}"},
+        ]
         yield item("vision", chat([{"role": "user", "content": parts}], rng=rng))

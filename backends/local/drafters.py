@@ -50,9 +50,17 @@ class MTPDrafter:
     probability is at least `sibling_min`: verified in the same pass, one that is right still yields
     two tokens where the first guess was wrong."""
 
-    def __init__(self, target: Decoder, head: MTPHead, lookup: NgramDrafter | None = None, *,
-                 min_confidence: float = 0.0, min_first_confidence: float = 0.0, siblings: int = 0,
-                 sibling_min: float = 0.1) -> None:
+    def __init__(
+        self,
+        target: Decoder,
+        head: MTPHead,
+        lookup: NgramDrafter | None = None,
+        *,
+        min_confidence: float = 0.0,
+        min_first_confidence: float = 0.0,
+        siblings: int = 0,
+        sibling_min: float = 0.1,
+    ) -> None:
         self.target = target
         self.head = head.to(target.dtype)
         self.head.attach(target.lm_head)

@@ -37,8 +37,12 @@ ENV = "SWITCHPOINT_KERNELS"
 def cpu_isa() -> str:
     """A short description of what the CPU offers for these products, for the log and the benchmark."""
     cpu = torch.cpu
-    probes = (("avx512_bf16", "_is_avx512_bf16_supported"), ("amx", "_is_amx_tile_supported"),
-              ("avx512_vnni", "_is_avx512_vnni_supported"), ("avx_vnni", "_is_avx_vnni_supported"))
+    probes = (
+        ("avx512_bf16", "_is_avx512_bf16_supported"),
+        ("amx", "_is_amx_tile_supported"),
+        ("avx512_vnni", "_is_avx512_vnni_supported"),
+        ("avx_vnni", "_is_avx_vnni_supported"),
+    )
     flags = [name for name, probe in probes if getattr(cpu, probe, lambda: False)()]
     extra = f" +{' +'.join(flags)}" if flags else ""
     return f"{platform.machine()} {torch.backends.cpu.get_cpu_capability()}{extra}"
@@ -46,8 +50,10 @@ def cpu_isa() -> str:
 
 def has_bf16_dot() -> bool:
     cpu = torch.cpu
-    return bool(getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
-                or getattr(cpu, "_is_amx_tile_supported", lambda: False)())
+    return bool(
+        getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
+        or getattr(cpu, "_is_amx_tile_supported", lambda: False)()
+    )
 
 
 def choose_path(requested: str | None = None) -> str:
@@ -86,8 +92,9 @@ def quantizable(weight: Tensor, path: str) -> bool:
     return path != "bf16" and weight.dim() == 2 and weight.shape[1] % GROUP == 0 and weight.shape[0] % 16 == 0
 
 
-def quantized_state(state: dict[str, Tensor], names: list[str], path: str, model_dir: Path,
-                    home: Path) -> dict[str, dict[str, Tensor]]:
+def quantized_state(
+    state: dict[str, Tensor], names: list[str], path: str, model_dir: Path, home: Path
+) -> dict[str, dict[str, Tensor]]:
     """`names`' weights quantised for `path`, read from the cache or computed once and cached."""
     from safetensors.torch import load_file, save_file
 

@@ -135,8 +135,9 @@ class MTPHead(nn.Module):
         q = self.wq(x).view(s, heads, head_dim).transpose(0, 1)
         q = apply_rope(q, context.cos.to(q.dtype), context.sin.to(q.dtype))
         keys, values = context.keys.to(q.dtype), context.values.to(q.dtype)
-        out = F.scaled_dot_product_attention(q[None], keys[None], values[None], attn_mask=context.mask,
-                                             scale=context.scale, enable_gqa=heads != kv_heads)
+        out = F.scaled_dot_product_attention(
+            q[None], keys[None], values[None], attn_mask=context.mask, scale=context.scale, enable_gqa=heads != kv_heads
+        )
         return self.wo(out[0].transpose(0, 1).reshape(s, heads * head_dim))
 
     def logits(self, g: Tensor) -> Tensor:
@@ -150,8 +151,10 @@ class MTPHead(nn.Module):
     def save(self, path: Path, meta: dict[str, object]) -> None:
         from safetensors.torch import save_file
 
-        state = {k: v.detach().to(torch.bfloat16) if v.is_floating_point() else v.to(torch.int32)
-                 for k, v in self.state_dict().items()}
+        state = {
+            k: v.detach().to(torch.bfloat16) if v.is_floating_point() else v.to(torch.int32)
+            for k, v in self.state_dict().items()
+        }
         info = {"dim": str(self.dim), "mult": str(self.up.out_features // self.dim), "meta": json.dumps(meta)}
         if self.attn is not None:
             info["attn"] = json.dumps(list(self.attn))

@@ -45,13 +45,33 @@ class Attend:
         self._fn.argtypes = [pointer] * 7 + [c_int, c_int, c_int, c_long, pointer]
         self._fn.restype = None
 
-    def __call__(self, q: Tensor, kt: Tensor, v: Tensor, out: Tensor, bounds: tuple[Tensor, Tensor, Tensor],
-                 kv_heads: int, scratch: Tensor) -> None:
+    def __call__(
+        self,
+        q: Tensor,
+        kt: Tensor,
+        v: Tensor,
+        out: Tensor,
+        bounds: tuple[Tensor, Tensor, Tensor],
+        kv_heads: int,
+        scratch: Tensor,
+    ) -> None:
         """q: [rows, heads, dim] float32 (contiguous, scaled); kt: [kv_heads, dim, stride]; v: [kv_heads,
         stride, dim]; out: [rows, heads * dim]; bounds: (start, end, last) int64 per row."""
         start, end, last = bounds
-        self._fn(q.data_ptr(), kt.data_ptr(), v.data_ptr(), out.data_ptr(), start.data_ptr(), end.data_ptr(),
-                 last.data_ptr(), q.shape[0], q.shape[1], kv_heads, kt.shape[-1], scratch.data_ptr())
+        self._fn(
+            q.data_ptr(),
+            kt.data_ptr(),
+            v.data_ptr(),
+            out.data_ptr(),
+            start.data_ptr(),
+            end.data_ptr(),
+            last.data_ptr(),
+            q.shape[0],
+            q.shape[1],
+            kv_heads,
+            kt.shape[-1],
+            scratch.data_ptr(),
+        )
 
 
 def load_attend(head_dim: int, home: Path) -> Attend | None:
@@ -64,15 +84,17 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
         return None
     source = Path(str(resources.files(__package__).joinpath("attend.c")))
     flags = ["-O3", "-march=native", "-fPIC", "-shared", f"-DDIM={head_dim}"]
-    key = hashlib.sha256(b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, _cpu_model(),
-                                                          platform.machine()))).hexdigest()[:16]
+    key = hashlib.sha256(
+        b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, _cpu_model(), platform.machine()))
+    ).hexdigest()[:16]
     built = home / "native" / f"attend-{head_dim}-{key}.so"
     try:
         if not built.exists():
             built.parent.mkdir(parents=True, exist_ok=True)
             partial = built.with_suffix(f".{os.getpid()}.tmp")
-            subprocess.run([compiler, *flags, str(source), "-o", str(partial)], check=True, capture_output=True,
-                           timeout=120)
+            subprocess.run(
+                [compiler, *flags, str(source), "-o", str(partial)], check=True, capture_output=True, timeout=120
+            )
             partial.rename(built)
         return Attend(built)
     except (OSError, subprocess.SubprocessError) as exc:

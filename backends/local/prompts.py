@@ -53,8 +53,7 @@ def _message_text(m: Message) -> str:
 
 
 def chat_messages(request: CanonicalRequest) -> list[dict[str, str]]:
-    messages = [{"role": "user" if m.role == "tool" else m.role, "content": _message_text(m)}
-                for m in request.messages]
+    messages = [{"role": "user" if m.role == "tool" else m.role, "content": _message_text(m)} for m in request.messages]
     if request.tools and request.tool_choice != "none":
         block = tools_block(request.tools)
         if messages and messages[0]["role"] == "system":

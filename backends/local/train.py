@@ -45,21 +45,39 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="switchpoint drafter train", description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, help='"smollm2", "gemma3", an HF folder or a .gguf file')
     p.add_argument("--out", type=Path, required=True, help="where to write the head (.safetensors)")
-    p.add_argument("--corpus", type=Path, nargs="*", default=[], help="text files or folders (default: "
-                   "Python's stdlib source and package docs in site-packages)")
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="text files or folders (default: Python's stdlib source and package docs in site-packages)",
+    )
     p.add_argument("--tokens", type=int, default=120_000, help="training tokens of corpus text to extract")
-    p.add_argument("--answers", type=int, default=0, help="also train on the target's own greedy answers to "
-                   "this many chat and code requests built from offline text (selfgen.py)")
+    p.add_argument(
+        "--answers",
+        type=int,
+        default=0,
+        help="also train on the target's own greedy answers to "
+        "this many chat and code requests built from offline text (selfgen.py)",
+    )
     p.add_argument("--answer-tokens", type=int, default=160, help="longest answer generated")
     p.add_argument("--chat-share", type=float, default=0.5, help="share of chat requests among the answers")
-    p.add_argument("--init", type=Path, default=None, help="start from this head (its vocabulary and shape): "
-                   "fine-tune it on more answers")
+    p.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start from this head (its vocabulary and shape): fine-tune it on more answers",
+    )
     p.add_argument("--seq-len", type=int, default=256)
     p.add_argument("--vocab", type=int, default=8192, help="size of the reduced output vocabulary")
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--depth", type=int, default=3, help="chained draft steps trained")
-    p.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True,
-                   help="the head attends to the target's last-layer KV cache (default: on)")
+    p.add_argument(
+        "--attention",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the head attends to the target's last-layer KV cache (default: on)",
+    )
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--sample", type=int, default=96, help="positions per chunk in each training step (0: all)")
     p.add_argument("--batch", type=int, default=8, help="chunks per optimiser step")
@@ -81,8 +99,15 @@ def chunk_corpus(tokenizer: Any, texts: list[tuple[str, str]], seq_len: int, lim
     return [c for c in chunks if len(c) >= 16][: math.ceil(limit / seq_len)]
 
 
-def extract(hf: Any, chunks: list[tuple[list[int], int]], workdir: Path, *, device: torch.device, batch: int = 4,
-            shard: int = 16) -> list[Path]:
+def extract(
+    hf: Any,
+    chunks: list[tuple[list[int], int]],
+    workdir: Path,
+    *,
+    device: torch.device,
+    batch: int = 4,
+    shard: int = 16,
+) -> list[Path]:
     """Per chunk: tokens x, final hidden states h, the target's greedy predictions a, the first
     position trained (its answer's start; 0 for corpus text) and the last layer's keys and values.
     Chunks of a batch are padded at the end: under causal attention the padding changes nothing
@@ -112,8 +137,16 @@ def extract(hf: Any, chunks: list[tuple[list[int], int]], workdir: Path, *, devi
                 last = cache.layers[-1]
             for r, (c, first) in enumerate(part):
                 n = len(c)
-                items.append({"x": torch.tensor(c), "h": hidden[r, :n].cpu(), "a": labels[r, :n].cpu(),
-                              "first": first, "k": last.keys[r, :, :n].cpu(), "v": last.values[r, :, :n].cpu()})
+                items.append(
+                    {
+                        "x": torch.tensor(c),
+                        "h": hidden[r, :n].cpu(),
+                        "a": labels[r, :n].cpu(),
+                        "first": first,
+                        "k": last.keys[r, :, :n].cpu(),
+                        "v": last.values[r, :, :n].cpu(),
+                    }
+                )
             bar.update(len(part))
         torch.save(items, path.with_suffix(".tmp"))
         path.with_suffix(".tmp").rename(path)
@@ -141,15 +174,21 @@ class TargetTables:
     @staticmethod
     def of(decoder: Decoder, device: torch.device) -> TargetTables:
         cos, sin = decoder.rope_table(-1)
-        return TargetTables(decoder.embed.to(device), decoder.embed_scale.to(device), cos.to(device), sin.to(device),
-                      decoder.arch.attn_scale)
+        return TargetTables(
+            decoder.embed.to(device),
+            decoder.embed_scale.to(device),
+            cos.to(device),
+            sin.to(device),
+            decoder.arch.attn_scale,
+        )
 
     def embed_tokens(self, tokens: Tensor) -> Tensor:
         return (F.embedding(tokens, self.embed) * self.embed_scale).float()
 
 
-def head_loss(head: MTPHead, target: TargetTables, items: list[dict[str, Any]], remap: Tensor, depth: int,
-              sample: int = 0) -> tuple[Tensor, list[float], int]:
+def head_loss(
+    head: MTPHead, target: TargetTables, items: list[dict[str, Any]], remap: Tensor, depth: int, sample: int = 0
+) -> tuple[Tensor, list[float], int]:
     """Chained self-distillation loss, accuracy per draft step and positions scored, over a batch of
     chunks. Step j reads (state, embed(x[t+j])) and
     predicts a[t+j], for `sample` random start positions t per chunk (0: all) from the chunk's first
@@ -220,11 +259,20 @@ def train(args: argparse.Namespace) -> int:
         data["corpus"] = [str(c) for c in args.corpus] or "python-stdlib+site-packages-docs"
     if args.answers:
         stops = stop_token_ids(loaded.tokenizer, loaded.hf)
-        answers = self_generated(loaded, stops, workdir, count=args.answers, max_new=args.answer_tokens,
-                                 max_prompt=args.seq_len - args.answer_tokens, seed=args.seed,
-                                 batch=args.gen_batch, chat_share=args.chat_share)
-        chunks = [(seq[: args.seq_len], first) for seq, first in answers
-                  if min(len(seq), args.seq_len) - first > args.depth] + chunks  # room for a full chain
+        answers = self_generated(
+            loaded,
+            stops,
+            workdir,
+            count=args.answers,
+            max_new=args.answer_tokens,
+            max_prompt=args.seq_len - args.answer_tokens,
+            seed=args.seed,
+            batch=args.gen_batch,
+            chat_share=args.chat_share,
+        )
+        chunks = [
+            (seq[: args.seq_len], first) for seq, first in answers if min(len(seq), args.seq_len) - first > args.depth
+        ] + chunks  # room for a full chain
         random.Random(args.seed).shuffle(chunks)
         data["self_generated_answers"] = len(answers)
     if not chunks:
@@ -282,10 +330,18 @@ def train(args: argparse.Namespace) -> int:
             bar.set_postfix(loss=f"{loss.item():.3f}", acc1=f"{accs[0]:.3f}", refresh=False)
         torch.save({"head": head.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1}, ckpt)
     accs = evaluate(head, target, held_out, remap, args.depth, args.batch, device)
-    meta = {"target": loaded.label, "tokens": sum(len(c) for c, _ in chunks),
-            "trained_tokens": sum(len(c) - first_start(first) for c, first in chunks), **data, "depth": args.depth,
-            "vocab": len(vocab), "heldout_accuracy": accs, "epochs": args.epochs, "device": device.type,
-            "trained_at": time.strftime("%Y-%m-%d")}
+    meta = {
+        "target": loaded.label,
+        "tokens": sum(len(c) for c, _ in chunks),
+        "trained_tokens": sum(len(c) - first_start(first) for c, first in chunks),
+        **data,
+        "depth": args.depth,
+        "vocab": len(vocab),
+        "heldout_accuracy": accs,
+        "epochs": args.epochs,
+        "device": device.type,
+        "trained_at": time.strftime("%Y-%m-%d"),
+    }
     head.cpu().save(args.out, meta)
     logger.info("wrote %s; held-out draft accuracy per step %s", args.out, accs)
     return 0
@@ -296,8 +352,9 @@ def _to(item: dict[str, Any], device: torch.device) -> dict[str, Any]:
 
 
 @torch.no_grad()
-def evaluate(head: MTPHead, target: TargetTables, paths: list[Path], remap: Tensor, depth: int, batch: int,
-             device: torch.device) -> list[float]:
+def evaluate(
+    head: MTPHead, target: TargetTables, paths: list[Path], remap: Tensor, depth: int, batch: int, device: torch.device
+) -> list[float]:
     """Held-out accuracy of draft step j over every trained position, against the target's own greedy
     prediction."""
     items = [_to(it, device) for p in paths for it in torch.load(p)]

@@ -1,7 +1,7 @@
 """Request classification: category (coding, tool_calling, prose, vision) and signals.
 
-    classifier = load_default_classifier()      # once, at startup
-    result = classifier.classify(request, headers)
+classifier = load_default_classifier()      # once, at startup
+result = classifier.classify(request, headers)
 """
 
 from __future__ import annotations

@@ -62,27 +62,75 @@ SYSTEM_FINGERPRINTS: tuple[tuple[str, str], ...] = (
 
 # Tool sets that give a coding agent away even without its system prompt.
 TOOL_SETS: tuple[tuple[frozenset[str], int, str], ...] = (
-    (frozenset({"Bash", "Read", "Edit", "Write", "Glob", "Grep", "NotebookEdit", "TodoWrite", "MultiEdit"}), 3,
-     "claude-code"),
+    (
+        frozenset({"Bash", "Read", "Edit", "Write", "Glob", "Grep", "NotebookEdit", "TodoWrite", "MultiEdit"}),
+        3,
+        "claude-code",
+    ),
     (frozenset({"exec_command", "apply_patch", "write_stdin", "update_plan", "shell", "view_image"}), 2, "codex"),
-    (frozenset({"bash", "edit", "glob", "grep", "read", "todowrite", "todoread", "write", "webfetch", "list"}), 4,
-     "opencode"),
+    (
+        frozenset({"bash", "edit", "glob", "grep", "read", "todowrite", "todoread", "write", "webfetch", "list"}),
+        4,
+        "opencode",
+    ),
     (frozenset({"Read", "List", "Bash", "Fetch", "Checklist", "Search", "Write", "Edit"}), 4, "continue"),
 )
 
 # Generic names of the tools coding agents carry; three or more of them (one editing or running) is an agent.
-CODING_TOOL_WORDS: frozenset[str] = frozenset({
-    "read_file", "write_file", "edit_file", "create_file", "delete_file", "list_files", "list_dir",
-    "search_files", "grep_search", "file_search", "codebase_search", "run_command", "execute_command",
-    "run_terminal_cmd", "run_terminal_command", "shell", "bash", "apply_diff", "apply_patch",
-    "replace_in_file", "str_replace_editor", "insert_code", "run_tests", "git_diff", "git_commit",
-    "write_to_file", "read_files", "glob", "grep", "edit", "view_file",
-})
-_ACTING = frozenset({
-    "write_file", "edit_file", "create_file", "run_command", "execute_command", "run_terminal_cmd",
-    "run_terminal_command", "shell", "bash", "apply_diff", "apply_patch", "replace_in_file",
-    "str_replace_editor", "write_to_file", "edit",
-})
+CODING_TOOL_WORDS: frozenset[str] = frozenset(
+    {
+        "read_file",
+        "write_file",
+        "edit_file",
+        "create_file",
+        "delete_file",
+        "list_files",
+        "list_dir",
+        "search_files",
+        "grep_search",
+        "file_search",
+        "codebase_search",
+        "run_command",
+        "execute_command",
+        "run_terminal_cmd",
+        "run_terminal_command",
+        "shell",
+        "bash",
+        "apply_diff",
+        "apply_patch",
+        "replace_in_file",
+        "str_replace_editor",
+        "insert_code",
+        "run_tests",
+        "git_diff",
+        "git_commit",
+        "write_to_file",
+        "read_files",
+        "glob",
+        "grep",
+        "edit",
+        "view_file",
+    }
+)
+_ACTING = frozenset(
+    {
+        "write_file",
+        "edit_file",
+        "create_file",
+        "run_command",
+        "execute_command",
+        "run_terminal_cmd",
+        "run_terminal_command",
+        "shell",
+        "bash",
+        "apply_diff",
+        "apply_patch",
+        "replace_in_file",
+        "str_replace_editor",
+        "write_to_file",
+        "edit",
+    }
+)
 
 
 def from_headers(headers: Mapping[str, str] | None) -> str | None:

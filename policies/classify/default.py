@@ -54,15 +54,15 @@ def is_follow_up(turn: str) -> bool:
     if len(words) <= PRONOUN_TURN and any(w in PRONOUNS for w in bare):
         return True
     return any(w in REFERENTIAL_WORDS for w in bare) or (
-        not turn.isascii() and any(s in turn for s in REFERENTIAL_SUBSTRINGS))
+        not turn.isascii() and any(s in turn for s in REFERENTIAL_SUBSTRINGS)
+    )
 
 
 def code_logit(model: LinearModel, v: RequestView) -> float:
     """The turn being answered decides; earlier turns tip the balance, mostly for short follow-ups."""
     last = v.last if v.last.strip() else v.context
     has_ctx = bool(v.context) and last is v.last
-    return combine_logit(model, extract(last), extract(v.context) if has_ctx else None,
-                         has_ctx and is_follow_up(last))
+    return combine_logit(model, extract(last), extract(v.context) if has_ctx else None, has_ctx and is_follow_up(last))
 
 
 def combine_logit(model: LinearModel, last: TextFeatures, context: TextFeatures | None, follow_up: bool) -> float:
@@ -77,8 +77,13 @@ def combine_logit(model: LinearModel, last: TextFeatures, context: TextFeatures 
 class DefaultClassifier:
     name = "default"
 
-    def __init__(self, model: LinearModel, tool_model: LinearModel, matcher: ToolMatcher | None = None,
-                 threshold: float = THRESHOLD):
+    def __init__(
+        self,
+        model: LinearModel,
+        tool_model: LinearModel,
+        matcher: ToolMatcher | None = None,
+        threshold: float = THRESHOLD,
+    ):
         self.model = model
         self.tool_model = tool_model
         self.matcher = matcher or ToolMatcher()
@@ -108,8 +113,9 @@ class DefaultClassifier:
             difficulty=difficulty(ask, tokens, v.turns, n_tools, client is not None),
         )
 
-    def _decide(self, request: CanonicalRequest, v: RequestView, client: str | None, ask: str,
-                p_code: float) -> tuple[str, float]:
+    def _decide(
+        self, request: CanonicalRequest, v: RequestView, client: str | None, ask: str, p_code: float
+    ) -> tuple[str, float]:
         ruled = by_rule(request, v, client)
         if ruled:
             return ruled
@@ -138,8 +144,11 @@ def by_rule(request: CanonicalRequest, v: RequestView, client: str | None) -> tu
         return "vision", 0.99
     if request.is_fim or client:
         return "coding", 0.97
-    if v.tools and request.tool_choice != "none" and (
-            request.tool_choice == "required" or isinstance(request.tool_choice, dict)):
+    if (
+        v.tools
+        and request.tool_choice != "none"
+        and (request.tool_choice == "required" or isinstance(request.tool_choice, dict))
+    ):
         return "tool_calling", 0.98
     if v.after_tool_result:
         return "tool_calling", 0.95

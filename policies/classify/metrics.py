@@ -19,8 +19,14 @@ class EvalReport:
     n: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"n": self.n, "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
-                "per_class": self.per_class, "labels": self.labels, "confusion": self.confusion}
+        return {
+            "n": self.n,
+            "accuracy": round(self.accuracy, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "per_class": self.per_class,
+            "labels": self.labels,
+            "confusion": self.confusion,
+        }
 
 
 def evaluate(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = CATEGORIES) -> EvalReport:
@@ -39,8 +45,12 @@ def evaluate(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str
         prec = tp / pred if pred else 0.0
         rec = tp / support if support else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        rep.per_class[c] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
-                            "support": support}
+        rep.per_class[c] = {
+            "precision": round(prec, 4),
+            "recall": round(rec, 4),
+            "f1": round(f1, 4),
+            "support": support,
+        }
         if support or pred:
             f1s.append(f1)
     rep.macro_f1 = sum(f1s) / len(f1s) if f1s else 0.0

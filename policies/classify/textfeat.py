@@ -28,29 +28,39 @@ from .vocab import (
 
 # Words too common to say anything alone (they stay in bigrams): on their own they only learn that coding rows
 # are longer, which made "And one more." a coding ask.
-STOP = frozenset("""a an the and or but if then so as of to in on at by for with from is are was be it this that
-these those one more some any all also just i me my we you your""".split())  # noqa: SIM905
+STOP = frozenset(
+    """a an the and or but if then so as of to in on at by for with from is are was be it this that
+these those one more some any all also just i me my we you your""".split()  # noqa: SIM905
+)
 CHAR_LIMIT = 500  # characters of the turn being answered that feed the character trigrams
 WORD_LIMIT = 1600  # characters that feed the words
 
 _WORD = re.compile(r"\w+")
 _CODE_SYMBOLS = re.compile(r"[{}();=<>\[\]]|->|=>|::|!=|==|\+=|&&|\|\|")
 _IDENT = re.compile(r"\b(?:[a-z]+_[a-z0-9_]+|[a-z]+[A-Z][A-Za-z0-9]+)\b")
-_FILE = re.compile(r"\b[\w/.-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|kt|c|cc|cpp|h|hpp|cs|rb|php|swift|sql|sh|yaml|yml|"
-                   r"json|toml|html|css|scss|vue|lua|r|scala|dart|ex|exs|ipynb|md|tf|dockerfile|gradle|xml)\b")
-_ERROR = re.compile(r"Traceback|Exception|Error:|error\[|\bat [\w.$]+\(|segmentation fault|undefined reference|"
-                    r"stack trace|npm ERR|panic:|SyntaxError|TypeError|ValueError|NullPointer|exit code")
+_FILE = re.compile(
+    r"\b[\w/.-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|kt|c|cc|cpp|h|hpp|cs|rb|php|swift|sql|sh|yaml|yml|"
+    r"json|toml|html|css|scss|vue|lua|r|scala|dart|ex|exs|ipynb|md|tf|dockerfile|gradle|xml)\b"
+)
+_ERROR = re.compile(
+    r"Traceback|Exception|Error:|error\[|\bat [\w.$]+\(|segmentation fault|undefined reference|"
+    r"stack trace|npm ERR|panic:|SyntaxError|TypeError|ValueError|NullPointer|exit code"
+)
 # The way programming problems are set: "Given an array nums ..., return ...", "Input: ... Output: ...".
 _CONTEST = re.compile(r"^(?:given (?:an?|the|two|n)\b|you are given\b|input:|design a data structure)", re.I)
 _LATIN_RUN = re.compile(r"[a-z][a-z0-9_+#]+")
 # How programming exercises are set when they carry no code words: "In this exercise, ...", "Your program
 # should ...", "Given a list of ..., determine whether ...", "# Instructions".
-_TASK = re.compile(r"\b(?:write (?:some )?code|write a program|your program|a program that|(?:in )?this exercise|"
-                   r"implement(?:ation of| a| an| the)|should return|return (?:the|a|an|true|false)\b|"
-                   r"given (?:a|an|two|the) (?:list|string|number|array|sequence|word|sentence|input)|"
-                   r"determine (?:if|whether)|for example,? given)", re.I)
-_HEADING = re.compile(r"^#{1,3} (?:description|instructions|introduction|task|example|examples|input|output|notes?)\b",
-                      re.I | re.M)
+_TASK = re.compile(
+    r"\b(?:write (?:some )?code|write a program|your program|a program that|(?:in )?this exercise|"
+    r"implement(?:ation of| a| an| the)|should return|return (?:the|a|an|true|false)\b|"
+    r"given (?:a|an|two|the) (?:list|string|number|array|sequence|word|sentence|input)|"
+    r"determine (?:if|whether)|for example,? given)",
+    re.I,
+)
+_HEADING = re.compile(
+    r"^#{1,3} (?:description|instructions|introduction|task|example|examples|input|output|notes?)\b", re.I | re.M
+)
 _INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
 
 
@@ -58,9 +68,24 @@ _INDENTED = re.compile(r"\n(?: {2,}|\t)\S")
 # these and its L2 pulls toward them, so phrasings it never saw still meet this prior. (The shipped
 # weights already include them.)
 CODE_PRIOR: dict[str, float] = {
-    "#tech1": 1.5, "#tech2": 1.0, "#tech3": 0.5, "#techweak1": 0.3, "#techweak2": 0.3, "#codeblock": 1.5,
-    "#inline_code": 0.5, "#indented": 0.5, "#ident": 0.5, "#file": 0.7, "#error": 1.5, "#contest": 1.5,
-    "#sym3": 0.3, "#math1": -0.7, "#math2": -0.5, "#task1": 1.0, "#task2": 0.7, "#heading": 0.5,
+    "#tech1": 1.5,
+    "#tech2": 1.0,
+    "#tech3": 0.5,
+    "#techweak1": 0.3,
+    "#techweak2": 0.3,
+    "#codeblock": 1.5,
+    "#inline_code": 0.5,
+    "#indented": 0.5,
+    "#ident": 0.5,
+    "#file": 0.7,
+    "#error": 1.5,
+    "#contest": 1.5,
+    "#sym3": 0.3,
+    "#math1": -0.7,
+    "#math2": -0.5,
+    "#task1": 1.0,
+    "#task2": 0.7,
+    "#heading": 0.5,
 }
 
 
@@ -154,8 +179,9 @@ def intent(text: str) -> TextFeatures:
     out = structural(head, ws)
     out += ["f:" + w for w in ws if w in FUNCTION_WORDS]
     if ws:
-        out.append("first:" + (ws[0] if ws[0] in FUNCTION_WORDS or ws[0] in GENERATE_WORDS
-                               or ws[0] in ACTION_WORDS else "~"))
+        out.append(
+            "first:" + (ws[0] if ws[0] in FUNCTION_WORDS or ws[0] in GENERATE_WORDS or ws[0] in ACTION_WORDS else "~")
+        )
     gen = any(w in GENERATE_WORDS for w in ws) or (not head.isascii() and any(s in head for s in GENERATE_SUBSTRINGS))
     if gen:
         out.append("#gen")

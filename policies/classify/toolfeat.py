@@ -15,8 +15,31 @@ from .textfeat import TextFeatures, intent
 from .tools import ToolMatcher
 from .vocab import ACTION_WORDS, FUNCTION_WORDS, GENERATE_WORDS
 
-CLOSING = frozenset({"thanks", "thank", "thx", "bye", "goodbye", "great", "perfect", "ok", "okay", "cool", "nice",
-                     "awesome", "cheers", "that's", "that", "nothing", "no", "nope", "all", "done", "appreciate"})
+CLOSING = frozenset(
+    {
+        "thanks",
+        "thank",
+        "thx",
+        "bye",
+        "goodbye",
+        "great",
+        "perfect",
+        "ok",
+        "okay",
+        "cool",
+        "nice",
+        "awesome",
+        "cheers",
+        "that's",
+        "that",
+        "nothing",
+        "no",
+        "nope",
+        "all",
+        "done",
+        "appreciate",
+    }
+)
 
 
 AFFIRM = frozenset({"yes", "yeah", "yep", "yup", "sure", "correct", "right", "please", "go", "do", "confirm", "sounds"})
@@ -24,11 +47,13 @@ AFFIRM = frozenset({"yes", "yeah", "yep", "yup", "sure", "correct", "right", "pl
 
 YOU = frozenset({"you", "your", "yours", "yourself", "you're", "u", "ur"})
 # Words of small talk with the assistant itself (its name, age, maker, tastes; jokes and fun facts).
-CHIT_CHAT = frozenset("""
+CHIT_CHAT = frozenset(
+    """
 joke jokes funny fun laugh hobby hobbies pets pet bot robot human person alive age old born created made
 designed programmed built boss name favorite favourite like love hate feel feeling mood bored lonely friend
 friends hello hi hey morning evening later bye goodbye meaning life sing song poem story
-""".split())  # noqa: SIM905
+""".split()  # noqa: SIM905
+)
 # What some features are worth before any training (training starts from these, its L2 pulls toward them):
 # small talk with the assistant, with nothing of it in the tools, needs no tool; nor does a closing "thanks".
 TOOL_PRIOR: dict[str, float] = {"n:chitchat": -3.0, "n:you": -2.0, "closing": -2.0}
@@ -43,8 +68,16 @@ def _bucket(prefix: str, x: float, edges: tuple[float, ...]) -> list[str]:
     return [f"{prefix}>{e:g}" for e in edges if x >= e]
 
 
-def tool_features(matcher: ToolMatcher, ask: str, context: str, tools: list[Tool], p_code: float,
-                  follow_up: bool, used_tools: bool, has_system: bool) -> TextFeatures:
+def tool_features(
+    matcher: ToolMatcher,
+    ask: str,
+    context: str,
+    tools: list[Tool],
+    p_code: float,
+    follow_up: bool,
+    used_tools: bool,
+    has_system: bool,
+) -> TextFeatures:
     vocab = matcher.vocabulary(tools)
     stems = matcher.ask_stems(ask)
     name_hits = sum(1 for s in stems if vocab.get(s, 0.0) > 1.0)

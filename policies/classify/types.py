@@ -30,5 +30,4 @@ class Classification:
 class Classifier(Protocol):
     """Anything with this method can classify requests; `headers` has lowercased names."""
 
-    def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Classification:
-        ...
+    def classify(self, request: CanonicalRequest, headers: Mapping[str, str] | None = None) -> Classification: ...

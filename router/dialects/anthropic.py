@@ -471,6 +471,5 @@ class AnthropicMessages:
     def stream_renderer(self, meta: ResponseMeta) -> MessagesStream:
         return MessagesStream(meta)
 
-
     def count_tokens(self, request: CanonicalRequest, tokens: int | None = None) -> bytes:
         return count_tokens(request, tokens)

@@ -162,4 +162,3 @@ class LegacyCompletions:
 
     def stream_renderer(self, meta: ResponseMeta) -> CompletionsStream:
         return CompletionsStream(meta)
-

@@ -262,4 +262,3 @@ class OpenAIChat:
 
     def stream_renderer(self, meta: ResponseMeta) -> ChatStream:
         return ChatStream(meta)
-

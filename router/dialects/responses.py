@@ -324,4 +324,3 @@ class OpenAIResponses:
 
     def stream_renderer(self, meta: ResponseMeta) -> ResponsesStream:
         return ResponsesStream(meta, _namespaces_of(meta))
-

@@ -92,22 +92,34 @@ def main(argv: list[str] | None = None) -> int:
         "other": [t for t, r in zip(best, batch, strict=True) if not r.headers],
         "all, 1st pass": first,
     }
-    print(f"classify() on {len(batch)} parsed requests ({n_agents} recorded Claude Code requests; "
-          f"{'fixtures at ' + str(FIXTURES) if agents else 'fixtures absent: none'})")
+    print(
+        f"classify() on {len(batch)} parsed requests ({n_agents} recorded Claude Code requests; "
+        f"{'fixtures at ' + str(FIXTURES) if agents else 'fixtures absent: none'})"
+    )
     print(f"{'requests':<16}{'n':>7}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}{'mean ms':>10}")
     for name, xs in times.items():
         if not xs:
             continue
         s = sorted(xs)
-        print(f"{name:<16}{len(s):>7}{pct(s, 0.5):>10.4f}{pct(s, 0.9):>10.4f}{pct(s, 0.99):>10.4f}"
-              f"{s[-1]:>10.4f}{statistics.fmean(s):>10.4f}")
+        print(
+            f"{name:<16}{len(s):>7}{pct(s, 0.5):>10.4f}{pct(s, 0.9):>10.4f}{pct(s, 0.99):>10.4f}"
+            f"{s[-1]:>10.4f}{statistics.fmean(s):>10.4f}"
+        )
     if sizes:
         kb = f"{min(sizes) // 1000}-{max(sizes) // 1000} KB"
         print(f"(Claude Code requests: {len(agents)} distinct, {kb} of JSON each)")
     report = run_eval(clf, heldout)
     s = sorted(times["all"])
-    print(json.dumps({"p50_ms": round(pct(s, 0.5), 4), "p99_ms": round(pct(s, 0.99), 4),
-                      "macro_f1": report["macro_f1"], "n": len(s)}))
+    print(
+        json.dumps(
+            {
+                "p50_ms": round(pct(s, 0.5), 4),
+                "p99_ms": round(pct(s, 0.99), 4),
+                "macro_f1": report["macro_f1"],
+                "n": len(s),
+            }
+        )
+    )
     return 0
 
 

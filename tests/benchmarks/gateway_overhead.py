@@ -50,8 +50,12 @@ def rss_mb(pid: int) -> float:
 
 
 def start(cmd: list[str], cpu: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(["taskset", "-c", str(cpu), *cmd], env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        ["taskset", "-c", str(cpu), *cmd],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_ready(url: str) -> None:
@@ -114,18 +118,33 @@ def main() -> int:
     mock = start([sys.executable, "-m", "tests.benchmarks.mock_openai", str(mock_port)], cpu=1)
     cfg = Path(home) / "config.yaml"
     cfg.write_text(
-        "backends:\n"
-        f"  - {{name: mock, kind: openai, base_url: 'http://127.0.0.1:{mock_port}/v1', model: mock}}\n"
+        f"backends:\n  - {{name: mock, kind: openai, base_url: 'http://127.0.0.1:{mock_port}/v1', model: mock}}\n"
     )
     gw_env = {"SWITCHPOINT_HOME": home}
     sink = None
     if args.otel:
         sink_port = free_port()
         sink = start([sys.executable, "-m", "tests.benchmarks.otlp_sink", str(sink_port)], cpu=1)
-        gw_env |= {"SWITCHPOINT_OTEL__ENABLED": "true",
-                   "SWITCHPOINT_OTEL__ENDPOINT": f"http://127.0.0.1:{sink_port}/v1/traces"}
-    gw = start([sys.executable, "-m", "router.cli", "serve", "--config", str(cfg), "--port", str(gw_port),
-                "--log-level", "warning"], cpu=0, env=gw_env)
+        gw_env |= {
+            "SWITCHPOINT_OTEL__ENABLED": "true",
+            "SWITCHPOINT_OTEL__ENDPOINT": f"http://127.0.0.1:{sink_port}/v1/traces",
+        }
+    gw = start(
+        [
+            sys.executable,
+            "-m",
+            "router.cli",
+            "serve",
+            "--config",
+            str(cfg),
+            "--port",
+            str(gw_port),
+            "--log-level",
+            "warning",
+        ],
+        cpu=0,
+        env=gw_env,
+    )
     try:
         wait_ready(f"http://127.0.0.1:{mock_port}/v1/models")
         wait_ready(f"http://127.0.0.1:{gw_port}/health")
@@ -144,8 +163,11 @@ def main() -> int:
                 cpu_ms = (cpu_seconds(gw.pid) - cpu0) / n * 1000
                 kind = "stream" if stream else "nonstream"
                 row = {
-                    "mode": kind, "c": conc, "n": n,
-                    "rps_direct": n / d_el, "rps_gateway": n / g_el,
+                    "mode": kind,
+                    "c": conc,
+                    "n": n,
+                    "rps_direct": n / d_el,
+                    "rps_gateway": n / g_el,
                     "added_p50_ms": pct(g_lat, 50) - pct(d_lat, 50),
                     "added_p99_ms": pct(g_lat, 99) - pct(d_lat, 99),
                     "added_ttft_p50_ms": (pct(g_ttft, 50) - pct(d_ttft, 50)) if stream else float("nan"),
@@ -154,13 +176,17 @@ def main() -> int:
                 rows.append(row)
                 results[f"cpu_ms_{kind}_c{conc}"] = round(cpu_ms, 3)
                 results[f"added_p50_ms_{kind}_c{conc}"] = round(row["added_p50_ms"], 3)
-        hdr = f"{'mode':<10}{'conc':>5}{'n':>7}{'rps direct':>12}{'rps gw':>10}{'+p50 ms':>9}{'+p99 ms':>9}" \
-              f"{'+ttft ms':>10}{'gw cpu ms/req':>15}"
+        hdr = (
+            f"{'mode':<10}{'conc':>5}{'n':>7}{'rps direct':>12}{'rps gw':>10}{'+p50 ms':>9}{'+p99 ms':>9}"
+            f"{'+ttft ms':>10}{'gw cpu ms/req':>15}"
+        )
         print(hdr)
         for r in rows:
-            print(f"{r['mode']:<10}{r['c']:>5}{r['n']:>7}{r['rps_direct']:>12.0f}{r['rps_gateway']:>10.0f}"
-                  f"{r['added_p50_ms']:>9.2f}{r['added_p99_ms']:>9.2f}{r['added_ttft_p50_ms']:>10.2f}"
-                  f"{r['gateway_cpu_ms']:>15.3f}")
+            print(
+                f"{r['mode']:<10}{r['c']:>5}{r['n']:>7}{r['rps_direct']:>12.0f}{r['rps_gateway']:>10.0f}"
+                f"{r['added_p50_ms']:>9.2f}{r['added_p99_ms']:>9.2f}{r['added_ttft_p50_ms']:>10.2f}"
+                f"{r['gateway_cpu_ms']:>15.3f}"
+            )
         rss = rss_mb(gw.pid)
         print(f"gateway RSS after the runs: {rss:.1f} MB")
         out = {
@@ -176,8 +202,9 @@ def main() -> int:
             asyncio.run(load(via, args.rss_requests - half, 16, False))
             rss_end = rss_mb(gw.pid)
             growth = (rss_end - rss_half) / rss_half * 100
-            print(f"RSS at {half} requests: {rss_half:.1f} MB, "
-                  f"at {args.rss_requests}: {rss_end:.1f} MB ({growth:+.1f}%)")
+            print(
+                f"RSS at {half} requests: {rss_half:.1f} MB, at {args.rss_requests}: {rss_end:.1f} MB ({growth:+.1f}%)"
+            )
             out["rss_mb"] = round(rss_end, 1)
             out["rss_growth_pct"] = round(growth, 2)
         print(json.dumps(out))

@@ -57,11 +57,11 @@ PUBLIC_CHAT = [
     "sounds, and visual elements to create an immersive experience for the reader.",
     "Now you are a machine learning engineer. Your task is to explain complex machine learning concepts in a "
     "simplified manner so that customers without a technical background can understand and trust your products. "
-    "Let's start with the question: \"What is a language model? Is it trained using labeled or unlabelled data?\"",
+    'Let\'s start with the question: "What is a language model? Is it trained using labeled or unlabelled data?"',
     "Act as a math teacher. I will provide some mathematical equations or concepts, and it will be your job to "
     "explain them in easy-to-understand terms. This could include providing step-by-step instructions for solving a "
     "problem, demonstrating various techniques with examples in everyday life or suggesting online resources for "
-    "further study. My first request is \"I need help understanding how probability works.\"",
+    'further study. My first request is "I need help understanding how probability works."',
 ]
 PUBLIC_CODE = [
     "Develop a Python program that reads all the text files under a directory and returns top-5 words with the most "
@@ -93,8 +93,11 @@ ASKS = {
         "Is it raining in London?",
     ],
 }
-WEATHER_TOOL: dict[str, Any] = {"name": "get_weather", "description": "Current weather for a city",
-                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+WEATHER_TOOL: dict[str, Any] = {
+    "name": "get_weather",
+    "description": "Current weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
 
 
 def answer_asks(models: list[str], max_tokens: int) -> None:
@@ -109,8 +112,9 @@ def answer_asks(models: list[str], max_tokens: int) -> None:
         for category, asks in ASKS.items():
             tools = [Tool(**WEATHER_TOOL)] if category == "tool_calling" else []
             for ask in asks:
-                req = CanonicalRequest(model=name, messages=[Message("user", [TextPart(ask)])],
-                                       max_tokens=max_tokens, tools=tools)
+                req = CanonicalRequest(
+                    model=name, messages=[Message("user", [TextPart(ask)])], max_tokens=max_tokens, tools=tools
+                )
                 events = list(engine.run(req, threading.Event()))
                 text = "".join(e.text for e in events if isinstance(e, TextDelta))
                 calls = [f"{e.name}({e.arguments})" for e in events if isinstance(e, ToolCallDelta)]
@@ -122,8 +126,13 @@ def run_hf(loaded: Any, prompt: list[int], n: int, stop: frozenset[int]) -> list
     import torch
 
     with torch.inference_mode():
-        out = loaded.hf.generate(torch.tensor([prompt]), max_new_tokens=n, do_sample=False,
-                                 eos_token_id=sorted(stop), pad_token_id=sorted(stop)[0])
+        out = loaded.hf.generate(
+            torch.tensor([prompt]),
+            max_new_tokens=n,
+            do_sample=False,
+            eos_token_id=sorted(stop),
+            pad_token_id=sorted(stop)[0],
+        )
     tokens = out[0, len(prompt) :].tolist()
     for i, t in enumerate(tokens):
         if t in stop:
@@ -136,8 +145,17 @@ def run_ours(engine: Any, prompt: list[int], n: int, drafter: Any, stats: Any, c
     from backends.local.generate import generate
     from backends.local.sampling import Sampler
 
-    blocks = generate(engine.loaded.decoder, prompt, Sampler(), max_new_tokens=n, stop_ids=engine.stop_ids,
-                      drafter=drafter, policy=engine.policy(), stats=stats, costs=costs)
+    blocks = generate(
+        engine.loaded.decoder,
+        prompt,
+        Sampler(),
+        max_new_tokens=n,
+        stop_ids=engine.stop_ids,
+        drafter=drafter,
+        policy=engine.policy(),
+        stats=stats,
+        costs=costs,
+    )
     return [t for b in blocks for t in b]
 
 
@@ -152,8 +170,9 @@ def llama_cpp_runner(name: str, threads: int | None) -> Any:
 
     from backends.local.convert import embedded_gguf
 
-    llm = Llama(model_path=str(embedded_gguf(name)), n_ctx=2048, n_threads=threads or torch.get_num_threads(),
-                verbose=False)
+    llm = Llama(
+        model_path=str(embedded_gguf(name)), n_ctx=2048, n_threads=threads or torch.get_num_threads(), verbose=False
+    )
 
     def run(prompt: list[int], n: int, stop: frozenset[int]) -> list[int]:
         llm.reset()
@@ -167,8 +186,15 @@ def llama_cpp_runner(name: str, threads: int | None) -> Any:
     return run
 
 
-def bench_model(name: str, tokens: int, reps: int, threads: int | None, kernels: str | None = None,
-                prompt_set: str = "bench", skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def bench_model(
+    name: str,
+    tokens: int,
+    reps: int,
+    threads: int | None,
+    kernels: str | None = None,
+    prompt_set: str = "bench",
+    skip: tuple[str, ...] = (),
+) -> dict[str, Any]:
     from backends.local.drafters import MTPDrafter, NgramDrafter
     from backends.local.engine import Engine
     from backends.local.generate import DecodeStats, StepCosts
@@ -184,8 +210,10 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None, kernels:
     if isinstance(mtp, MTPDrafter):
         head_only = copy.copy(mtp)
         head_only.lookup = None
-    prompts = {kind: [user_prompt(engine.loaded.tokenizer, t) for t in texts]
-               for kind, texts in zip(("chat", "code"), PROMPT_SETS[prompt_set], strict=True)}
+    prompts = {
+        kind: [user_prompt(engine.loaded.tokenizer, t) for t in texts]
+        for kind, texts in zip(("chat", "code"), PROMPT_SETS[prompt_set], strict=True)
+    }
     methods = [m for m in ("transformers", "plain", "mtp", "mtp-head-only", "ngram") if m not in skip]
     methods += ["llama.cpp"] if llama_cpp is not None else []
     elapsed = {(m, k): 0.0 for m in methods for k in prompts}
@@ -214,22 +242,28 @@ def bench_model(name: str, tokens: int, reps: int, threads: int | None, kernels:
                     took = time.perf_counter() - start
                     elapsed[method, kind] += took
                     tps_run[method, kind, i] = tps_run.get((method, kind, i), 0.0) + len(out) / took / reps
-                    print(f"  {name} {kind}[{i}] {method:<12} {len(out):4d} tokens {len(out) / took:7.1f} tok/s",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"  {name} {kind}[{i}] {method:<12} {len(out):4d} tokens {len(out) / took:7.1f} tok/s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     produced[method, kind] += len(out)
                     if method in accept:
                         accept[method].append(stats.acceptance_length)
                     outputs.setdefault((method, kind, i), out)
     tps = {key: produced[key] / elapsed[key] for key in elapsed}
     path = decoder.kernels
-    print(f"\n{name}: tokens/s (greedy, {tokens} new tokens, {reps} reps, {prompt_set} prompts, drafter head: "
-          f"{type(mtp).__name__}; CPU {cpu_isa()}, kernel path {path}, {torch_threads()} threads)")
+    print(
+        f"\n{name}: tokens/s (greedy, {tokens} new tokens, {reps} reps, {prompt_set} prompts, drafter head: "
+        f"{type(mtp).__name__}; CPU {cpu_isa()}, kernel path {path}, {torch_threads()} threads)"
+    )
     print(f"{'method':<14}{'chat':>10}{'code':>10}{'accept len':>12}")
     for m in methods:
         acc = f"{sum(accept[m]) / len(accept[m]):.2f}" if accept.get(m) else "-"
         print(f"{m:<14}{tps[m, 'chat']:>10.1f}{tps[m, 'code']:>10.1f}{acc:>12}")
-    identical = all(outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in outputs
-                    if m not in ("transformers", "llama.cpp"))
+    identical = all(
+        outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in outputs if m not in ("transformers", "llama.cpp")
+    )
     runs = sorted({(k, i) for (_, k, i) in outputs})
     same_as_hf = sum(outputs.get(("transformers", k, i)) == outputs["plain", k, i] for k, i in runs)
     per_prompt = {f"{k}[{i}]": round(tps_run["mtp", k, i] / tps_run["plain", k, i], 3) for k, i in runs}
@@ -276,8 +310,10 @@ def perplexity(models: list[str], threads: int | None) -> None:
 
     from backends.local.loader import load_model
 
-    texts = {"README.md": (Path(__file__).resolve().parents[2] / "README.md").read_text(),
-             "textwrap.py": inspect.getsource(textwrap)}
+    texts = {
+        "README.md": (Path(__file__).resolve().parents[2] / "README.md").read_text(),
+        "textwrap.py": inspect.getsource(textwrap),
+    }
     for name in models:
         for path in ("bf16", "int8", "int4"):
             loaded = load_model(name, max_len=1100, threads=threads, kernels=path)
@@ -310,16 +346,20 @@ def main(argv: list[str]) -> int:
     if args.perplexity:
         perplexity(args.models, args.threads)
         return 0
-    results = {f"{name}/{ps}": bench_model(name, args.tokens, args.reps, args.threads, args.kernels, ps,
-                                           tuple(args.skip))
-               for name in args.models for ps in args.prompts}
+    results = {
+        f"{name}/{ps}": bench_model(name, args.tokens, args.reps, args.threads, args.kernels, ps, tuple(args.skip))
+        for name in args.models
+        for ps in args.prompts
+    }
     print()
     for name, res in results.items():
         misses = [f"{k} {res[k]} < {v}" for k, v in TARGETS.items() if not res[k] >= v]  # NaN: not measured
         print(f"{name}: " + ("all targets met" if not misses else "below target: " + "; ".join(misses)))
         if not res["identical"]:
-            print(f"{name}: outputs differ from plain decoding: a bug (the decoder must give a token the same "
-                  "logits alone and inside a draft block; see Decoder._attention and row_exact_linear)")
+            print(
+                f"{name}: outputs differ from plain decoding: a bug (the decoder must give a token the same "
+                "logits alone and inside a draft block; see Decoder._attention and row_exact_linear)"
+            )
     print(json.dumps(results))
     return 0
 

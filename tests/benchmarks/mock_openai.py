@@ -15,21 +15,50 @@ CHUNKS = 20
 
 def _body(stream: bool) -> list[bytes]:
     if not stream:
-        return [orjson.dumps({
-            "id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()), "model": "mock",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "word " * CHUNKS},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 12, "completion_tokens": CHUNKS, "total_tokens": 12 + CHUNKS},
-        })]
+        return [
+            orjson.dumps(
+                {
+                    "id": "chatcmpl-mock",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": "mock",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": "word " * CHUNKS},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 12, "completion_tokens": CHUNKS, "total_tokens": 12 + CHUNKS},
+                }
+            )
+        ]
     head = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": int(time.time()), "model": "mock"}
-    out = [b"data: " + orjson.dumps({**head, "choices": [{"index": 0, "delta": {"role": "assistant"},
-                                                          "finish_reason": None}]}) + b"\n\n"]
-    out += [b"data: " + orjson.dumps({**head, "choices": [{"index": 0, "delta": {"content": "word "},
-                                                           "finish_reason": None}]}) + b"\n\n" for _ in range(CHUNKS)]
-    out.append(b"data: " + orjson.dumps({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-               + b"\n\n")
-    out.append(b"data: " + orjson.dumps({**head, "choices": [], "usage": {
-        "prompt_tokens": 12, "completion_tokens": CHUNKS, "total_tokens": 12 + CHUNKS}}) + b"\n\n")
+    out = [
+        b"data: "
+        + orjson.dumps({**head, "choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]})
+        + b"\n\n"
+    ]
+    out += [
+        b"data: "
+        + orjson.dumps({**head, "choices": [{"index": 0, "delta": {"content": "word "}, "finish_reason": None}]})
+        + b"\n\n"
+        for _ in range(CHUNKS)
+    ]
+    out.append(
+        b"data: " + orjson.dumps({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}) + b"\n\n"
+    )
+    out.append(
+        b"data: "
+        + orjson.dumps(
+            {
+                **head,
+                "choices": [],
+                "usage": {"prompt_tokens": 12, "completion_tokens": CHUNKS, "total_tokens": 12 + CHUNKS},
+            }
+        )
+        + b"\n\n"
+    )
     out.append(b"data: [DONE]\n\n")
     return out
 
@@ -60,5 +89,12 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
-                loop="uvloop", http="httptools")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )

@@ -18,8 +18,28 @@ from tests.fakes.servers import ServerThread
 
 pytestmark = pytest.mark.browser
 
-WORDS = ["zanzibar", "quokka", "umber", "marlow", "tessel", "brindle", "corvid", "halcyon", "juniper", "kestrel",
-         "lumen", "nimbus", "oriel", "pellucid", "quillon", "rowan", "sable", "thistle", "vesper", "wren"]
+WORDS = [
+    "zanzibar",
+    "quokka",
+    "umber",
+    "marlow",
+    "tessel",
+    "brindle",
+    "corvid",
+    "halcyon",
+    "juniper",
+    "kestrel",
+    "lumen",
+    "nimbus",
+    "oriel",
+    "pellucid",
+    "quillon",
+    "rowan",
+    "sable",
+    "thistle",
+    "vesper",
+    "wren",
+]
 
 
 def ask(word: str) -> str:
@@ -31,8 +51,9 @@ def browser() -> Any:
     yield from launch()
 
 
-def test_a_correction_in_the_dashboard_changes_the_next_similar_route(browser, upstream, upstream2,
-                                                                      tmp_path: Path) -> None:
+def test_a_correction_in_the_dashboard_changes_the_next_similar_route(
+    browser, upstream, upstream2, tmp_path: Path
+) -> None:
     config = two_backends(upstream[1], upstream2[1])
     config["rules"] = [{"name": "code-beta", "match": {"category": "coding"}, "chain": ["beta"]}]
     settings = load_settings(None, home=tmp_path, admin_key=ADMIN_KEY, log_bodies=True, **config)

@@ -26,8 +26,18 @@ def test_embedding_head_moves_the_coding_call_only(default_classifier: DefaultCl
     flipped = clf.classify(parse(openai("Write a sonnet about the sea.")))
     assert flipped.category == "coding" and flipped.code_score > 0.5
     # Rules still decide what they decide: images, tools needed, agents.
-    image = {"model": "m", "messages": [{"role": "user", "content": [
-        {"type": "text", "text": "a sonnet about this"}, {"type": "image_url", "image_url": {"url": PNG}}]}]}
+    image = {
+        "model": "m",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "a sonnet about this"},
+                    {"type": "image_url", "image_url": {"url": PNG}},
+                ],
+            }
+        ],
+    }
     assert clf.classify(parse(image)).category == "vision"
     assert clf.classify(parse(openai("What's the weather in Oslo?", tools=[WEATHER_TOOL]))).category == "tool_calling"
 
@@ -45,7 +55,11 @@ def test_real_minilm_classifier() -> None:
     from policies.classify import create_classifier
 
     clf = create_classifier("embedding")
-    cases = [("How do I read a CSV file with pandas?", "coding"), ("Write a poem about autumn leaves.", "prose"),
-             ("用Python写一个函数，判断一个字符串是否是回文。", "coding"), ("写一首关于春天的诗。", "prose")]
+    cases = [
+        ("How do I read a CSV file with pandas?", "coding"),
+        ("Write a poem about autumn leaves.", "prose"),
+        ("用Python写一个函数，判断一个字符串是否是回文。", "coding"),
+        ("写一首关于春天的诗。", "prose"),
+    ]
     for text, label in cases:
         assert clf.classify(parse(openai(text))).category == label

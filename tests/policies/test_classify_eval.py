@@ -40,8 +40,11 @@ def test_dev_set_is_big_balanced_and_multilingual() -> None:
 
 def test_heldout_asks_are_not_in_training() -> None:
     def asks(path: Path) -> set[str]:
-        return {r.request.messages[-1].text() for r in read_rows(path) if r.request.messages
-                and r.request.messages[-1].role == "user" and len(r.request.messages[-1].text()) > 40}
+        return {
+            r.request.messages[-1].text()
+            for r in read_rows(path)
+            if r.request.messages and r.request.messages[-1].role == "user" and len(r.request.messages[-1].text()) > 40
+        }
 
     dev, held = asks(DEV), asks(HELDOUT)
     assert len(held & dev) <= 0.1 * len(held)
@@ -58,12 +61,25 @@ def test_cli_eval_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_eval_table_and_plain_listing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "few.jsonl"
-    f.write_text("\n".join(json.dumps(r) for r in [
-        {"label": "prose", "request": {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}},
-        {"label": "coding", "request": {"dialect": "anthropic", "model": "m", "max_tokens": 10,
-                                        "messages": [{"role": "user", "content": "fix this: def f(: pass"}]}},
-        {"request": {"dialect": "responses", "model": "m", "input": "write a haiku about rain"}},
-    ]) + "\n")
+    f.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"label": "prose", "request": {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}},
+                {
+                    "label": "coding",
+                    "request": {
+                        "dialect": "anthropic",
+                        "model": "m",
+                        "max_tokens": 10,
+                        "messages": [{"role": "user", "content": "fix this: def f(: pass"}],
+                    },
+                },
+                {"request": {"dialect": "responses", "model": "m", "input": "write a haiku about rain"}},
+            ]
+        )
+        + "\n"
+    )
     assert main(["--eval", str(f)]) == 0
     table = capsys.readouterr().out
     assert "macro F1" in table and "confusion" in table

@@ -50,10 +50,17 @@ REQUESTS = recorded() if FIXTURES.is_dir() else []
 pytestmark = pytest.mark.skipif(not REQUESTS, reason=f"recorded client fixtures not found at {FIXTURES}")
 
 
-@pytest.mark.parametrize(("name", "line", "headers", "body", "dialect"), REQUESTS,
-                         ids=[f"{r[0]}:{r[1]}" for r in REQUESTS])
-def test_recorded_request(default_classifier: DefaultClassifier, name: str, line: int, headers: dict[str, str],
-                          body: dict[str, Any], dialect: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "line", "headers", "body", "dialect"), REQUESTS, ids=[f"{r[0]}:{r[1]}" for r in REQUESTS]
+)
+def test_recorded_request(
+    default_classifier: DefaultClassifier,
+    name: str,
+    line: int,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    dialect: str,
+) -> None:
     want, client = expected(headers, body)
     c = default_classifier.classify(get_dialect(dialect).parse_request(dict(body)), headers)
     assert c.category == want

@@ -15,8 +15,9 @@ from tests.policies.bodies import WEATHER_TOOL, openai
 
 def test_view_reads_a_window_of_a_huge_turn() -> None:
     huge = "def f():\n    return 1\n" * 20_000  # ~440 KB
-    req = CanonicalRequest(model="m", messages=[Message("user", [TextPart("<system-reminder>ctx</system-reminder>"),
-                                                                 TextPart(huge)])])
+    req = CanonicalRequest(
+        model="m", messages=[Message("user", [TextPart("<system-reminder>ctx</system-reminder>"), TextPart(huge)])]
+    )
     v = build_view(req)
     assert len(v.last) <= LAST_HEAD + LAST_TAIL + 1
     assert "system-reminder" not in v.last
@@ -24,21 +25,33 @@ def test_view_reads_a_window_of_a_huge_turn() -> None:
 
 
 def test_view_skips_trailing_system_notes_and_sees_tool_results() -> None:
-    req = CanonicalRequest(model="m", messages=[
-        Message("user", [TextPart("create hello.py")]), Message("system", [TextPart("use the file format")])])
+    req = CanonicalRequest(
+        model="m",
+        messages=[Message("user", [TextPart("create hello.py")]), Message("system", [TextPart("use the file format")])],
+    )
     assert build_view(req).last == "create hello.py"
     req.messages.append(Message("tool", [TextPart("ok")], tool_call_id="c1"))
     v = build_view(req)
     assert v.after_tool_result and "create hello.py" in v.context
 
 
-@pytest.mark.parametrize(("text", "lang"), [
-    ("How do I bake bread at home?", "en"), ("¿Cómo puedo hacer pan en casa?", "es"),
-    ("Comment faire du pain à la maison ?", "fr"), ("Wie backe ich Brot zu Hause?", "de"),
-    ("Como posso fazer pão em casa?", "pt"), ("如何在家里做面包？", "zh"), ("家でパンを焼く方法は？", "ja"),
-    ("Как испечь хлеб дома?", "ru"), ("집에서 빵을 굽는 방법은?", "ko"), ("كيف أخبز الخبز في المنزل؟", "ar"),
-    ("Come posso fare il pane a casa?", "it"), ("", "und"),
-])
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("How do I bake bread at home?", "en"),
+        ("¿Cómo puedo hacer pan en casa?", "es"),
+        ("Comment faire du pain à la maison ?", "fr"),
+        ("Wie backe ich Brot zu Hause?", "de"),
+        ("Como posso fazer pão em casa?", "pt"),
+        ("如何在家里做面包？", "zh"),
+        ("家でパンを焼く方法は？", "ja"),
+        ("Как испечь хлеб дома?", "ru"),
+        ("집에서 빵을 굽는 방법은?", "ko"),
+        ("كيف أخبز الخبز في المنزل؟", "ar"),
+        ("Come posso fare il pane a casa?", "it"),
+        ("", "und"),
+    ],
+)
 def test_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
@@ -50,15 +63,22 @@ def test_tokens_and_difficulty() -> None:
     hard = "Design a distributed, lock-free job queue and prove its correctness; discuss trade-offs " * 5
     assert difficulty(hard, 20_000, 14, 0, False) == "hard"
     assert difficulty("Write a function that parses dates in three formats and test it", 300, 3, 0, False) in (
-        "easy", "medium")
+        "easy",
+        "medium",
+    )
 
 
 def test_clients_by_header_system_and_tools(classify) -> None:
     assert recognise({"user-agent": "aider/0.86.2"}, "", []) == "aider"
     assert recognise({"user-agent": "x", "originator": "codex_cli_rs"}, "", []) == "codex"
     assert recognise(None, "You are opencode, an interactive CLI tool", []) == "opencode"
-    body = openai("list the files", tools=[{"name": n, "description": "", "parameters": {}}
-                                           for n in ("read_file", "write_file", "run_command", "list_files")])
+    body = openai(
+        "list the files",
+        tools=[
+            {"name": n, "description": "", "parameters": {}}
+            for n in ("read_file", "write_file", "run_command", "list_files")
+        ],
+    )
     c = classify(body)
     assert (c.category, c.client) == ("coding", "coding-agent")
     assert classify(openai("hi", tools=[WEATHER_TOOL])).client is None
@@ -81,12 +101,16 @@ def test_registry_builtins_and_a_users_classifier(classify) -> None:
     assert isinstance(ClassifierRegistry().names(), list)
     rules = create_classifier("rules")
     assert rules.classify(CanonicalRequest(model="m", messages=[Message("user", [TextPart("x")])])).category == (
-        "prose")
+        "prose"
+    )
 
 
 def test_classification_fields(classify) -> None:
-    c = classify(openai("Write a Python function that reverses a list.", "Here it is.", "Now add type hints.",
-                        system="Be brief."))
+    c = classify(
+        openai(
+            "Write a Python function that reverses a list.", "Here it is.", "Now add type hints.", system="Be brief."
+        )
+    )
     assert c.turns == 3 and c.n_tools == 0 and not c.has_images
     assert 0.0 <= c.confidence <= 1.0 and 0.0 <= c.code_score <= 1.0
     assert c.difficulty in ("easy", "medium", "hard") and c.language == "en"

@@ -38,29 +38,51 @@ def test_fixed_sample_holds_the_documented_figures(default_classifier: DefaultCl
     by_pattern: dict[str, list[bool]] = defaultdict(list)
     for r, p in zip(rows, pred, strict=True):
         by_pattern[r.pattern or "-"].append(p == r.label)
-    assert set(by_pattern) >= {"exercise_statement", "no_code_words", "everyday_technical", "tool_name_no_overlap",
-                               "tools_not_needed", "follow_up"}
+    assert set(by_pattern) >= {
+        "exercise_statement",
+        "no_code_words",
+        "everyday_technical",
+        "tool_name_no_overlap",
+        "tools_not_needed",
+        "follow_up",
+    }
     low = {k: round(sum(v) / len(v), 3) for k, v in by_pattern.items() if sum(v) / len(v) < PATTERN_ACCURACY}
     assert not low, low
 
 
 def fn(name: str, description: str, **params: str) -> dict[str, Any]:
     props = {k: {"type": "string", "description": v} for k, v in params.items()}
-    return {"type": "function", "function": {"name": name, "description": description,
-                                             "parameters": {"type": "object", "properties": props}}}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": {"type": "object", "properties": props}},
+    }
 
 
 # Tools that are Java or JavaScript APIs, asked for by a user who wants them called (the real sources hold
 # none: BFCL, which has them, is kept for independent evaluation). Hand-written.
 API_TOOL_ASKS = [
-    ("Find the class file for com.acme.billing.Invoice under /srv/app/build/classes",
-     fn("ClassFileFinder_findClassFile", "Finds the compiled class file of a fully qualified class name in a "
-        "directory tree.", className="fully qualified class name", root="directory to search")),
-    ("Strip every <comment> element out of feed.xml while it is parsed",
-     fn("SAXFilterFactory_createElementFilter", "Creates a SAX XMLFilter that drops the elements with a given "
-        "tag name from the parse.", tagName="element name", file="XML file")),
-    ("What's the checksum of the package-lock.json in my project?",
-     fn("fs_promises_hashFile", "Node.js: computes the SHA-256 digest of a file.", path="file path")),
+    (
+        "Find the class file for com.acme.billing.Invoice under /srv/app/build/classes",
+        fn(
+            "ClassFileFinder_findClassFile",
+            "Finds the compiled class file of a fully qualified class name in a directory tree.",
+            className="fully qualified class name",
+            root="directory to search",
+        ),
+    ),
+    (
+        "Strip every <comment> element out of feed.xml while it is parsed",
+        fn(
+            "SAXFilterFactory_createElementFilter",
+            "Creates a SAX XMLFilter that drops the elements with a given tag name from the parse.",
+            tagName="element name",
+            file="XML file",
+        ),
+    ),
+    (
+        "What's the checksum of the package-lock.json in my project?",
+        fn("fs_promises_hashFile", "Node.js: computes the SHA-256 digest of a file.", path="file path"),
+    ),
 ]
 
 

@@ -25,12 +25,18 @@ def test_admin_endpoint_records_corrections_and_refuses_bad_ones(gateway, upstre
     _s, up = upstream
     with gateway({"admin_key": ADMIN, **one_backend(up)}) as (url, app):
         ask = {"model": "auto", "messages": [{"role": "user", "content": "frobulate the zanzibar ledger"}]}
-        r = httpx.post(url + "/admin/classify/corrections", headers=H,
-                       json={"category": "coding", "request": ask, "request_id": "req-1", "previous": "prose"})
+        r = httpx.post(
+            url + "/admin/classify/corrections",
+            headers=H,
+            json={"category": "coding", "request": ask, "request_id": "req-1", "previous": "prose"},
+        )
         assert r.status_code == 200, r.text
         assert r.json()["category"] == "coding"
-        bad = [{"category": "poetry", "request": ask}, {"category": "coding", "request": "text"},
-               {"category": "coding", "request": {"messages": "not a list"}}]
+        bad = [
+            {"category": "poetry", "request": ask},
+            {"category": "coding", "request": "text"},
+            {"category": "coding", "request": {"messages": "not a list"}},
+        ]
         for body in bad:
             r = httpx.post(url + "/admin/classify/corrections", headers=H, json=body)
             assert r.status_code == 400, (body, r.text)
@@ -43,8 +49,28 @@ def test_admin_endpoint_records_corrections_and_refuses_bad_ones(gateway, upstre
         assert stored[0].body["messages"][0]["content"] == "frobulate the zanzibar ledger"
 
 
-LEDGERS = ["zanzibar", "quokka", "umber", "marlow", "tessel", "brindle", "corvid", "halcyon", "juniper", "kestrel",
-           "lumen", "nimbus", "oriel", "pellucid", "quillon", "rowan", "sable", "thistle", "vesper", "wren"]
+LEDGERS = [
+    "zanzibar",
+    "quokka",
+    "umber",
+    "marlow",
+    "tessel",
+    "brindle",
+    "corvid",
+    "halcyon",
+    "juniper",
+    "kestrel",
+    "lumen",
+    "nimbus",
+    "oriel",
+    "pellucid",
+    "quillon",
+    "rowan",
+    "sable",
+    "thistle",
+    "vesper",
+    "wren",
+]
 
 
 def ask(word: str) -> dict:
@@ -74,8 +100,12 @@ def test_train_from_log_installs_a_version_every_replica_picks_up_and_rolls_back
     replica = ClassifierVersions(engine, shipped, poll_s=0)
     assert replica.current().classify(parse(ask("ostrich"))).category == "coding"
     assert replica.version == v1.version
-    assert replica.current().classify(parse(ask("ostrich") | {"messages": [
-        {"role": "user", "content": "Write a poem about the sea."}]})).category == "prose"
+    assert (
+        replica.current()
+        .classify(parse(ask("ostrich") | {"messages": [{"role": "user", "content": "Write a poem about the sea."}]}))
+        .category
+        == "prose"
+    )
 
     assert classify_main(["rollback", "--config", str(config)]) == 0
     assert replica.current().classify(parse(ask("ostrich"))).category == "prose"
@@ -98,7 +128,8 @@ def test_a_tampered_weights_file_is_refused_and_the_replica_keeps_its_classifier
 
 
 def test_a_correction_changes_the_route_of_the_next_similar_request_after_retraining(
-        tmp_path: Path, upstream, upstream2) -> None:
+    tmp_path: Path, upstream, upstream2
+) -> None:
     """End to end through a real gateway that stores bodies: 20 asks in the operator's jargon go the prose
     way; the operator corrects them by request id; `classify train --from-log` installs a version; the
     gateway picks it up and the next such ask takes the coding route."""
@@ -110,8 +141,13 @@ def test_a_correction_changes_the_route_of_the_next_similar_request_after_retrai
     _s1, up1 = upstream
     _s2, up2 = upstream2
     db = f"sqlite:///{tmp_path / 'sp.db'}"
-    config = two_backends(up1, up2, log_bodies=True, database_url=db,
-                          rules=[{"name": "code-two", "match": {"category": "coding"}, "chain": ["two"]}])
+    config = two_backends(
+        up1,
+        up2,
+        log_bodies=True,
+        database_url=db,
+        rules=[{"name": "code-two", "match": {"category": "coding"}, "chain": ["two"]}],
+    )
     settings = load_settings(None, home=tmp_path, **config)
     cli_config = tmp_path / "config.yaml"
     cli_config.write_text(yaml.safe_dump({"home": str(tmp_path), "database_url": db}))
@@ -125,8 +161,11 @@ def test_a_correction_changes_the_route_of_the_next_similar_request_after_retrai
             ids.append(r.headers["x-switchpoint-request-id"])
 
         def correct(rid: str) -> bool:
-            r = httpx.post(url + "/admin/classify/corrections", headers=H,
-                           json={"request_id": rid, "category": "coding", "previous": "prose"})
+            r = httpx.post(
+                url + "/admin/classify/corrections",
+                headers=H,
+                json={"request_id": rid, "category": "coding", "previous": "prose"},
+            )
             return r.status_code == 200
 
         assert all(wait_for(lambda rid=rid: correct(rid)) for rid in ids)  # bodies are written in batches

@@ -20,33 +20,62 @@ def _installed(name: str) -> bool:
 
 
 if not (_installed("torch") and _installed("transformers")):
-    collect_ignore_glob = ["test_decoder.py", "test_greedy.py", "test_sampling.py", "test_stops.py",
-                           "test_fallback.py"]
+    collect_ignore_glob = ["test_decoder.py", "test_greedy.py", "test_sampling.py", "test_stops.py", "test_fallback.py"]
 
 
-def tiny_hf(kind: str = "llama", *, vocab: int = 64, seed: int = 0, layers: int = 2, hidden: int = 32,
-            head_dim: int | None = None) -> Any:
+def tiny_hf(
+    kind: str = "llama",
+    *,
+    vocab: int = 64,
+    seed: int = 0,
+    layers: int = 2,
+    hidden: int = 32,
+    head_dim: int | None = None,
+) -> Any:
     """head_dim: Llama's (default hidden / 4 = 8); Gemma's is hidden / 2 = 16."""
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
     if kind == "llama":
-        config = LlamaConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=2 * hidden,
-                             num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
-                             head_dim=head_dim or hidden // 4, max_position_embeddings=256,
-                             tie_word_embeddings=False)
+        config = LlamaConfig(
+            vocab_size=vocab,
+            hidden_size=hidden,
+            intermediate_size=2 * hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            head_dim=head_dim or hidden // 4,
+            max_position_embeddings=256,
+            tie_word_embeddings=False,
+        )
         return LlamaForCausalLM(config).eval()
-    config = Gemma3TextConfig(vocab_size=vocab, hidden_size=hidden, intermediate_size=2 * hidden,
-                              num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=1,
-                              head_dim=hidden // 2, sliding_window=6, max_position_embeddings=256,
-                              query_pre_attn_scalar=16,
-                              layer_types=["sliding_attention", "sliding_attention", "full_attention"])
+    config = Gemma3TextConfig(
+        vocab_size=vocab,
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=1,
+        head_dim=hidden // 2,
+        sliding_window=6,
+        max_position_embeddings=256,
+        query_pre_attn_scalar=16,
+        layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+    )
     return Gemma3ForCausalLM(config).eval()
 
 
-def tiny_decoder(kind: str = "llama", *, vocab: int = 64, seed: int = 0, sharpness: float = 1.0,
-                 max_len: int = 128, layers: int = 2, attend: Any = None) -> Any:
+def tiny_decoder(
+    kind: str = "llama",
+    *,
+    vocab: int = 64,
+    seed: int = 0,
+    sharpness: float = 1.0,
+    max_len: int = 128,
+    layers: int = 2,
+    attend: Any = None,
+) -> Any:
     """A float32 decoder with random weights; `sharpness` scales the output layer (peakier p).
     attend: the native attention kernel for head size 16 (then Llama's heads are 16 wide too)."""
     import torch

@@ -49,7 +49,8 @@ async def test_streams_text_then_usage_stats_finish(backends, smollm2) -> None: 
     assert [type(e) for e in tail] == [Usage, DraftStats, Finish]
     usage, stats, finish = tail
     prompt_ids = smollm2.tokenizer.apply_chat_template(
-        [{"role": "user", "content": req.messages[0].text()}], add_generation_prompt=True, return_dict=False)
+        [{"role": "user", "content": req.messages[0].text()}], add_generation_prompt=True, return_dict=False
+    )
     assert usage.input_tokens == len(prompt_ids) and not usage.estimated
     assert usage.output_tokens == 32 and finish.reason == "length"
     assert stats.proposed > 0 and 0 <= stats.accepted <= stats.proposed
@@ -63,8 +64,9 @@ async def test_stop_sequence_and_exact_usage(backends) -> None:  # type: ignore[
     full = await collect(backends["mtp"], request("Count from 1 to 20, separated by commas.", max_tokens=40))
     text = "".join(e.text for e in full if isinstance(e, TextDelta))
     stop = text[len(text) // 2 : len(text) // 2 + 3]
-    cut = await collect(backends["mtp"], request("Count from 1 to 20, separated by commas.", max_tokens=40,
-                                                 stop=[stop]))
+    cut = await collect(
+        backends["mtp"], request("Count from 1 to 20, separated by commas.", max_tokens=40, stop=[stop])
+    )
     assert "".join(e.text for e in cut if isinstance(e, TextDelta)) == text[: text.find(stop)]
     usage = next(e for e in cut if isinstance(e, Usage))
     assert 0 < usage.output_tokens < 40

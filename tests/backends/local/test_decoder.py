@@ -32,7 +32,7 @@ def test_logits_match_transformers(kind: str, native: bool, request: pytest.Fixt
 
 
 def test_real_smollm2_logits_match_transformers(smollm2) -> None:  # type: ignore[no-untyped-def]
-    ids = smollm2.tokenizer("def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n")["input_ids"]
+    ids = smollm2.tokenizer('def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n')["input_ids"]
     with torch.inference_mode():
         ref = smollm2.hf(torch.tensor([ids])).logits[0].float()
     ours, _ = smollm2.decoder.forward(torch.tensor(ids), 0)
@@ -44,8 +44,12 @@ def test_real_smollm2_logits_match_transformers(smollm2) -> None:  # type: ignor
 def _tiny_bf16(kind: str, native: bool, request: pytest.FixtureRequest) -> Any:
     from backends.local.decoder import decoder_from_hf
 
-    return decoder_from_hf(tiny_hf(kind, head_dim=16 if native else None), max_len=96, dtype=torch.bfloat16,
-                           attend=_attend(native, request))
+    return decoder_from_hf(
+        tiny_hf(kind, head_dim=16 if native else None),
+        max_len=96,
+        dtype=torch.bfloat16,
+        attend=_attend(native, request),
+    )
 
 
 @pytest.mark.parametrize("native", [False, True])
@@ -120,8 +124,12 @@ def test_real_smollm2_sibling_rows_equal_single_steps(smollm2) -> None:  # type:
 
 @pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
-def test_kv_cache_rollback_after_rejection(make_decoder, kind: str, native: bool,  # type: ignore[no-untyped-def]
-                                           request: pytest.FixtureRequest) -> None:
+def test_kv_cache_rollback_after_rejection(
+    make_decoder,
+    kind: str,
+    native: bool,  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest,
+) -> None:
     seq = torch.randint(0, 64, (24,), generator=torch.Generator().manual_seed(2))
     fresh = make_decoder(kind, seed=3, attend=_attend(native, request))
     ref, _ = fresh.forward(seq, 0)

@@ -12,8 +12,9 @@ def tiny_gpt2():  # type: ignore[no-untyped-def]
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(0)
-    config = GPT2Config(vocab_size=50, n_positions=64, n_embd=32, n_layer=2, n_head=4, eos_token_id=None,
-                        bos_token_id=None)
+    config = GPT2Config(
+        vocab_size=50, n_positions=64, n_embd=32, n_layer=2, n_head=4, eos_token_id=None, bos_token_id=None
+    )
     return GPT2LMHeadModel(config).eval()
 
 
@@ -34,8 +35,7 @@ def test_streams_greedy_tokens_and_stops_on_close() -> None:
     assert [t for b in blocks for t in b] == ref
     # a stop id ends the stream before that token
     stop = ref[5]
-    cut = [t for b in hf_generate(model, prompt, Sampler(), max_new_tokens=12, stop_ids=frozenset({stop}))
-           for t in b]
+    cut = [t for b in hf_generate(model, prompt, Sampler(), max_new_tokens=12, stop_ids=frozenset({stop})) for t in b]
     assert cut == ref[: ref.index(stop)]
     # closing the iterator early (client gone) returns promptly, with the worker thread joined
     it = hf_generate(model, prompt, Sampler(), max_new_tokens=40, stop_ids=frozenset())

@@ -22,8 +22,9 @@ NEW = 40
 
 def run(dec, prompt, drafter=None, k=4, adaptive=False, max_new=NEW, stats=None) -> list[int]:  # type: ignore[no-untyped-def]
     policy = SpecPolicy(k=k) if adaptive else SpecPolicy(k=k, k_min=k, k_max=k, switch_off=False)
-    blocks: Iterator[list[int]] = generate(dec, prompt, Sampler(), max_new_tokens=max_new, drafter=drafter,
-                                           policy=policy, stats=stats)
+    blocks: Iterator[list[int]] = generate(
+        dec, prompt, Sampler(), max_new_tokens=max_new, drafter=drafter, policy=policy, stats=stats
+    )
     return [t for b in blocks for t in b]
 
 
@@ -101,9 +102,13 @@ def test_real_drafters(target, plain, make_decoder, k: int) -> None:  # type: ig
     arch = target.arch
     head = MTPHead(arch.dim, torch.arange(0, 64, 2))
     attending = MTPHead(arch.dim, torch.arange(0, 64, 2), attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim))
-    drafters = [NgramDrafter(), ModelDrafter(make_decoder("llama", seed=12, sharpness=3.0)),
-                MTPDrafter(target, head.float()), MTPDrafter(target, attending.float(), min_confidence=0.1),
-                MTPDrafter(target, attending.float(), min_first_confidence=0.05, siblings=3, sibling_min=0.0)]
+    drafters = [
+        NgramDrafter(),
+        ModelDrafter(make_decoder("llama", seed=12, sharpness=3.0)),
+        MTPDrafter(target, head.float()),
+        MTPDrafter(target, attending.float(), min_confidence=0.1),
+        MTPDrafter(target, attending.float(), min_first_confidence=0.05, siblings=3, sibling_min=0.0),
+    ]
     for drafter in drafters:
         for prompt, ref in zip(PROMPTS, plain, strict=True):
             assert run(target, prompt, drafter, k=k) == ref, type(drafter).__name__
@@ -155,9 +160,13 @@ def test_native_attention_target(make_decoder, attend16) -> None:  # type: ignor
     head = MTPHead(dec.arch.dim, torch.arange(0, 64, 2), attn=(dec.arch.n_heads, dec.arch.n_kv_heads, 16)).float()
     for prompt in PROMPTS[:8]:
         ref = run(dec, prompt)
-        for drafter in (Oracle(prompt, ref, agree=True), Oracle(prompt, ref, agree=False),
-                        SiblingOracle(prompt, ref, hit=True), NgramDrafter(),
-                        MTPDrafter(dec, head, siblings=2, sibling_min=0.0)):
+        for drafter in (
+            Oracle(prompt, ref, agree=True),
+            Oracle(prompt, ref, agree=False),
+            SiblingOracle(prompt, ref, hit=True),
+            NgramDrafter(),
+            MTPDrafter(dec, head, siblings=2, sibling_min=0.0),
+        ):
             assert run(dec, prompt, drafter, k=3) == ref, type(drafter).__name__
 
 
@@ -223,8 +232,20 @@ def test_switch_off_measures_what_steps_cost_here(target, plain, monkeypatch) ->
     for allowed in (4, 2):
         stats = DecodeStats()
         policy = SpecPolicy(k=2, k_min=2)
-        out = [t for b in generate(slow, prompt, Sampler(), max_new_tokens=NEW, drafter=HalfOracle(prompt, ref, True),
-                                   policy=policy, stats=stats, costs=costs) for t in b]
+        out = [
+            t
+            for b in generate(
+                slow,
+                prompt,
+                Sampler(),
+                max_new_tokens=NEW,
+                drafter=HalfOracle(prompt, ref, True),
+                policy=policy,
+                stats=stats,
+                costs=costs,
+            )
+            for t in b
+        ]
         assert out == ref
         assert stats.speculation_off_at is not None
         assert len(stats.accept_histogram) <= allowed, stats
@@ -232,6 +253,17 @@ def test_switch_off_measures_what_steps_cost_here(target, plain, monkeypatch) ->
     stats = DecodeStats()
     cheap = SlowRows(target, 0.001, 0.01)
     monkeypatch.setattr(generate_module, "time", SimpleNamespace(perf_counter=cheap.now))
-    out = [t for b in generate(cheap, prompt, Sampler(), max_new_tokens=NEW,
-                               drafter=Oracle(prompt, ref, agree=True), policy=SpecPolicy(k=2), stats=stats) for t in b]
+    out = [
+        t
+        for b in generate(
+            cheap,
+            prompt,
+            Sampler(),
+            max_new_tokens=NEW,
+            drafter=Oracle(prompt, ref, agree=True),
+            policy=SpecPolicy(k=2),
+            stats=stats,
+        )
+        for t in b
+    ]
     assert out == ref and stats.speculation_off_at is None and stats.accepted > NEW // 2

@@ -29,10 +29,12 @@ def test_training_sees_what_drafting_sees(make_decoder) -> None:  # type: ignore
     starts = torch.arange(len(seq) - 2)
     seen = torch.arange(len(seq))[None, :] <= starts[:, None]  # as train.head_loss masks
     with torch.no_grad():
-        first = head.step(hidden[starts], target.embed_tokens(seq[starts + 1]),
-                          Context.of(target, keys, values, starts + 1, seen))
-        second = head.step(first, target.embed_tokens(seq[starts + 2]),
-                           Context.of(target, keys, values, starts + 2, seen))
+        first = head.step(
+            hidden[starts], target.embed_tokens(seq[starts + 1]), Context.of(target, keys, values, starts + 1, seen)
+        )
+        second = head.step(
+            first, target.embed_tokens(seq[starts + 2]), Context.of(target, keys, values, starts + 2, seen)
+        )
         for t in starts.tolist():
             pos = t + 1  # drafting: the pending token seq[t + 1] sits at pos; the cache holds what precedes it
             g1 = head.step(hidden[t][None], target.embed_tokens(seq[t + 1 : t + 2]), Context.cached(target, pos, pos))

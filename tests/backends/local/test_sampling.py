@@ -59,6 +59,7 @@ class SmallModelDrafter:
 
 def exact_joint(target: Decoder, sampler: Sampler) -> Tensor:
     """P(t1, t2) of plain sampling, marginalised over the first new token t0."""
+
     def p(seq: list[int]) -> Tensor:
         return sampler.probs(target.forward(torch.tensor(seq), 0)[0][-1])
 
@@ -103,8 +104,9 @@ def sample_joint(target: Decoder, drafter: SmallModelDrafter | None) -> Tensor:
     counts = torch.zeros(V, V, dtype=torch.long)
     for _ in range(N):
         policy = SpecPolicy(k=2, k_min=2, k_max=2, switch_off=False)
-        out = [t for b in generate(target, PROMPT, sampler, max_new_tokens=3, drafter=drafter, policy=policy)
-               for t in b]
+        out = [
+            t for b in generate(target, PROMPT, sampler, max_new_tokens=3, drafter=drafter, policy=policy) for t in b
+        ]
         counts[out[1], out[2]] += 1
     return counts
 

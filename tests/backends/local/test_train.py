@@ -16,8 +16,28 @@ def test_train_writes_a_head_and_resumes(smollm2, tmp_path: Path, caplog: pytest
     from backends.local.train import main
 
     work, out = tmp_path / "work", tmp_path / "head.safetensors"
-    args = ["--model", "smollm2", "--out", str(out), "--workdir", str(work), "--tokens", "1500", "--seq-len", "64",
-            "--answers", "4", "--answer-tokens", "8", "--vocab", "256", "--batch", "4", "--threads", "2"]
+    args = [
+        "--model",
+        "smollm2",
+        "--out",
+        str(out),
+        "--workdir",
+        str(work),
+        "--tokens",
+        "1500",
+        "--seq-len",
+        "64",
+        "--answers",
+        "4",
+        "--answer-tokens",
+        "8",
+        "--vocab",
+        "256",
+        "--batch",
+        "4",
+        "--threads",
+        "2",
+    ]
     assert main([*args, "--epochs", "1"]) == 0
     head, meta = MTPHead.load(out)
     assert meta["target"] == "smollm2"
@@ -37,8 +57,29 @@ def test_train_writes_a_head_and_resumes(smollm2, tmp_path: Path, caplog: pytest
     assert MTPHead.load(out)[1]["epochs"] == 2
 
     tuned = tmp_path / "tuned.safetensors"  # fine-tuning keeps the head's vocabulary and records where it began
-    assert main(["--model", "smollm2", "--out", str(tuned), "--workdir", str(tmp_path / "work2"), "--tokens", "600",
-                 "--seq-len", "64", "--epochs", "1", "--init", str(out), "--threads", "2"]) == 0
+    assert (
+        main(
+            [
+                "--model",
+                "smollm2",
+                "--out",
+                str(tuned),
+                "--workdir",
+                str(tmp_path / "work2"),
+                "--tokens",
+                "600",
+                "--seq-len",
+                "64",
+                "--epochs",
+                "1",
+                "--init",
+                str(out),
+                "--threads",
+                "2",
+            ]
+        )
+        == 0
+    )
     again, meta2 = MTPHead.load(tuned)
     assert torch.equal(again.vocab_ids, MTPHead.load(out)[0].vocab_ids) and again.attn == head.attn
     assert meta2["init"]["head"] == out.name and meta2["init"]["epochs"] == 2  # type: ignore[index]
@@ -52,8 +93,16 @@ def _items(decoder, chunks: list[list[int]]) -> list[dict]:  # type: ignore[no-u
     for c in chunks:
         logits, hidden = decoder.forward(torch.tensor(c), 0)
         keys, values = decoder.layer_cache(-1)
-        items.append({"x": torch.tensor(c), "h": hidden.clone(), "a": logits.argmax(-1), "first": 3,
-                      "k": keys[:, : len(c)].clone(), "v": values[:, : len(c)].clone()})
+        items.append(
+            {
+                "x": torch.tensor(c),
+                "h": hidden.clone(),
+                "a": logits.argmax(-1),
+                "first": 3,
+                "k": keys[:, : len(c)].clone(),
+                "v": values[:, : len(c)].clone(),
+            }
+        )
     return items
 
 
