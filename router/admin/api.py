@@ -21,11 +21,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backends.errors import InvalidRequest, SwitchpointError
 
 from .. import http_errors
 from . import AdminContext, _authorise, check_params, error_response, has_nul, json_response
+from .auth import SAFE_METHODS
 
 TITLE = "Switchpoint admin API"
 
@@ -130,12 +132,27 @@ def _docs_routes(app: FastAPI) -> APIRouter:
     return router
 
 
+class JsonBodies:
+    """Every admin body is JSON, whatever Content-Type the client sent (`curl -d` sends a form type, and
+    the docs' examples use it): FastAPI reads a body as JSON only under a JSON type, so set that type."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+            scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+        await self.app(scope, receive, send)
+
+
 def admin_app(ctx: AdminContext, modules: list[ModuleType]) -> FastAPI:
     """The admin API: login and logout, then every module's router behind the guards. A module gives
     `router(ctx) -> APIRouter` (paths relative to /admin), or `routes(ctx)` in the old style."""
     from . import session
 
     app = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None, exception_handlers=_handlers(ctx))
+    app.add_middleware(JsonBodies)
     app.include_router(session.router(ctx))
     protected = guards(ctx)
     for module in modules:

@@ -4,6 +4,8 @@ body is judged, and the /v1 hot path keeps raw Starlette routes (no FastAPI requ
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from fastapi.routing import APIRoute
 from starlette.routing import Route
@@ -46,6 +48,16 @@ def test_validation_errors_in_our_shape_naming_the_field(dash):
         assert r.status_code == 400 and "not valid JSON" in r.json()["error"]["message"]
         r = c.post("/admin/login", json={})
         assert r.status_code == 400 and r.json()["error"]["param"] == "key"
+
+
+def test_a_json_body_under_another_content_type_is_read(dash):
+    """`curl -d '{...}'` (the docs' examples) sends application/x-www-form-urlencoded."""
+    with dash() as (url, _), httpx.Client(base_url=url, timeout=30, headers=BEARER) as c:
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        r = c.post("/admin/keys", content=b'{"name": "curl"}', headers=form)
+        assert r.status_code == 200 and r.json()["name"] == "curl", r.text
+        r = c.post("/admin/login", content=json.dumps({"key": ADMIN_KEY}).encode(), headers=form)
+        assert r.status_code == 200, r.text
 
 
 def test_credentials_are_checked_before_the_body(dash):
