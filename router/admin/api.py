@@ -94,7 +94,7 @@ def _handlers(ctx: AdminContext) -> dict[Any, Any]:
             return error_response(auth_error)
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(InvalidRequest("request body is not valid JSON"))
-        return error_response(_field_error(errors))
+        return error_response(http_errors.field_error(errors))
 
     return {
         SwitchpointError: ours,
@@ -102,18 +102,6 @@ def _handlers(ctx: AdminContext) -> dict[Any, Any]:
         HTTPException: http_errors.http_exception,
         Exception: http_errors.unhandled,
     }
-
-
-def _field_error(errors: list[Any]) -> InvalidRequest:
-    """The most specific error, naming the field by its dotted path (without FastAPI's "body" prefix)."""
-    if not errors:
-        return InvalidRequest("invalid request")
-    err = max(errors, key=lambda e: len(e.get("loc", ())))
-    loc = [str(p) for p in err.get("loc", ())]
-    path = ".".join(loc[1:] if loc and loc[0] in ("body", "query", "path") else loc)
-    if not path:
-        return InvalidRequest(f"the request body: {err.get('msg', 'invalid')}")
-    return InvalidRequest(f"invalid field '{path}': {err.get('msg', 'invalid')}", param=path)
 
 
 def _docs_routes(app: FastAPI) -> APIRouter:
