@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backends.errors import InvalidRequest, NotFound
 
-from ..store_keys import MAX_LIMIT, ApiKey, create_key, delete_key, list_keys
+from ..store_keys import MAX_LIMIT, ApiKey, ApiKeyFields, create_key, delete_key, list_keys
 
 if TYPE_CHECKING:
     from . import AdminContext
@@ -57,14 +57,10 @@ def _public(row: ApiKey) -> dict[str, Any]:
     }
 
 
-class KeyOut(BaseModel):
-    id: str
-    name: str
-    display: str
-    created_at: float
-    expires_at: float | None
-    budget_tokens: int | None
-    rpm: int | None
+class KeyOut(ApiKeyFields):
+    """A key as the admin API shows it (the table's model family, without the hash)."""
+
+    display: str = Field(description="the key's first characters and '...'")
 
 
 class NewKeyOut(KeyOut):
