@@ -106,10 +106,21 @@ def invalid_rules(errors: list[Any]) -> Response:
 
 def router(ctx: AdminContext) -> APIRouter:
     api = APIRouter(prefix="/rules", tags=["rules"])
+    _reads(api, ctx)
+    _changes(api, ctx)
+    return api
+
+
+def _routing(ctx: AdminContext) -> RoutingService:
+    service: RoutingService = ctx.state.gateway.routing
+    return service
+
+
+def _reads(api: APIRouter, ctx: AdminContext) -> None:
+    """The routes that change nothing: the current rules, validation, dry runs, history."""
 
     def routing() -> RoutingService:
-        service: RoutingService = ctx.state.gateway.routing
-        return service
+        return _routing(ctx)
 
     @api.get("")
     async def current() -> Any:
@@ -139,13 +150,6 @@ def router(ctx: AdminContext) -> APIRouter:
         rows = await asyncio.to_thread(recent_requests, ctx.state.engine, body.limit)
         return json_response(dry_run(routing(), rules, rows))
 
-    @api.post("", response_model=Version)
-    async def create(body: NewRules) -> Any:
-        _, errors = routing().versions.validate(body.yaml)
-        if errors:
-            return invalid_rules(errors)
-        return json_response({"version": await routing().versions.publish(body.yaml, "admin", body.comment or "")})
-
     @api.get("/history")
     async def history() -> Any:
         rows = await asyncio.to_thread(store_rules.history, ctx.state.engine)
@@ -161,6 +165,20 @@ def router(ctx: AdminContext) -> APIRouter:
         ]
         return json_response({"versions": versions})
 
+
+def _changes(api: APIRouter, ctx: AdminContext) -> None:
+    """The routes that publish a new rule version."""
+
+    def routing() -> RoutingService:
+        return _routing(ctx)
+
+    @api.post("", response_model=Version)
+    async def create(body: NewRules) -> Any:
+        _, errors = routing().versions.validate(body.yaml)
+        if errors:
+            return invalid_rules(errors)
+        return json_response({"version": await routing().versions.publish(body.yaml, "admin", body.comment or "")})
+
     @api.post("/rollback", response_model=Version)
     async def rollback(body: Rollback) -> Any:
         version, r = body.version, routing().versions
@@ -174,5 +192,3 @@ def router(ctx: AdminContext) -> APIRouter:
                 raise NotFound(f"no rule version {version}", code="version_not_found", param="version")
             text = row.yaml
         return json_response({"version": await r.publish(text, "admin", f"rollback to v{version}")})
-
-    return api
