@@ -130,7 +130,7 @@ def every_route(app):
     """(full path, route) of the app's routes, walking into the mounted admin API (a FastAPI app)."""
     for route in app.routes:
         if isinstance(route, Mount) and route.path == "/admin":
-            yield from ((route.path + c.path, c) for c in iter_route_contexts(route.routes))
+            yield from ((route.path + (c.path or ""), c) for c in iter_route_contexts(route.routes))
         else:
             yield getattr(route, "path", ""), route
 
