@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from backends.errors import NotFound
-from router.admin import AdminContext
+from router.admin import AdminContext, json_body
 from router.admin.api import admin_mounts
 from router.admin.auth import AdminAuth
 
@@ -25,10 +25,18 @@ def old_style_module() -> types.ModuleType:
         async def listing(request: Request) -> Any:
             return {"items": [request.query_params.get("q", "")]}
 
+        async def correct(request: Request) -> Any:
+            body = await json_body(request)
+            return {"corrected": body["id"], "category": body["category"]}
+
         async def one(request: Request) -> Any:
             raise NotFound(f"no correction {request.path_params['cid']}", code="correction_not_found")
 
-        return [("/admin/corrections", listing, ["GET"]), ("/admin/corrections/{cid}", one, ["GET"])]
+        return [
+            ("/admin/corrections", listing, ["GET"]),
+            ("/admin/corrections", correct, ["POST"]),
+            ("/admin/corrections/{cid}", one, ["GET"]),
+        ]
 
     module.routes = routes  # type: ignore[attr-defined]
     return module
@@ -47,6 +55,10 @@ def test_an_old_style_module_is_guarded_and_answers_json() -> None:
         assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
         r = c.get("/admin/corrections/c1", headers=ok)
         assert r.status_code == 404 and r.json()["error"]["code"] == "correction_not_found"
-        assert c.post("/admin/corrections", headers=ok).status_code == 405
+        r = c.post("/admin/corrections", json={"id": "req_1", "category": "code"}, headers=ok)
+        assert r.status_code == 200 and r.json() == {"corrected": "req_1", "category": "code"}
+        r = c.post("/admin/corrections", json={"id": "req_1", "category": "a\x00"}, headers=ok)
+        assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
+        assert c.put("/admin/corrections", headers=ok).status_code == 405
         doc = c.get("/admin/openapi.json", headers=ok).json()
         assert "/corrections/{cid}" in doc["paths"] and not doc["paths"]["/corrections"]["get"].get("parameters")
