@@ -12,7 +12,7 @@ from backends.contract import Backend
 from policies.classify.registry import ClassifierRegistry, builtin_registry
 from policies.classify.types import Classifier
 
-from .admin import AdminContext, admin_routes
+from .admin import AdminContext, admin_mounts
 from .admin.auth import AdminAuth, load_or_create_admin_key
 from .admin.dashboard_files import dashboard_mount
 from .admin.login_limit import LoginLimiter
@@ -53,7 +53,7 @@ def create_app(
     app = Starlette(lifespan=lambda app: running(parts), exception_handlers=EXCEPTION_HANDLERS, middleware=middleware)
     admin_auth = AdminAuth(admin_key, parts.engine)
     admin = AdminContext(auth=admin_auth, state=app.state, limiter=LoginLimiter(parts.shared))
-    routes = public_routes(parts) + admin_routes(admin)
+    routes = public_routes(parts) + admin_mounts(admin)
     app.router.routes.extend([*routes, dashboard_mount(admin_auth)])
     app.state.settings = settings
     app.state.gateway = parts.gateway

@@ -9,7 +9,7 @@ text: no traceback or server path reaches a client."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import orjson
@@ -17,7 +17,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from backends.errors import BackendStatusError, MethodNotAllowed, NotFound, RequestError, SwitchpointError
+from backends.errors import (
+    BackendStatusError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    RequestError,
+    SwitchpointError,
+)
 
 from .dialects.anthropic import error_json
 from .dialects.base import openai_error_body
@@ -65,6 +72,19 @@ def error_response(exc: BaseException, style: str, headers: Mapping[str, str] | 
 def request_error_response(request: Request, exc: BaseException) -> Response:
     """`error_response` for a route that is not a dialect endpoint."""
     return error_response(exc, style_of(request.url.path, request.headers))
+
+
+def field_error(errors: Sequence[Any]) -> InvalidRequest:
+    """FastAPI's request validation errors as one InvalidRequest: the most specific, naming the field by its
+    dotted path (without FastAPI's "body"/"query"/"path" prefix), like dialects.base.validation_error."""
+    if not errors:
+        return InvalidRequest("invalid request")
+    err = max(errors, key=lambda e: len(e.get("loc", ())))
+    loc = [str(p) for p in err.get("loc", ())]
+    path = ".".join(loc[1:] if loc and loc[0] in ("body", "query", "path") else loc)
+    if not path:
+        return InvalidRequest(f"the request body: {err.get('msg', 'invalid')}")
+    return InvalidRequest(f"invalid field '{path}': {err.get('msg', 'invalid')}", param=path)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:

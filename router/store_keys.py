@@ -15,17 +15,22 @@ from sqlmodel import Field, Session, SQLModel, col, select
 KEY_PREFIX = "sk-sp-"
 
 
-class ApiKey(SQLModel, table=True):
-    __tablename__ = "api_keys"
+class ApiKeyFields(SQLModel):
+    """The columns of a key that may be shown (no hash): the admin API's response models derive from it."""
 
     id: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=100)
-    key_hash: str = Field(max_length=64, unique=True, index=True)
     display: str = Field(max_length=20)  # the first characters, to recognise a key in a list
     created_at: float
     expires_at: float | None = None
     budget_tokens: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
     rpm: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+
+
+class ApiKey(ApiKeyFields, table=True):
+    __tablename__ = "api_keys"
+
+    key_hash: str = Field(max_length=64, unique=True, index=True)
 
 
 MAX_LIMIT = 2**63 - 1  # budgets and rates are 64-bit integers (BIGINT)

@@ -1,18 +1,17 @@
 """The admin JSON API under /admin/, which the dashboard reads and scripts call with the admin key.
 
-Each module contributes its routes through `routes(ctx)`; every one of them is wrapped by
-`admin_endpoint`, so no admin route can exist without the admin key check."""
+A FastAPI application mounted at /admin (api.py). Each module in `_modules()` gives an APIRouter
+through `router(ctx)` (or old-style `routes(ctx)`, adapted); every one of them is included behind the
+admin key and CSRF dependencies, so no admin route can exist without the admin key check."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from backends.errors import AuthError, InvalidRequest, SwitchpointError
 
@@ -20,7 +19,7 @@ from .. import http_errors
 from .auth import AdminAuth
 from .login_limit import LoginLimiter
 
-Handler = Callable[[Request], Awaitable[Any]]
+Handler = Any  # an old-style handler: async (Request) -> a Response or JSON data
 
 
 @dataclass
@@ -67,22 +66,6 @@ def check_params(request: Request) -> None:
         raise InvalidRequest("the URL holds a NUL character (%00), which no parameter accepts")
 
 
-def admin_endpoint(ctx: AdminContext, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap `handler`: admin key check first; a returned Response passes as is, anything else is JSON;
-    our errors become OpenAI-shaped error bodies."""
-
-    async def endpoint(request: Request) -> Response:
-        try:
-            await _authorise(ctx, request)
-            check_params(request)
-            result = await handler(request)
-        except SwitchpointError as exc:
-            return error_response(exc)
-        return result if isinstance(result, Response) else json_response(result)
-
-    return endpoint
-
-
 async def _authorise(ctx: AdminContext, request: Request) -> None:
     """The admin key check; a wrong bearer key counts as a failed login (the same backoff)."""
     bearer = (request.headers.get("authorization") or "")[:7].lower() == "bearer "
@@ -100,16 +83,11 @@ async def _authorise(ctx: AdminContext, request: Request) -> None:
         raise
 
 
-def admin_routes(ctx: AdminContext) -> list[Route]:
-    """Every admin route, each behind the admin key (login and logout excepted, which set cookies)."""
-    from . import session
+def admin_mounts(ctx: AdminContext) -> list[Any]:
+    """The admin API (a FastAPI app mounted at /admin, router/admin/api.py) and /docs."""
+    from .api import admin_mounts as mounts
 
-    routes = session.routes(ctx)
-    for module in _modules():
-        routes += [
-            Route(path, admin_endpoint(ctx, handler), methods=methods) for path, handler, methods in module.routes(ctx)
-        ]
-    return routes
+    return mounts(ctx, _modules())
 
 
 def _modules() -> list[Any]:

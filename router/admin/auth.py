@@ -88,6 +88,11 @@ class AdminAuth:
     async def check(self, request: Request) -> None:
         """Raise AuthError unless the request carries the admin key or a valid, unrevoked session (plus
         that session's CSRF token when the session cookie authorises a change)."""
+        await self.authenticate(request)
+        self.check_csrf(request)
+
+    async def authenticate(self, request: Request) -> None:
+        """Raise AuthError unless the request carries the admin key or a valid, unrevoked session."""
         auth = request.headers.get("authorization") or ""
         if auth[:7].lower() == "bearer ":
             if self.key_matches(auth[7:].strip()):
@@ -96,10 +101,17 @@ class AdminAuth:
         token = request.cookies.get(SESSION_COOKIE)
         if not token or not await self.session_valid(token):
             raise AuthError("admin login required")
-        if request.method not in SAFE_METHODS:
-            header = request.headers.get(CSRF_HEADER) or ""
-            if not hmac.compare_digest(header.encode(), self.csrf_token(token).encode()):
-                raise AuthError("missing or wrong CSRF token")
+
+    def check_csrf(self, request: Request) -> None:
+        """A change authorised by the session cookie (not by the bearer key) needs the session's CSRF token.
+        Call after `authenticate`."""
+        bearer = (request.headers.get("authorization") or "")[:7].lower() == "bearer "
+        if bearer or request.method in SAFE_METHODS:
+            return
+        token = request.cookies.get(SESSION_COOKIE) or ""
+        header = request.headers.get(CSRF_HEADER) or ""
+        if not hmac.compare_digest(header.encode(), self.csrf_token(token).encode()):
+            raise AuthError("missing or wrong CSRF token")
 
     async def revoke(self, request: Request) -> None:
         """End the session the request's cookie names, on every replica."""

@@ -15,14 +15,15 @@ import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
+from fastapi import APIRouter
 
 from backends.contract import Backend
 
+from . import json_response
 from .overview import overview
 
 if TYPE_CHECKING:
-    from . import AdminContext, Handler
+    from . import AdminContext
 
 log = logging.getLogger(__name__)
 
@@ -59,32 +60,36 @@ class HealthCache:
         return {n: {"ok": ok, "checked_at": t, "error": err} for n, (t, ok, err) in self._seen.items() if n in backends}
 
 
-def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
+def router(ctx: AdminContext) -> APIRouter:
     state = ctx.state
     cache = HealthCache()
+    api = APIRouter(tags=["dashboard"])
 
-    async def list_backends(request: Request) -> Any:
-        window = request.query_params.get("window") or "1h"
+    @api.get("/backends")
+    async def list_backends(window: str | None = None) -> Any:
+        window = window or "1h"
         backends: dict[str, Backend] = dict(state.backends)
         health, stats = await asyncio.gather(
             cache.get(backends), asyncio.to_thread(overview, state.engine, window, series=False)
         )
         speed = {b["name"]: {k: b[k] for k in SPEED_FIELDS} for b in stats["by_backend"]}
         kinds = {cfg.name: cfg.kind for cfg in state.settings.backends}
-        return {
-            "window": window,
-            "backends": [
-                {
-                    "name": name,
-                    "kind": kinds.get(name),
-                    "model": b.model,
-                    "capabilities": asdict(b.capabilities),
-                    "price": asdict(b.price),
-                    "health": health.get(name),
-                    "speed": speed.get(name) or {k: None for k in SPEED_FIELDS},
-                }
-                for name, b in backends.items()
-            ],
-        }
+        return json_response(
+            {
+                "window": window,
+                "backends": [
+                    {
+                        "name": name,
+                        "kind": kinds.get(name),
+                        "model": b.model,
+                        "capabilities": asdict(b.capabilities),
+                        "price": asdict(b.price),
+                        "health": health.get(name),
+                        "speed": speed.get(name) or {k: None for k in SPEED_FIELDS},
+                    }
+                    for name, b in backends.items()
+                ],
+            }
+        )
 
-    return [("/admin/backends", list_backends, ["GET"])]
+    return api

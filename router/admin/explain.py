@@ -6,21 +6,21 @@ The body is a request in any dialect, plus optional fields: "dialect" ("openai" 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
-from starlette.requests import Request
+from fastapi import APIRouter, Body
 
 from backends.errors import InvalidRequest, SwitchpointError
 
 from ..dialects import get_dialect
-from . import AdminContext, json_body
+from . import AdminContext, json_response
 
 
-def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
-    async def explain(request: Request) -> Any:
-        body = await json_body(request)
-        if not isinstance(body, dict):
-            raise InvalidRequest("the body must be a JSON object (a request in any dialect)")
+def router(ctx: AdminContext) -> APIRouter:
+    api = APIRouter(tags=["routing"])
+
+    @api.post("/route/explain")
+    async def explain(body: Annotated[dict[str, Any], Body(description="a request in any dialect")]) -> Any:
         body = dict(body)
         name = body.pop("dialect", "openai")
         headers = body.pop("headers", None) or {}
@@ -44,7 +44,9 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
         try:
             d = routing.decider.explain(req, cls, headers, key_id)
         except SwitchpointError as exc:
-            return {**out, "rule": f"error:{exc.code}", "chain": [], "reason": exc.message, "skipped": {}}
-        return {**out, "rule": d.rule, "chain": d.chain, "reason": d.reason, "skipped": d.skipped}
+            return json_response(
+                {**out, "rule": f"error:{exc.code}", "chain": [], "reason": exc.message, "skipped": {}}
+            )
+        return json_response({**out, "rule": d.rule, "chain": d.chain, "reason": d.reason, "skipped": d.skipped})
 
-    return [("/admin/route/explain", explain, ["POST"])]
+    return api

@@ -14,16 +14,15 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from starlette.requests import Request
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backends.errors import InvalidRequest, NotFound
 
-from ..dialects.base import validation_error
-from ..store_keys import MAX_LIMIT, ApiKey, create_key, delete_key, list_keys
+from ..store_keys import MAX_LIMIT, ApiKey, ApiKeyFields, create_key, delete_key, list_keys
 
 if TYPE_CHECKING:
-    from . import AdminContext, Handler
+    from . import AdminContext
 
 
 class NewKey(BaseModel):
@@ -58,14 +57,37 @@ def _public(row: ApiKey) -> dict[str, Any]:
     }
 
 
-def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
-    from . import json_body
+class KeyOut(ApiKeyFields):
+    """A key as the admin API shows it (the table's model family, without the hash)."""
 
-    async def create(request: Request) -> Any:
-        try:
-            spec = NewKey.model_validate(await json_body(request))
-        except ValidationError as exc:
-            raise validation_error(exc) from None
+    display: str = Field(description="the key's first characters and '...'")
+
+
+class NewKeyOut(KeyOut):
+    key: str = Field(description="the secret, shown this once")
+
+
+class KeyWithSpend(KeyOut):
+    spent_tokens: int | None = Field(description="null while the shared state is unreachable")
+
+
+class KeyList(BaseModel):
+    object: str = "list"
+    data: list[KeyWithSpend]
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool
+
+
+def router(ctx: AdminContext) -> APIRouter:
+    from . import json_response
+
+    api = APIRouter(prefix="/keys", tags=["keys"])
+
+    @api.post("", response_model=NewKeyOut)
+    async def create(spec: NewKey) -> Any:
         row, secret = await asyncio.to_thread(
             create_key,
             ctx.state.engine,
@@ -75,27 +97,23 @@ def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
             expires_at=spec.expires_at,
         )
         ctx.state.access.invalidate()
-        return {**_public(row), "key": secret}
+        return json_response({**_public(row), "key": secret})
 
-    async def index(request: Request) -> Any:
+    @api.get("", response_model=KeyList)
+    async def index() -> Any:
         rows = await asyncio.to_thread(list_keys, ctx.state.engine)
         access = ctx.state.access
         spent = await asyncio.gather(*(access.spent(r.id) for r in rows))
-        # spent_tokens is null while the shared state is unreachable
         data = [{**_public(r), "spent_tokens": s} for r, s in zip(rows, spent, strict=True)]
-        return {"object": "list", "data": data}
+        return json_response({"object": "list", "data": data})
 
-    async def remove(request: Request) -> Any:
-        key_id = request.path_params["key_id"]
-        if not isinstance(key_id, str) or not key_id.startswith("key_"):
+    @api.delete("/{key_id}", response_model=Deleted)
+    async def remove(key_id: str) -> Any:
+        if not key_id.startswith("key_"):
             raise InvalidRequest("not a key id", param="id")
         if not await asyncio.to_thread(delete_key, ctx.state.engine, key_id):
             raise NotFound(f"no key {key_id}", code="key_not_found")
         ctx.state.access.invalidate()
-        return {"id": key_id, "deleted": True}
+        return json_response({"id": key_id, "deleted": True})
 
-    return [
-        ("/admin/keys", create, ["POST"]),
-        ("/admin/keys", index, ["GET"]),
-        ("/admin/keys/{key_id}", remove, ["DELETE"]),
-    ]
+    return api

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
+from fastapi import APIRouter
+from pydantic import BaseModel
 
-from . import AdminContext
+from . import AdminContext, json_response
 
 
-def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
-    async def state(request: Request) -> Any:
+class RoutingState(BaseModel):
+    cooldowns: dict[str, float]
+    sticky_sessions: int
+
+
+def router(ctx: AdminContext) -> APIRouter:
+    api = APIRouter(tags=["routing"])
+
+    @api.get("/routing/state", response_model=RoutingState)
+    async def state() -> Any:
         routing = ctx.state.gateway.routing
         await routing.cooldowns.refresh()
-        return {"cooldowns": routing.cooldowns.seconds_left(), "sticky_sessions": routing.pins.count()}
+        return json_response({"cooldowns": routing.cooldowns.seconds_left(), "sticky_sessions": routing.pins.count()})
 
-    return [("/admin/routing/state", state, ["GET"])]
+    return api

@@ -8,9 +8,11 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.requests import Request
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StrictInt, StrictStr
+from starlette.responses import Response
 
-from backends.errors import InvalidRequest, NotFound, SwitchpointError
+from backends.errors import NotFound, SwitchpointError
 from policies.plan import plan
 from policies.routing import Needs
 from policies.rules import Facts, RuleSet, is_background
@@ -18,22 +20,11 @@ from policies.rules import Facts, RuleSet, is_background
 from .. import store_rules
 from ..routing_service import RoutingService
 from ..store_quality import recent_requests
-from . import AdminContext, json_body, json_response
-
-Route = tuple[str, Any, list[str]]
+from . import AdminContext, json_response
 
 
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()
-
-
-def _str_field(body: Any, name: str, required: bool = True) -> str:
-    value = body.get(name) if isinstance(body, dict) else None
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidRequest(f"{name}: a string is required", param=name)
-    return value
 
 
 def facts_from_row(row: dict[str, Any]) -> tuple[Facts, Needs]:
@@ -83,67 +74,114 @@ def dry_run(routing: RoutingService, rules: RuleSet, rows: list[dict[str, Any]])
     return {"total": len(results), "changed": sum(r["changed"] for r in results), "results": results}
 
 
-def routes(ctx: AdminContext) -> list[Route]:
-    def routing() -> RoutingService:
-        service: RoutingService = ctx.state.gateway.routing
-        return service
+class RulesText(BaseModel):
+    yaml: StrictStr
 
-    async def current(request: Request) -> Any:
+
+class NewRules(RulesText):
+    comment: StrictStr | None = None
+
+
+class DryRun(RulesText):
+    limit: StrictInt = Field(default=100, ge=1, le=10_000)
+
+
+class Rollback(BaseModel):
+    # past 64 bits the JSON parser (orjson, as in no_nul) reads a float: refused, not "no such version"
+    version: StrictInt = Field(ge=0, le=2**64 - 1, description="0 is the rules file the gateway started with")
+
+
+class Version(BaseModel):
+    version: int
+
+
+class Validation(BaseModel):
+    ok: bool
+    errors: list[Any]
+
+
+def invalid_rules(errors: list[Any]) -> Response:
+    return json_response({"ok": False, "errors": errors, "error": {"message": "invalid rules"}}, 400)
+
+
+def router(ctx: AdminContext) -> APIRouter:
+    api = APIRouter(prefix="/rules", tags=["rules"])
+    _reads(api, ctx)
+    _changes(api, ctx)
+    return api
+
+
+def _routing(ctx: AdminContext) -> RoutingService:
+    service: RoutingService = ctx.state.gateway.routing
+    return service
+
+
+def _reads(api: APIRouter, ctx: AdminContext) -> None:
+    """The routes that change nothing: the current rules, validation, dry runs, history."""
+
+    def routing() -> RoutingService:
+        return _routing(ctx)
+
+    @api.get("")
+    async def current() -> Any:
         r = routing().versions
         await r.maybe_reload()
         meta = r.version_meta
-        return {
-            "version": r.version,
-            "yaml": r.yaml_text,
-            "created_by": meta["created_by"],
-            "created_at": iso(meta["created_at"]),
-            "comment": meta["comment"],
-        }
+        return json_response(
+            {
+                "version": r.version,
+                "yaml": r.yaml_text,
+                "created_by": meta["created_by"],
+                "created_at": iso(meta["created_at"]),
+                "comment": meta["comment"],
+            }
+        )
 
-    async def validate(request: Request) -> Any:
-        _, errors = routing().versions.validate(_str_field(await json_body(request), "yaml"))
-        return {"ok": not errors, "errors": errors}
+    @api.post("/validate", response_model=Validation)
+    async def validate(body: RulesText) -> Any:
+        _, errors = routing().versions.validate(body.yaml)
+        return json_response({"ok": not errors, "errors": errors})
 
-    async def dry(request: Request) -> Any:
-        body = await json_body(request)
-        rules, errors = routing().versions.validate(_str_field(body, "yaml"))
+    @api.post("/dry-run")
+    async def dry(body: DryRun) -> Any:
+        rules, errors = routing().versions.validate(body.yaml)
         if errors:
-            return json_response({"ok": False, "errors": errors, "error": {"message": "invalid rules"}}, 400)
-        limit = body.get("limit", 100)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
-            raise InvalidRequest("limit: an integer from 1 to 10000", param="limit")
-        rows = await asyncio.to_thread(recent_requests, ctx.state.engine, limit)
-        return dry_run(routing(), rules, rows)
+            return invalid_rules(errors)
+        rows = await asyncio.to_thread(recent_requests, ctx.state.engine, body.limit)
+        return json_response(dry_run(routing(), rules, rows))
 
-    async def create(request: Request) -> Any:
-        body = await json_body(request)
-        text, comment = _str_field(body, "yaml"), _str_field(body, "comment", required=False)
-        _, errors = routing().versions.validate(text)
-        if errors:
-            return json_response({"ok": False, "errors": errors, "error": {"message": "invalid rules"}}, 400)
-        return {"version": await routing().versions.publish(text, "admin", comment)}
-
-    async def history(request: Request) -> Any:
+    @api.get("/history")
+    async def history() -> Any:
         rows = await asyncio.to_thread(store_rules.history, ctx.state.engine)
-        return {
-            "versions": [
-                {
-                    "version": r.version,
-                    "created_by": r.created_by,
-                    "created_at": iso(r.created_at),
-                    "comment": r.comment,
-                    "diff": r.diff,
-                }
-                for r in rows
-            ]
-        }
+        versions = [
+            {
+                "version": r.version,
+                "created_by": r.created_by,
+                "created_at": iso(r.created_at),
+                "comment": r.comment,
+                "diff": r.diff,
+            }
+            for r in rows
+        ]
+        return json_response({"versions": versions})
 
-    async def rollback(request: Request) -> Any:
-        body = await json_body(request)
-        version = body.get("version") if isinstance(body, dict) else None
-        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-            raise InvalidRequest("version: a version number is required", param="version")
-        r = routing().versions
+
+def _changes(api: APIRouter, ctx: AdminContext) -> None:
+    """The routes that publish a new rule version."""
+
+    def routing() -> RoutingService:
+        return _routing(ctx)
+
+    @api.post("", response_model=Version)
+    async def create(body: NewRules) -> Any:
+        _, errors = routing().versions.validate(body.yaml)
+        if errors:
+            return invalid_rules(errors)
+        return json_response({"version": await routing().versions.publish(body.yaml, "admin", body.comment or "")})
+
+    @api.post("/rollback", response_model=Version)
+    async def rollback(body: Rollback) -> Any:
+        version, r = body.version, routing().versions
         if version == 0:
             text = r.base_yaml
         else:
@@ -153,13 +191,4 @@ def routes(ctx: AdminContext) -> list[Route]:
             if row is None:
                 raise NotFound(f"no rule version {version}", code="version_not_found", param="version")
             text = row.yaml
-        return {"version": await r.publish(text, "admin", f"rollback to v{version}")}
-
-    return [
-        ("/admin/rules", current, ["GET"]),
-        ("/admin/rules", create, ["POST"]),
-        ("/admin/rules/validate", validate, ["POST"]),
-        ("/admin/rules/dry-run", dry, ["POST"]),
-        ("/admin/rules/history", history, ["GET"]),
-        ("/admin/rules/rollback", rollback, ["POST"]),
-    ]
+        return json_response({"version": await r.publish(text, "admin", f"rollback to v{version}")})

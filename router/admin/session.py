@@ -7,48 +7,55 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from backends.errors import AuthError, InvalidRequest, SwitchpointError
+from backends.errors import AuthError
 
 if TYPE_CHECKING:
     from . import AdminContext
+
+
+class Login(BaseModel):
+    key: str
+
+
+class Ok(BaseModel):
+    ok: bool = True
 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def routes(ctx: AdminContext) -> list[Route]:
-    from . import error_response, json_body, json_response
+def router(ctx: AdminContext) -> APIRouter:
+    from . import json_response
 
-    async def login(request: Request) -> Response:
+    async def not_backed_off(request: Request) -> None:
+        if ctx.limiter is not None:
+            await ctx.limiter.check(client_address(request))
+
+    async def session_required(request: Request) -> None:
+        await ctx.auth.check(request)
+
+    api = APIRouter(tags=["session"])
+
+    @api.post("/login", response_model=Ok, dependencies=[Depends(not_backed_off)])
+    async def login(body: Login, request: Request) -> Response:
         client = client_address(request)
-        try:
+        if not ctx.auth.key_matches(body.key):
             if ctx.limiter is not None:
-                await ctx.limiter.check(client)
-            body = await json_body(request)
-            key = body.get("key") if isinstance(body, dict) else None
-            if not isinstance(key, str):
-                raise InvalidRequest('send {"key": "<admin key>"}', param="key")
-            if not ctx.auth.key_matches(key):
-                if ctx.limiter is not None:
-                    await ctx.limiter.failed(client)
-                raise AuthError("invalid admin key")
-            if ctx.limiter is not None:
-                await ctx.limiter.succeeded(client)
-        except SwitchpointError as exc:
-            return error_response(exc)
+                await ctx.limiter.failed(client)
+            raise AuthError("invalid admin key")
+        if ctx.limiter is not None:
+            await ctx.limiter.succeeded(client)
         return ctx.auth.login_response(json_response({"ok": True}), secure=request.url.scheme == "https")
 
+    @api.post("/logout", response_model=Ok, dependencies=[Depends(session_required)])
     async def logout(request: Request) -> Response:
-        try:
-            await ctx.auth.check(request)
-            await ctx.auth.revoke(request)
-        except SwitchpointError as exc:
-            return error_response(exc)
+        await ctx.auth.revoke(request)
         return ctx.auth.logout_response(json_response({"ok": True}))
 
-    return [Route("/admin/login", login, methods=["POST"]), Route("/admin/logout", logout, methods=["POST"])]
+    return api

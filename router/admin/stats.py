@@ -11,17 +11,19 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from fastapi import APIRouter
 from starlette.requests import Request
 
 from backends.errors import InvalidRequest
 from policies.classify.types import CATEGORIES
 
+from . import json_response
 from .overview import WINDOWS, overview
 from .overview_cache import BucketCache
 from .requests_view import RequestFilter, list_requests, request_detail
 
 if TYPE_CHECKING:
-    from . import AdminContext, Handler
+    from . import AdminContext
 
 STATUSES = ("ok", "error", "cancelled")
 
@@ -34,22 +36,21 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
+def router(ctx: AdminContext) -> APIRouter:
     state = ctx.state
     cache = BucketCache()
+    api = APIRouter(tags=["dashboard"])
 
-    async def stats_overview(request: Request) -> Any:
-        q = request.query_params
-        return await asyncio.to_thread(
-            overview,
-            state.engine,
-            q.get("window") or "1h",
-            backend=q.get("backend") or None,
-            category=q.get("category") or None,
-            cache=cache,
+    @api.get("/stats/overview")
+    async def stats_overview(window: str | None = None, backend: str | None = None, category: str | None = None) -> Any:
+        data = await asyncio.to_thread(
+            overview, state.engine, window or "1h", backend=backend or None, category=category or None, cache=cache
         )
+        return json_response(data)
 
+    @api.get("/requests")
     async def requests_list(request: Request) -> Any:
+        """Filters: since, until (unix seconds), category, backend, status, client, key_id; cursor; limit (1-500)."""
         q = request.query_params
         page = await asyncio.to_thread(
             list_requests, state.engine, RequestFilter.from_query(q), q.get("cursor") or None, _limit(q.get("limit"))
@@ -60,14 +61,11 @@ def routes(ctx: AdminContext) -> list[tuple[str, Handler, list[str]]]:
             "statuses": list(STATUSES),
             "windows": list(WINDOWS),
         }
-        return page
+        return json_response(page)
 
-    async def requests_detail(request: Request) -> Any:
+    @api.get("/requests/{id}")
+    async def requests_detail(id: str) -> Any:
         bodies_on = bool(getattr(state.settings, "log_bodies", False))
-        return await asyncio.to_thread(request_detail, state.engine, request.path_params["id"], bodies_on=bodies_on)
+        return json_response(await asyncio.to_thread(request_detail, state.engine, id, bodies_on=bodies_on))
 
-    return [
-        ("/admin/stats/overview", stats_overview, ["GET"]),
-        ("/admin/requests", requests_list, ["GET"]),
-        ("/admin/requests/{id}", requests_detail, ["GET"]),
-    ]
+    return api

@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from starlette.requests import Request
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StrictStr
 
-from backends.errors import InvalidRequest, NotFound
+from backends.errors import NotFound
 from policies.tuning import Proposal
 
 from ..tuning import compute_proposals, objective_of
-from . import AdminContext, json_body
+from . import AdminContext, json_response
 
 
-def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
+class Apply(BaseModel):
+    id: StrictStr = Field(description="a proposal id from GET /admin/tuning")
+
+
+def router(ctx: AdminContext) -> APIRouter:
+    api = APIRouter(prefix="/tuning", tags=["tuning"])
     last: dict[str, Proposal] = {}
 
     async def compute() -> list[Proposal]:
@@ -29,20 +35,19 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
         last.update({p.id: p for p in proposals})
         return proposals
 
-    async def listing(request: Request) -> Any:
-        return {"proposals": [p.as_dict() for p in await compute()]}
+    @api.get("")
+    async def listing() -> Any:
+        return json_response({"proposals": [p.as_dict() for p in await compute()]})
 
-    async def apply(request: Request) -> Any:
-        body = await json_body(request)
-        pid = body.get("id") if isinstance(body, dict) else None
-        if not isinstance(pid, str):
-            raise InvalidRequest("id: a proposal id is required", param="id")
+    @api.post("/apply")
+    async def apply(body: Apply) -> Any:
+        pid = body.id
         chosen = last.get(pid) or next((p for p in await compute() if p.id == pid), None)
         if chosen is None:
             raise NotFound(
                 f"no proposal '{pid}' (proposals change as the logs grow)", code="proposal_not_found", param="id"
             )
         version = await ctx.state.gateway.routing.versions.publish(chosen.yaml, "admin", f"tune: {chosen.description}")
-        return {"version": version}
+        return json_response({"version": version})
 
-    return [("/admin/tuning", listing, ["GET"]), ("/admin/tuning/apply", apply, ["POST"])]
+    return api

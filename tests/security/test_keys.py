@@ -8,7 +8,9 @@ import time
 
 import httpx
 import pytest
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import text
+from starlette.routing import Mount
 
 from router.app import DIALECT_ROUTES
 from router.store_keys import hash_key
@@ -109,8 +111,7 @@ def test_every_route_needs_auth_unless_public(gateway, upstream):
     with gateway(one_backend(up), admin_key=ADMIN) as (url, app):
         make_key(url)
         open_routes = []
-        for route in app.routes:
-            path = getattr(route, "path", "")
+        for path, route in every_route(app):
             methods = sorted(getattr(route, "methods", None) or {"GET"})
             if path in PUBLIC or path.rstrip("/") in PUBLIC:
                 continue
@@ -122,7 +123,16 @@ def test_every_route_needs_auth_unless_public(gateway, upstream):
                 if r.status_code not in (401, 403):
                     open_routes.append(f"{method} {path}: {r.status_code}")
         assert open_routes == []
-        assert {getattr(r, "path", "") for r in app.routes} >= {*DIALECT_ROUTES, "/v1/models", "/admin/keys"}
+        assert {p for p, _ in every_route(app)} >= {*DIALECT_ROUTES, "/v1/models", "/admin/keys", "/admin/docs"}
+
+
+def every_route(app):
+    """(full path, route) of the app's routes, walking into the mounted admin API (a FastAPI app)."""
+    for route in app.routes:
+        if isinstance(route, Mount) and route.path == "/admin":
+            yield from ((route.path + (c.path or ""), c) for c in iter_route_contexts(route.routes))
+        else:
+            yield getattr(route, "path", ""), route
 
 
 @pytest.mark.skipif("/v1/messages" not in DIALECT_ROUTES, reason="router/app.py does not route /v1/messages yet")
