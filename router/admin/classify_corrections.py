@@ -29,8 +29,9 @@ def _parse(body: Any, engine: Any) -> dict[str, Any]:
     if req is None and isinstance(rid, str):  # the request as the body log stored it, when bodies are kept
         found = stored_request(engine, rid)
         if found is None:
-            raise InvalidRequest(f"request: no stored body for request {rid} (set log_bodies, or send the request)",
-                                 param="request")
+            raise InvalidRequest(
+                f"request: no stored body for request {rid} (set log_bodies, or send the request)", param="request"
+            )
         req = {**found[1], "dialect": found[0]}
     if not isinstance(req, dict):
         raise InvalidRequest("request: the request being corrected, as a JSON object", param="request")
@@ -45,9 +46,14 @@ def _parse(body: Any, engine: Any) -> dict[str, Any]:
         raise InvalidRequest("headers: an object of strings", param="headers")
     if rid is not None and not isinstance(rid, str):
         raise InvalidRequest("request_id: a string", param="request_id")
-    return {"category": body.get("category"), "dialect": str(dialect), "body": req, "request_id": rid,
-            "headers": {k.lower(): v for k, v in headers.items()} if headers else None,
-            "previous": body.get("previous") if isinstance(body.get("previous"), str) else None}
+    return {
+        "category": body.get("category"),
+        "dialect": str(dialect),
+        "body": req,
+        "request_id": rid,
+        "headers": {k.lower(): v for k, v in headers.items()} if headers else None,
+        "previous": body.get("previous") if isinstance(body.get("previous"), str) else None,
+    }
 
 
 def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
@@ -81,7 +87,9 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
             await asyncio.to_thread(versions_of.refresh)
         return result
 
-    return [("/admin/classify/corrections", create, ["POST"]),
-            ("/admin/classify/retrain", retrain, ["POST"]),
-            ("/admin/classify/corrections", listing, ["GET"]),
-            ("/admin/classify/versions", version_list, ["GET"])]
+    return [
+        ("/admin/classify/corrections", create, ["POST"]),
+        ("/admin/classify/retrain", retrain, ["POST"]),
+        ("/admin/classify/corrections", listing, ["GET"]),
+        ("/admin/classify/versions", version_list, ["GET"]),
+    ]
