@@ -4,6 +4,7 @@ OpenAI-shaped request to the provider's REST API, including cleaning tool schema
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import re
@@ -82,13 +83,23 @@ def _import_litellm() -> Any:
     return litellm
 
 
+# Modules litellm imports inside a provider's request building, which a mocked completion never reaches.
+_PROVIDER_MODULES = {
+    "gemini": ("litellm.llms.vertex_ai.context_caching.vertex_ai_context_caching",),
+    "vertex_ai": ("litellm.llms.vertex_ai.context_caching.vertex_ai_context_caching",),
+}
+
+
 def _warm(litellm: Any, model: str) -> None:
     """Pay litellm's lazy imports now rather than inside the first request: its first completion
     imports provider modules (some of which make pydantic warn at import). One mocked completion,
-    plain and streamed, sends nothing anywhere; later calls cost about 5 ms."""
+    plain and streamed, sends nothing anywhere (later calls cost about 5 ms); then the modules the
+    provider's own request building imports."""
     messages = [{"role": "user", "content": "warm"}]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # third-party import-time notes, raised once, not ours to fix
+        for name in _PROVIDER_MODULES.get(model.split("/", 1)[0], ()):
+            importlib.import_module(name)
         try:
             kw = {"model": model, "messages": messages, "mock_response": "ok", "api_key": "unused"}
             litellm.completion(**kw)

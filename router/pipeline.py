@@ -16,7 +16,7 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
-from backends.contract import Backend, Event, Usage
+from backends.contract import Backend, Event, TokenCount, Usage
 from backends.errors import (
     BackendError,
     BackendProtocolError,
@@ -26,7 +26,7 @@ from backends.errors import (
     RateLimited,
     SwitchpointError,
 )
-from backends.tokens import estimate_text_tokens, reservation_tokens
+from backends.tokens import estimate_request_tokens, estimate_text_tokens, reservation_tokens
 from policies.classify.types import Classifier
 from policies.stickiness import SESSION_HEADERS
 
@@ -273,11 +273,13 @@ class Gateway:
             await self._fill_usage(trace, completion)
             yield renderer.error(exc)
         finally:
-            await it.aclose()  # type: ignore[attr-defined]
             # A client that hangs up still pays for what it was sent: counted where the upstream said,
-            # else counted or estimated from the text relayed so far.
-            await self._fill_usage(trace, completion)
+            # else from the text relayed so far. Recorded before any await: a cancelled task may not
+            # get past its next one.
+            if completion.usage is None:
+                self._estimate_usage(trace, completion, trace.counted.get(trace.backend or ""))
             self._record(trace, completion, status=status, http_status=http_status, error=error)
+            await it.aclose()  # type: ignore[attr-defined]
 
     # ---- results ----------------------------------------------------------------------------------
 
@@ -285,13 +287,20 @@ class Gateway:
         """Usage is always known: the upstream's count, else the backend's count of the prompt and our
         documented estimate of the answer, flagged as counted by us."""
         if completion.usage is None and trace.request is not None:
-            text = completion.text + "".join(t.name + t.arguments for t in completion.tool_calls)
             counted = await prompt_count(self.backends, trace.backend, trace.request, trace.counted, trace.id)
-            completion.usage = Usage(
-                input_tokens=counted.tokens,
-                output_tokens=estimate_text_tokens(text),
-                estimated=True,
-            )
+            self._estimate_usage(trace, completion, counted)
+
+    @staticmethod
+    def _estimate_usage(trace: Trace, completion: Completion, prompt: TokenCount | None) -> None:
+        """Usage counted by us: the prompt as counted (else estimated), the answer relayed, estimated."""
+        if trace.request is None:
+            return
+        text = completion.text + "".join(t.name + t.arguments for t in completion.tool_calls)
+        completion.usage = Usage(
+            input_tokens=prompt.tokens if prompt is not None else estimate_request_tokens(trace.request),
+            output_tokens=estimate_text_tokens(text),
+            estimated=True,
+        )
 
     def _headers(self, trace: Trace) -> dict[str, str]:
         h = {"x-switchpoint-request-id": trace.id, "x-switchpoint-overhead-ms": f"{trace.overhead * 1000:.3f}"}
