@@ -41,8 +41,10 @@ def eventually(check: Callable[[], bool], what: str, within: float = 10.0) -> No
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Two replicas of their own for each test: a pin, a cooldown or a rule one test leaves behind must
+    not decide another's outcome (the suite runs in random order)."""
     tmp: Path = tmp_path_factory.mktemp("replicas")
     tag = uuid.uuid4().hex[:8]  # Redis is shared with other tests: unique backend names
     first, second = f"first_{tag}", f"second_{tag}"
