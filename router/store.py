@@ -280,7 +280,10 @@ class RequestLog(BatchWriter["RequestOutcome"]):
                 try:
                     self._insert([self._quarantined(row, why, minimal=False)])
                 except DATA_ERRORS:
-                    self._insert([self._quarantined(row, why, minimal=True)])
+                    try:
+                        self._insert([self._quarantined(row, why, minimal=True)])
+                    except DATA_ERRORS:  # its id is already stored (a batch retried after an outage)
+                        log.warning("request log: row %s refused even without its values: skipped", row[0])
         return quarantined
 
     def _insert(self, rows: list[list[Any]]) -> None:

@@ -162,3 +162,18 @@ async def test_a_log_table_from_an_older_release_gains_the_new_columns(engine):
     assert await log.flush() is True and count(engine) == 1
     with engine.connect() as c:
         assert c.execute(select(RequestRecord.reasoning_tokens)).scalar_one() == 5
+
+
+async def test_a_batch_retried_after_an_outage_does_not_stick_on_rows_already_stored(engine):
+    # A batch that half-landed before the database went away comes back whole: the rows already stored
+    # must not keep the rest (and every later row) waiting.
+    create_tables(engine)
+    log = RequestLog(engine, batch_size=50, flush_interval=30.0)
+    first = [row(i) for i in range(3)]
+    for r in first:
+        log.record(r)
+    assert await log.flush() is True
+    for r in [*first, *(row(i) for i in range(3, 8))]:
+        log.record(r)
+    assert await log.flush() is True
+    assert count(engine) == 8 and log.buffered == 0
