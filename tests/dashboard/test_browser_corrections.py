@@ -15,31 +15,11 @@ from tests.dashboard.browser import launch
 from tests.dashboard.conftest import ADMIN_KEY, admin, send, two_backends
 from tests.dashboard.test_browser import expect, login
 from tests.fakes.servers import ServerThread
+from tests.router.test_classify_corrections import LEDGERS
 
 pytestmark = pytest.mark.browser
 
-WORDS = [
-    "zanzibar",
-    "quokka",
-    "umber",
-    "marlow",
-    "tessel",
-    "brindle",
-    "corvid",
-    "halcyon",
-    "juniper",
-    "kestrel",
-    "lumen",
-    "nimbus",
-    "oriel",
-    "pellucid",
-    "quillon",
-    "rowan",
-    "sable",
-    "thistle",
-    "vesper",
-    "wren",
-]
+WORDS = LEDGERS  # the same made-up words as the CLI's end-to-end test
 
 
 def ask(word: str) -> str:

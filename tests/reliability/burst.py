@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import httpx
 
 MSG = [{"role": "user", "content": "hello"}]
 
 
-async def _burst(urls: list[str], n: int, key: str, stream: bool) -> Counter[int]:
+async def send_all(urls: list[str], n: int, key: str, body: dict[str, Any]) -> Counter[int]:
+    """`n` copies of `body` sent at once with `key`, spread over the gateways at `urls`; the status counts."""
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
     headers = {"authorization": f"Bearer {key}"}
-    body = {"model": "auto", "messages": MSG, "stream": stream}
-    async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as client:
+    async with httpx.AsyncClient(timeout=120, limits=limits, headers=headers) as client:
         start = asyncio.Event()
 
         async def one(i: int) -> int:
@@ -30,4 +31,4 @@ async def _burst(urls: list[str], n: int, key: str, stream: bool) -> Counter[int
 
 def burst(urls: list[str], n: int, key: str, stream: bool = False) -> Counter[int]:
     """`n` concurrent requests with `key`, spread over the gateways at `urls`; the status counts."""
-    return asyncio.run(_burst(urls, n, key, stream))
+    return asyncio.run(send_all(urls, n, key, {"model": "auto", "messages": MSG, "stream": stream}))

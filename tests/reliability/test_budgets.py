@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from router.store import make_engine
 from tests.reliability import procs
-from tests.reliability.burst import burst
+from tests.reliability.burst import burst, send_all
 from tests.reliability.pg import REDIS_URL, fresh_database, reachable
 from tests.security.helpers import ADMIN
 
@@ -144,21 +144,9 @@ def test_budget_and_rate_limit_across_two_replicas(tmp_path: Path, up: procs.Pro
 BIG_PROMPT = "x" * 80_000  # 20,000 tokens by the documented estimate (4 characters a token), plus 4 of framing
 
 
-async def _sized_burst(urls: list[str], n: int, key: str, content: str, max_tokens: int) -> Counter[int]:
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+def sized_burst(urls: list[str], n: int, key: str, content: str, max_tokens: int) -> Counter[int]:
     body = {"model": "auto", "messages": [{"role": "user", "content": content}], "max_tokens": max_tokens}
-    async with httpx.AsyncClient(timeout=120, limits=limits, headers={"authorization": f"Bearer {key}"}) as client:
-        start = asyncio.Event()
-
-        async def one(i: int) -> int:
-            await start.wait()
-            r = await client.post(urls[i % len(urls)] + "/v1/chat/completions", json=body)
-            return r.status_code
-
-        tasks = [asyncio.create_task(one(i)) for i in range(n)]
-        await asyncio.sleep(0.05)
-        start.set()
-        return Counter(await asyncio.gather(*tasks))
+    return asyncio.run(send_all(urls, n, key, body))
 
 
 @pytest.mark.redis
@@ -182,7 +170,7 @@ def test_budget_reserves_each_requests_own_size_across_two_replicas(tmp_path: Pa
         wait_accepts(b.url, big["key"])
         wait_accepts(b.url, small["key"])
 
-        counts = asyncio.run(_sized_burst([a.url, b.url], 50, big["key"], BIG_PROMPT, 64))
+        counts = sized_burst([a.url, b.url], 50, big["key"], BIG_PROMPT, 64)
         spend = settled_spend(b.url, big["id"])
         used, answered = logged_use(database, big["id"], counts[200])
         size = 20_010  # the largest a request can be charged: its estimate
@@ -191,7 +179,7 @@ def test_budget_reserves_each_requests_own_size_across_two_replicas(tmp_path: Pa
         assert spend == used  # every reservation was replaced by what was used
         assert spend <= 100_000 + size, f"overspent by {spend - 100_000}, more than one request ({size})"
 
-        counts = asyncio.run(_sized_burst([a.url, b.url], 50, small["key"], "hello", 16))
+        counts = sized_burst([a.url, b.url], 50, small["key"], "hello", 16)
         spend = settled_spend(b.url, small["id"])
         print(f"small: {dict(counts)}, spent {spend} of 1000")
         # Each reserves 22 (6 in + max_tokens 16) and uses about 15: requests are refused only once the
