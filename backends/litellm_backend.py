@@ -109,6 +109,24 @@ def _warm(litellm: Any, model: str) -> None:
             log.info("litellm warm-up for %s skipped: %s", model, type(exc).__name__)
 
 
+def litellm_counter(lt: Any, model: str) -> SegmentCounter:
+    """litellm's counter for `model` (its tokenizer where it ships one, else tiktoken), segment by segment
+    so a conversation's earlier turns are counted once."""
+
+    def tools_len(segments: list[str]) -> int:  # litellm's own rendering of tool definitions
+        tools = [{"type": "function", "function": orjson.loads(s)} for s in segments]
+        one = [{"role": "user", "content": ""}]
+        return int(
+            lt.token_counter(model=model, messages=one, tools=tools) - lt.token_counter(model=model, messages=one)
+        )
+
+    # litellm's count of a text does not add up by paragraph (with tiktoken it counts 1,024-character chunks;
+    # its Claude tokenizer is off by a token or so a cut, measured): texts are counted whole
+    return SegmentCounter(
+        lambda text: int(lt.token_counter(model=model, text=text)), tools_len=tools_len, paragraphs=False
+    )
+
+
 class LiteLLMBackend:
     def __init__(
         self,
@@ -220,19 +238,7 @@ class LiteLLMBackend:
         """litellm's counter for this model (its tokenizer where it ships one, else tiktoken), segment by
         segment so a conversation's earlier turns are counted once."""
         if self._counter is None:
-            lt, model = self._litellm, self.model
-
-            def tools_len(segments: list[str]) -> int:  # litellm's own rendering of tool definitions
-                tools = [{"type": "function", "function": orjson.loads(s)} for s in segments]
-                one = [{"role": "user", "content": ""}]
-                return int(
-                    lt.token_counter(model=model, messages=one, tools=tools)
-                    - lt.token_counter(model=model, messages=one)
-                )
-
-            self._counter = SegmentCounter(
-                lambda text: int(lt.token_counter(model=model, text=text)), tools_len=tools_len
-            )
+            self._counter = litellm_counter(self._litellm, self.model)
         try:  # in a thread: litellm loads a tokenizer on first use, and a cold 100 KB count takes ~15 ms
             return TokenCount(await asyncio.to_thread(self._counter.count, request), "litellm")
         except (ValueError, KeyError, OSError) as exc:
