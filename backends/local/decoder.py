@@ -234,51 +234,12 @@ class Decoder:
         self.packed = dtype == torch.bfloat16 and bf16_packing_available()
         self.kernels = kernels if quant else ("bf16" if self.packed else "dense")
         self._quant = quant or {}
-        quant_kinds: dict[tuple[int, ...], bool] = {}  # by weight shape: row-exact in a block
-
-        def w(name: str) -> Tensor:
-            return state[name].to(dtype)
-
-        kinds: dict[tuple[int, ...], tuple[int, bool]] = {}  # by weight shape: (packed blocks, rowwise)
-
-        def linear(*names: str) -> Any:
-            if names[0] in self._quant:
-                parts = [self._quant[n] for n in names]
-                rows = sum(p["q"].shape[0] for p in parts)
-                return self._quant_linear(parts, torch.Size((rows, state[names[0]].shape[1])), quant_kinds)
-            weight = torch.cat([w(n) for n in names]) if len(names) > 1 else w(names[0])
-            shape = tuple(weight.shape)
-            if shape not in kinds:
-                made = row_exact_linear(weight, self.packed)
-                kinds[shape] = (len(made.packed), made.rowwise)
-                return made
-            blocks, rowwise = kinds[shape]
-            return Linear(weight, pack=blocks > 0, chunks=max(blocks, 1), rowwise=rowwise)
-
-        def norm(name: str) -> Tensor:
-            return 1.0 + w(name).float() if self.gemma else w(name)
-
-        self.embed = w("model.embed_tokens.weight")
-        self.set_lm_head(w("lm_head.weight") if "lm_head.weight" in state else self.embed)
-        self.final_norm = norm("model.norm.weight")
+        weights = _Weights(self, state)
+        self.embed = weights.tensor("model.embed_tokens.weight")
+        self.set_lm_head(weights.tensor("lm_head.weight") if "lm_head.weight" in state else self.embed)
+        self.final_norm = weights.norm("model.norm.weight")
         self.embed_scale = torch.tensor(arch.dim**0.5 if self.gemma else 1.0).to(dtype)
-        self.layers: list[dict[str, Any]] = []
-        for i in range(arch.n_layers):
-            p = f"model.layers.{i}."
-            layer: dict[str, Any] = {
-                "wqkv": linear(*(p + f"self_attn.{n}_proj.weight" for n in "qkv")),
-                "wo": linear(p + "self_attn.o_proj.weight"),
-                "w13": linear(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
-                "w2": linear(p + "mlp.down_proj.weight"),
-                "attn_norm": norm(p + "input_layernorm.weight"),
-                "post_attn_norm": norm(p + "post_attention_layernorm.weight"),
-            }
-            if self.gemma:
-                layer["pre_ffn_norm"] = norm(p + "pre_feedforward_layernorm.weight")
-                layer["post_ffn_norm"] = norm(p + "post_feedforward_layernorm.weight")
-                layer["q_norm"] = norm(p + "self_attn.q_norm.weight")
-                layer["k_norm"] = norm(p + "self_attn.k_norm.weight")
-            self.layers.append(layer)
+        self.layers: list[dict[str, Any]] = [weights.layer(i) for i in range(arch.n_layers)]
         # float32 keys and values (exact copies of the bf16 ones): one query's attention is a few small
         # float32 products, several times faster here than the fused kernel on bf16. Keys are stored
         # transposed, [kv heads, head_dim, slots], which the native kernel scores 16 at a time; both
@@ -374,15 +335,8 @@ class Decoder:
         and values stored past the block's."""
         a, layer = self.arch, self.layers[i]
         t = x.shape[0]
-        qkv = layer["wqkv"](x)
-        q_size, kv_size = a.n_heads * a.head_dim, a.n_kv_heads * a.head_dim
-        q = qkv[:, :q_size].view(t, a.n_heads, a.head_dim).transpose(0, 1)
-        k = qkv[:, q_size : q_size + kv_size].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
-        v = qkv[:, q_size + kv_size :].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
-        if self.gemma:
-            q, k = self._norm(q, layer["q_norm"]), self._norm(k, layer["k_norm"])
-        cos, sin = rope
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        q_size = a.n_heads * a.head_dim
+        q, k, v = self._qkv(layer, x, rope)
         end = pos + t
         keys, values = self._kv[i]  # [kv heads, head_dim, slots], [kv heads, slots, head_dim]
         keys[:, :, pos:end] = k.transpose(1, 2)
@@ -403,6 +357,27 @@ class Decoder:
             out = torch.empty(t, q_size)
             self.attend(q.transpose(0, 1).contiguous(), keys, values, out, rows[window], a.n_kv_heads, self._scratch)
             return layer["wo"](out.to(x.dtype))
+        return layer["wo"](self._attend_alone(i, q, k, v, pos, siblings).to(x.dtype))
+
+    def _qkv(self, layer: dict[str, Any], x: Tensor, rope: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        """Queries, keys and values [heads, T, head_dim] for the rows of x, rotary angles applied."""
+        a, t = self.arch, x.shape[0]
+        qkv = layer["wqkv"](x)
+        q_size, kv_size = a.n_heads * a.head_dim, a.n_kv_heads * a.head_dim
+        q = qkv[:, :q_size].view(t, a.n_heads, a.head_dim).transpose(0, 1)
+        k = qkv[:, q_size : q_size + kv_size].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
+        v = qkv[:, q_size + kv_size :].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
+        if self.gemma:
+            q, k = self._norm(q, layer["q_norm"]), self._norm(k, layer["k_norm"])
+        cos, sin = rope
+        return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
+
+    def _attend_alone(self, i: int, q: Tensor, k: Tensor, v: Tensor, pos: int, siblings: int) -> Tensor:
+        """Each query (scaled, float32) alone over the keys it sees, by three float32 torch operations:
+        [T, heads * head_dim]."""
+        a = self.arch
+        keys, values = self._kv[i]
+        t, window, group = q.shape[1], a.sliding[i], a.n_heads // a.n_kv_heads
         chain = t - siblings
         outs = []
         for r in range(t):  # [kv heads, heads per kv head, head_dim] against that kv head's keys
@@ -411,10 +386,10 @@ class Decoder:
                 keys[:, :, at], values[:, at] = keys[:, :, pos + r], values[:, pos + r]
             seen = slice(0 if window is None else max(0, at + 1 - window), at + 1)
             scores = torch.bmm(q[:, r].view(a.n_kv_heads, group, a.head_dim), keys[:, :, seen])
-            outs.append(torch.bmm(torch.softmax(scores, dim=-1), values[:, seen]).view(1, q_size))
+            outs.append(torch.bmm(torch.softmax(scores, dim=-1), values[:, seen]).view(1, a.n_heads * a.head_dim))
         if siblings:
             keys[:, :, pos + 1], values[:, pos + 1] = k[:, 1], v[:, 1]
-        return layer["wo"]((outs[0] if t == 1 else torch.cat(outs)).to(x.dtype))
+        return outs[0] if t == 1 else torch.cat(outs)
 
     def _mlp(self, i: int, x: Tensor) -> Tensor:
         layer = self.layers[i]
@@ -469,6 +444,57 @@ class Decoder:
     @property
     def vocab_size(self) -> int:
         return self.arch.vocab_size
+
+
+class _Weights:
+    """The checkpoint's tensors as a decoder keeps them: cast to its dtype, the products fused and made
+    row-exact (probed once per weight shape, then built the same way), Gemma's norms as 1 + w."""
+
+    def __init__(self, decoder: Decoder, state: dict[str, Tensor]) -> None:
+        self.decoder = decoder
+        self.state = state
+        self.kinds: dict[tuple[int, ...], tuple[int, bool]] = {}  # by weight shape: (packed blocks, rowwise)
+        self.quant_kinds: dict[tuple[int, ...], bool] = {}  # by weight shape: row-exact in a block
+
+    def tensor(self, name: str) -> Tensor:
+        return self.state[name].to(self.decoder.dtype)
+
+    def linear(self, *names: str) -> Any:
+        """The product by these matrices stacked (quantised where the decoder has them so)."""
+        quant = self.decoder._quant
+        if names[0] in quant:
+            parts = [quant[n] for n in names]
+            rows = sum(p["q"].shape[0] for p in parts)
+            size = torch.Size((rows, self.state[names[0]].shape[1]))
+            return self.decoder._quant_linear(parts, size, self.quant_kinds)
+        weight = torch.cat([self.tensor(n) for n in names]) if len(names) > 1 else self.tensor(names[0])
+        shape = tuple(weight.shape)
+        if shape not in self.kinds:
+            made = row_exact_linear(weight, self.decoder.packed)
+            self.kinds[shape] = (len(made.packed), made.rowwise)
+            return made
+        blocks, rowwise = self.kinds[shape]
+        return Linear(weight, pack=blocks > 0, chunks=max(blocks, 1), rowwise=rowwise)
+
+    def norm(self, name: str) -> Tensor:
+        return 1.0 + self.tensor(name).float() if self.decoder.gemma else self.tensor(name)
+
+    def layer(self, i: int) -> dict[str, Any]:
+        p = f"model.layers.{i}."
+        layer: dict[str, Any] = {
+            "wqkv": self.linear(*(p + f"self_attn.{n}_proj.weight" for n in "qkv")),
+            "wo": self.linear(p + "self_attn.o_proj.weight"),
+            "w13": self.linear(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+            "w2": self.linear(p + "mlp.down_proj.weight"),
+            "attn_norm": self.norm(p + "input_layernorm.weight"),
+            "post_attn_norm": self.norm(p + "post_attention_layernorm.weight"),
+        }
+        if self.decoder.gemma:
+            layer["pre_ffn_norm"] = self.norm(p + "pre_feedforward_layernorm.weight")
+            layer["post_ffn_norm"] = self.norm(p + "post_feedforward_layernorm.weight")
+            layer["q_norm"] = self.norm(p + "self_attn.q_norm.weight")
+            layer["k_norm"] = self.norm(p + "self_attn.k_norm.weight")
+        return layer
 
 
 def decoder_from_hf(
