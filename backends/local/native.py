@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 KEY_PAD = 128  # the kernel reads up to this many key slots past the last one it scores
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -85,7 +85,7 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
     source = Path(str(resources.files(__package__).joinpath("attend.c")))
     flags = ["-O3", "-march=native", "-fPIC", "-shared", f"-DDIM={head_dim}"]
     key = hashlib.sha256(
-        b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, _cpu_model(), platform.machine()))
+        b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, cpu_model(), platform.machine()))
     ).hexdigest()[:16]
     built = home / "native" / f"attend-{head_dim}-{key}.so"
     try:
