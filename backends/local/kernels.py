@@ -3,7 +3,8 @@
 Paths (`kernels` backend option, or the SWITCHPOINT_KERNELS environment variable, forces one):
 
 - `bf16`: bf16 weights in oneDNN's packed layout (decoder.Linear). The choice where the CPU has bf16
-  dot products (AVX-512 BF16 or AMX).
+  dot products (AVX-512 BF16 or AMX) and torch dispatches to AVX-512: with ATEN_CPU_CAPABILITY=avx2
+  an AVX-512 machine chooses what an AVX2-only one would.
 - `int4`: weight-only int4, groups of 32 along the reduction, asymmetric (scale and zero per group),
   through torch's packed CPU kernel `_weight_int4pack_mm_for_cpu` (as gpt-fast does). The choice on
   x86 without bf16 dot products (AVX2): a quarter of the bytes to read per token.
@@ -45,15 +46,27 @@ def cpu_isa() -> str:
     )
     flags = [name for name, probe in probes if getattr(cpu, probe, lambda: False)()]
     extra = f" +{' +'.join(flags)}" if flags else ""
-    return f"{platform.machine()} {torch.backends.cpu.get_cpu_capability()}{extra}"
+    forced = os.environ.get("ATEN_CPU_CAPABILITY")
+    if forced:  # the CPU's own extensions are not what runs: say so
+        return f"{platform.machine()} {dispatch_isa()} (forced by ATEN_CPU_CAPABILITY={forced}; the CPU has{extra})"
+    return f"{platform.machine()} {dispatch_isa()}{extra}"
+
+
+def dispatch_isa() -> str:
+    """The instruction set torch's kernels dispatch to: the CPU's best, or lower where
+    ATEN_CPU_CAPABILITY forces it (`avx2` on an AVX-512 CPU runs what an AVX2-only CPU would)."""
+    return str(torch.backends.cpu.get_cpu_capability())
 
 
 def has_bf16_dot() -> bool:
+    """bf16 dot products that the packed bf16 path will actually use: the CPU has them (AVX-512 BF16
+    or AMX), torch dispatches to AVX-512 and oneDNN's bf16 kernels are allowed (ONEDNN_MAX_CPU_ISA)."""
     cpu = torch.cpu
-    return bool(
+    in_cpu = bool(
         getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
         or getattr(cpu, "_is_amx_tile_supported", lambda: False)()
     )
+    return in_cpu and dispatch_isa().startswith("AVX512") and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def choose_path(requested: str | None = None) -> str:

@@ -36,6 +36,21 @@ def cpu_model() -> str:
     return platform.processor()
 
 
+def march_flags() -> list[str]:
+    """The machine's own instructions, but none past what torch dispatches to (ATEN_CPU_CAPABILITY=avx2
+    on an AVX-512 CPU builds what an AVX2-only CPU would: -mno-avx512f turns off every AVX-512 part)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return ["-march=native"]
+    from .kernels import dispatch_isa
+
+    isa = dispatch_isa()
+    if isa == "AVX2":
+        return ["-march=native", "-mno-avx512f"]
+    if isa == "DEFAULT":
+        return ["-march=native", "-mno-avx512f", "-mno-avx2", "-mno-fma"]
+    return ["-march=native"]
+
+
 class Attend:
     """attend(q, kt, v, out, start, end, last, ...): see attend.c."""
 
@@ -83,7 +98,7 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
         logger.info("no C compiler found: the decoder's attention runs on torch operations")
         return None
     source = Path(str(resources.files(__package__).joinpath("attend.c")))
-    flags = ["-O3", "-march=native", "-fPIC", "-shared", f"-DDIM={head_dim}"]
+    flags = ["-O3", *march_flags(), "-fPIC", "-shared", f"-DDIM={head_dim}"]
     key = hashlib.sha256(
         b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, cpu_model(), platform.machine()))
     ).hexdigest()[:16]

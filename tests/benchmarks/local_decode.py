@@ -377,6 +377,22 @@ def perplexity(models: list[str], threads: int | None) -> None:
                 print(f"{name} {path:<5} {label:<12} perplexity {math.exp(nll.item()):8.3f}", flush=True)
 
 
+ISA_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+
+
+def limit_isa(isa: str, argv: list[str]) -> None:
+    """Restart this script with torch's kernels (ATEN_CPU_CAPABILITY), oneDNN's and MKL's limited to
+    AVX2, so that an AVX-512 machine runs the code an AVX2-only CPU would (kernel choice and the
+    native attention kernel's build follow torch's dispatch). Memory bandwidth and caches stay this
+    machine's: figures are not those of a real AVX2 machine."""
+    import os
+
+    if all(os.environ.get(k) == v for k, v in ISA_ENV.items()):
+        return
+    os.environ.update(ISA_ENV)
+    os.execv(sys.executable, [sys.executable, __file__, *argv])
+
+
 def main(argv: list[str]) -> int:
     import logging
 
@@ -390,7 +406,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--kernels", default=None, help="auto (default) | bf16 | int8 | int4")
     parser.add_argument("--prompts", nargs="*", default=["bench", "public"], choices=sorted(PROMPT_SETS))
     parser.add_argument("--skip", nargs="*", default=[], help="methods to leave out (transformers, ngram, ...)")
+    parser.add_argument("--isa", choices=["avx2"], help="run as an AVX2-only x86 CPU would (see limit_isa)")
     args = parser.parse_args(argv)
+    if args.isa:
+        limit_isa(args.isa, argv)
     logging.basicConfig(level=logging.WARNING)
     if args.asks:
         answer_asks(args.models, 80)

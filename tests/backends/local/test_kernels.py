@@ -96,3 +96,23 @@ def test_real_smollm2_rows_equal_single_steps_on_every_path(path: str, smollm2: 
         ref = smollm2.decoder.forward(ids, 0)[0].argmax(-1)
         got = dec.forward(ids, 0)[0].argmax(-1)
         assert (ref == got).float().mean() > 0.6
+
+
+@pytest.mark.skipif(kernels.platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 dispatch levels")
+def test_forced_avx2_dispatch_chooses_as_an_avx2_cpu_would() -> None:
+    """ATEN_CPU_CAPABILITY=avx2 on any x86 CPU: torch dispatches to AVX2, the kernel path is the one
+    for a CPU without bf16 dot products (int4) and the native kernels are built without AVX-512."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from backends.local import kernels, native;"
+        "print(kernels.dispatch_isa(), kernels.choose_path(), ' '.join(native.march_flags()))"
+    )
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2"}
+    env.pop(kernels.ENV, None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    isa, path, flags = out.split(" ", 2)
+    assert (isa, path) == ("AVX2", "int4")
+    assert "-mno-avx512f" in flags.split()
