@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .kernels import quant_linear, quantizable
-from .native import KEY_PAD, Attend
+from .native import KEY_PAD, Q4MM, Attend
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,8 @@ def linear_names(arch: Arch) -> list[str]:
 class Decoder:
     """Llama / Gemma 3 decoder over a static KV cache of `max_len` positions (batch size 1). `attend`:
     the native attention kernel (native.py) for decode steps and draft blocks; None: torch operations.
-    `kernels`: the product path (kernels.py); `quant`: for int8/int4, the quantised matrices by name."""
+    `kernels`: the product path (kernels.py); `quant`: for int8/int4, the quantised matrices by name;
+    `q4`: our 4-bit kernel (native.py) for the int4 path (None: torch's, path `int4-torch`)."""
 
     def __init__(
         self,
@@ -225,6 +226,7 @@ class Decoder:
         attend: Attend | None = None,
         kernels: str = "bf16",
         quant: dict[str, dict[str, Tensor]] | None = None,
+        q4: Q4MM | None = None,
     ) -> None:
         self.arch = arch
         self.attend = attend
@@ -232,8 +234,11 @@ class Decoder:
         self.max_len = min(max_len, arch.context_window)
         self.gemma = arch.kind == "gemma3"
         self.packed = dtype == torch.bfloat16 and bf16_packing_available()
+        if kernels == "int4" and q4 is None:
+            kernels = "int4-torch"  # our 4-bit kernel could not be built here: torch's
         self.kernels = kernels if quant else ("bf16" if self.packed else "dense")
         self._quant = quant or {}
+        self._q4 = q4
         quant_kinds: dict[tuple[int, ...], bool] = {}  # by weight shape: row-exact in a block
 
         def w(name: str) -> Tensor:
@@ -295,7 +300,7 @@ class Decoder:
         self, parts: list[dict[str, Tensor]], shape: torch.Size, exact: dict[tuple[int, ...], bool]
     ) -> Any:
         """A quantised product, row by row where a probe finds a block's rows differ (once per shape)."""
-        made = quant_linear(parts, self.kernels)
+        made = quant_linear(parts, self.kernels, self._q4)
         key = tuple(shape)
         if key not in exact:
             exact[key] = keeps_rows(made, shape[1], self.dtype)  # type: ignore[arg-type]
@@ -479,9 +484,11 @@ def decoder_from_hf(
     attend: Attend | None = None,
     kernels: str = "bf16",
     quantize: Callable[[dict[str, Tensor], list[str]], dict[str, dict[str, Tensor]]] | None = None,
+    q4: Q4MM | None = None,
 ) -> Decoder:
     """Build a Decoder from a loaded transformers causal LM (Llama or Gemma3ForCausalLM). kernels
-    int8/int4: `quantize(state, names)` gives the quantised matrices (kernels.quantized_state)."""
+    int8/int4: `quantize(state, names)` gives the quantised matrices (kernels.quantized_state); q4: our
+    4-bit kernel for the int4 path."""
     arch = Arch.from_config(model.config)
     state = dict(model.state_dict())
     if "lm_head.weight" not in state:
@@ -498,4 +505,5 @@ def decoder_from_hf(
         attend=attend,
         kernels=kernels,
         quant=quant,
+        q4=q4,
     )

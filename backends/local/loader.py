@@ -14,7 +14,7 @@ import torch
 from .convert import offline_env, resolve_model_dir, switchpoint_home
 from .decoder import SUPPORTED, Arch, Decoder, decoder_from_hf
 from .kernels import ENV, choose_path, cpu_isa, quantized_state
-from .native import load_attend
+from .native import load_attend, load_q4mm
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ def load_model(
             def quantize(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, dict[str, torch.Tensor]]:
                 return quantized_state(state, names, path_kind, path, home or switchpoint_home())
 
-            decoder = decoder_from_hf(hf, max_len=max_len, attend=attend, kernels=path_kind, quantize=quantize)
+            q4 = load_q4mm(home or switchpoint_home()) if path_kind == "int4" else None
+            decoder = decoder_from_hf(hf, max_len=max_len, attend=attend, kernels=path_kind, quantize=quantize, q4=q4)
             forced = (kernels or "auto") != "auto" or bool(os.environ.get(ENV))
             logger.info(
                 "local %s: CPU %s, kernel path %s (%s)",

@@ -15,7 +15,18 @@ from backends.local.decoder import Decoder, decoder_from_hf
 from .conftest import tiny_hf
 from .test_decoder import _siblings_match_single_steps
 
-PATHS = ["bf16", "int8", "int4"]
+PATHS = ["bf16", "int8", "int4", "int4-torch"]
+
+
+@pytest.fixture(scope="module")
+def q4(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Our 4-bit kernel built for this machine (skips without a C compiler)."""
+    from backends.local.native import load_q4mm
+
+    kernel = load_q4mm(tmp_path_factory.mktemp("home"))
+    if kernel is None:
+        pytest.skip("the 4-bit kernel could not be built here (no C compiler?)")
+    return kernel
 
 
 def test_choice_by_cpu_and_forced(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,33 +44,38 @@ def test_choice_by_cpu_and_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "AVX" in kernels.cpu_isa() or "DEFAULT" in kernels.cpu_isa() or "NEON" in kernels.cpu_isa()
 
 
-@pytest.mark.parametrize("path", ["int8", "int4"])
-def test_quantised_product_is_the_dequantised_matrix(path: str) -> None:
+@pytest.mark.parametrize("path", ["int8", "int4", "int4-torch"])
+def test_quantised_product_is_the_dequantised_matrix(path: str, request: pytest.FixtureRequest) -> None:
     """The kernel multiplies by exactly the matrix the quantisation stands for (scale and zero
-    conventions), and that matrix is close to the original."""
+    conventions; ours also rounds activations to 8 bits), and that matrix is close to the original."""
+    native = request.getfixturevalue("q4") if path == "int4" else None
     gen = torch.Generator().manual_seed(0)
     weight = torch.randn(64, 256, generator=gen).to(torch.bfloat16)
-    parts = kernels.quantize_int4(weight) if path == "int4" else kernels.quantize_int8(weight)
-    if path == "int4":
+    parts = kernels.quantize_int4(weight) if path.startswith("int4") else kernels.quantize_int8(weight)
+    if path.startswith("int4"):
         q, scale, low = parts["q"].float(), parts["scale"].float(), parts["low"].float()
         deq = (q.view(64, -1, kernels.GROUP) * scale[..., None] + low[..., None]).view(64, 256)
     else:
         deq = parts["q"].float() * parts["scale"].float()[:, None]
-    assert (deq - weight.float()).abs().max() < (0.25 if path == "int4" else 0.03) * weight.float().abs().max()
+    assert (deq - weight.float()).abs().max() < (0.25 if path.startswith("int4") else 0.03) * weight.float().abs().max()
     x = torch.randn(3, 256, generator=gen).to(torch.bfloat16)
-    got = kernels.quant_linear([parts], path)(x).float()
+    made = kernels.quant_linear([parts], path, native)
+    assert type(made).__name__ == (
+        "NativeInt4Linear" if path == "int4" else "Int4Linear" if "int4" in path else "Int8Linear"
+    )
+    got = made(x).float()
     want = x.float() @ deq.T
     assert torch.allclose(got, want, rtol=2e-2, atol=2e-2 * want.abs().max().item())
 
 
-def _tiny(path: str, kind: str = "llama") -> Decoder:
+def _tiny(path: str, kind: str = "llama", q4: Any = None) -> Decoder:
     model = tiny_hf(kind, hidden=64)
 
     def quantize(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, dict[str, torch.Tensor]]:
-        fn = kernels.quantize_int4 if path == "int4" else kernels.quantize_int8
+        fn = kernels.quantize_int4 if path.startswith("int4") else kernels.quantize_int8
         return {n: fn(state[n].to(torch.bfloat16)) for n in names}
 
-    return decoder_from_hf(model, max_len=96, dtype=torch.bfloat16, kernels=path, quantize=quantize)
+    return decoder_from_hf(model, max_len=96, dtype=torch.bfloat16, kernels=path, quantize=quantize, q4=q4)
 
 
 def _blocks_equal_singles(dec: Any, vocab: int) -> None:
@@ -74,10 +90,12 @@ def _blocks_equal_singles(dec: Any, vocab: int) -> None:
 
 
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
-@pytest.mark.parametrize("path", ["int8", "int4"])
-def test_tiny_quantised_rows_equal_single_steps(path: str, kind: str) -> None:
-    dec = _tiny(path, kind)
+@pytest.mark.parametrize("path", ["int8", "int4", "int4-torch"])
+def test_tiny_quantised_rows_equal_single_steps(path: str, kind: str, request: pytest.FixtureRequest) -> None:
+    dec = _tiny(path, kind, request.getfixturevalue("q4") if path == "int4" else None)
     assert dec.kernels == path and type(dec.layers[0]["w13"]).__name__ != "Linear"
+    if path == "int4":  # our kernel, exact by construction: never run row by row
+        assert type(dec.layers[0]["w13"]).__name__ == "NativeInt4Linear"
     _blocks_equal_singles(dec, 64)
 
 
