@@ -107,11 +107,11 @@ class MTPHead(nn.Module):
         self.packed_out = None
 
     def pack(self) -> None:
-        """For inference in bf16: the same products through the decoder's packed kernels (a draft step
-        reads about 13 MB of weights for SmolLM2; packed, that takes half the time)."""
+        """For inference in bf16 on the CPU: the same products through the decoder's packed kernels (a
+        draft step reads about 13 MB of weights for SmolLM2; packed, that takes half the time)."""
         if self.out_weight is None:
             raise RuntimeError("MTPHead.attach(lm_head) was not called")
-        if self.out_weight.dtype != torch.bfloat16 or not bf16_packing_available():
+        if self.out_weight.dtype != torch.bfloat16 or self.out_weight.is_cuda or not bf16_packing_available():
             return
         for name in ("fc", "up", "down", "wq", "wo"):
             module = getattr(self, name, None)

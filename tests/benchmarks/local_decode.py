@@ -139,7 +139,7 @@ def run_hf(loaded: Any, prompt: list[int], n: int, stop: frozenset[int]) -> list
 
     with torch.inference_mode():
         out = loaded.hf.generate(
-            torch.tensor([prompt]),
+            torch.tensor([prompt], device=loaded.hf.device),
             max_new_tokens=n,
             do_sample=False,
             eos_token_id=sorted(stop),
@@ -206,7 +206,9 @@ def bench_model(
     kernels: str | None = None,
     prompt_set: str = "bench",
     skip: tuple[str, ...] = (),
+    device: str | None = None,
 ) -> dict[str, Any]:
+    """device: the engine's `device` option (cuda: transformers runs on the GPU too)."""
     from backends.local.drafters import MTPDrafter, NgramDrafter
     from backends.local.engine import Engine
     from backends.local.generate import DecodeStats, StepCosts
@@ -215,9 +217,11 @@ def bench_model(
     from backends.local.selfgen import prompt_ids as user_prompt
 
     load_before = load_average()
-    engine = Engine.load(name, {"drafter": "mtp", "threads": threads, "max_context": 2048, "kernels": kernels})
+    options = {"drafter": "mtp", "threads": threads, "max_context": 2048, "kernels": kernels, "device": device}
+    engine = Engine.load(name, options)
     decoder = engine.loaded.decoder
     assert decoder is not None, f"{name} has no native decoder"
+    engine.loaded.hf.to(decoder.device)
     llama_cpp = llama_cpp_runner(name, threads) if "llama.cpp" not in skip else None
     mtp = engine.drafter
     head_only = None
@@ -291,6 +295,7 @@ def bench_model(
     return {
         "cpu": cpu_isa(),
         "cpu_model": cpu_model(),
+        "device": str(decoder.device) + (f" ({torch_device_name()})" if decoder.device.type == "cuda" else ""),
         "threads": torch_threads(),
         "load": f"{load_before} / {load_average()}",
         "kernels": path,
@@ -324,7 +329,8 @@ TARGET_LABELS = {
 def target_report(name: str, res: dict[str, Any]) -> str:
     """Each measured ratio next to its target, with where it was measured."""
     lines = [
-        f"{name}: CPU {res['cpu_model']} ({res['cpu']}), kernel path {res['kernels']}, {res['threads']} threads, "
+        f"{name}: {res['device']}, CPU {res['cpu_model']} ({res['cpu']}), kernel path {res['kernels']}, "
+        f"{res['threads']} threads, "
         f"load average {res['load']} (1 min, before / after)"
     ]
     for key, target in TARGETS.items():
@@ -343,6 +349,12 @@ def load_average() -> float:
     import os
 
     return round(os.getloadavg()[0], 2)
+
+
+def torch_device_name() -> str:
+    import torch
+
+    return str(torch.cuda.get_device_name())
 
 
 def torch_threads() -> int:
@@ -367,7 +379,7 @@ def perplexity(models: list[str], threads: int | None) -> None:
         "textwrap.py": inspect.getsource(textwrap),
     }
     for name in models:
-        for path in ("bf16", "int8", "int4"):
+        for path in ("bf16", "int8", "int4", "int4-torch"):
             loaded = load_model(name, max_len=1100, threads=threads, kernels=path)
             for label, text in texts.items():
                 ids = torch.tensor(loaded.tokenizer(text)["input_ids"][:1024])
@@ -403,9 +415,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--models", nargs="*", default=["smollm2", "gemma3"])
     parser.add_argument("--asks", action="store_true", help="print each model's answers to ASKS instead")
     parser.add_argument("--perplexity", action="store_true", help="perplexity per kernel path instead")
-    parser.add_argument("--kernels", default=None, help="auto (default) | bf16 | int8 | int4")
+    parser.add_argument("--kernels", default=None, help="auto (default) | bf16 | int8 | int4 | int4-torch")
     parser.add_argument("--prompts", nargs="*", default=["bench", "public"], choices=sorted(PROMPT_SETS))
     parser.add_argument("--skip", nargs="*", default=[], help="methods to leave out (transformers, ngram, ...)")
+    parser.add_argument("--device", default=None, help="auto (default) | cpu | cuda")
     parser.add_argument("--isa", choices=["avx2"], help="run as an AVX2-only x86 CPU would (see limit_isa)")
     args = parser.parse_args(argv)
     if args.isa:
@@ -418,7 +431,9 @@ def main(argv: list[str]) -> int:
         perplexity(args.models, args.threads)
         return 0
     results = {
-        f"{name}/{ps}": bench_model(name, args.tokens, args.reps, args.threads, args.kernels, ps, tuple(args.skip))
+        f"{name}/{ps}": bench_model(
+            name, args.tokens, args.reps, args.threads, args.kernels, ps, tuple(args.skip), args.device
+        )
         for name in args.models
         for ps in args.prompts
     }
