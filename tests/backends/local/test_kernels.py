@@ -134,3 +134,21 @@ def test_forced_avx2_dispatch_chooses_as_an_avx2_cpu_would() -> None:
     isa, path, flags = out.split(" ", 2)
     assert (isa, path) == ("AVX2", "int4")
     assert "-mno-avx512f" in flags.split()
+
+
+def test_our_int4_kernel_rows_exact_across_threads_and_long_blocks(q4: Any) -> None:
+    """Ours: a row's output does not depend on the thread count (outputs are split between threads,
+    never a row's sums) nor on how many rows share the call, past 16 rows too (prefill)."""
+    gen = torch.Generator().manual_seed(3)
+    weight = torch.randn(96, 128, generator=gen).to(torch.bfloat16)
+    linear = kernels.quant_linear([kernels.quantize_int4(weight)], "int4", q4)
+    x = torch.randn(40, 128, generator=gen).to(torch.bfloat16)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        alone = torch.cat([linear(x[i : i + 1]) for i in range(40)])
+        torch.set_num_threads(2)
+        assert torch.equal(linear(x), alone)
+        assert torch.equal(linear(x[3:8]), alone[3:8])
+    finally:
+        torch.set_num_threads(threads)
