@@ -182,8 +182,8 @@ class NativeInt4Linear:
 
     def __init__(self, parts: list[dict[str, Tensor]], kernel: Q4MM) -> None:
         q = torch.cat([p["q"] for p in parts])
-        scale = torch.cat([p["scale"] for p in parts]).float()
-        low = torch.cat([p["low"] for p in parts]).float()
+        scale = torch.cat([p["scale"] for p in parts]).to(torch.bfloat16)  # as quantised: bf16
+        low = torch.cat([p["low"] for p in parts]).to(torch.bfloat16)
         self.n, self.k = q.shape
         lanes, groups = kernel.lanes, self.k // GROUP
         # [blocks, lanes, groups, pairs, lo/hi, 4] -> bytes lo | hi << 4 as [blocks, groups, pairs, lanes, 4]

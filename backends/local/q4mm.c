@@ -15,7 +15,8 @@
  * Layout (packed once at load by kernels.py): outputs in blocks of LANES (16 with AVX-512 VNNI, else
  * 8); per block, per group of 32, per pair of 4-input quads, LANES x 4 bytes whose low nibbles hold
  * the first quad's values and high nibbles the second's (lane-major: byte 4 * lane + j is input j of
- * the quad for that lane's output). Scales and lows: per block, per group, LANES floats.
+ * the quad for that lane's output). Scales and lows: per block, per group, LANES bf16 values (20 bytes
+ * per 32 weights in all).
  */
 #include <math.h>
 #include <stdint.h>
@@ -40,6 +41,17 @@ static inline float bf16_to_float(uint16_t h) {
     memcpy(&f, &bits, 4);
     return f;
 }
+
+#if defined(__AVX512F__)
+static inline __m512 load_bf16x16(const uint16_t *p) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
+}
+#endif
+#if defined(__AVX2__)
+static inline __m256 load_bf16x8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+#endif
 
 static inline uint16_t float_to_bf16(float f) {
     uint32_t bits;
@@ -71,7 +83,7 @@ static void quantise_row(const uint16_t *x, int k, int8_t *q, float *d, float *d
 
 #if LANES == 16
 /* AVX-512 VNNI: 16 outputs x 4 inputs per dot-product instruction. */
-static void block_rows(const uint8_t *w, const float *scale, const float *low, int groups, const int8_t *q,
+static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
                        const float *d, const float *ds, int rows, int k, float *out /* [rows][16] */) {
     const __m512i nib = _mm512_set1_epi8(0x0F);
     __m512 acc[MAX_ROWS];
@@ -83,7 +95,7 @@ static void block_rows(const uint8_t *w, const float *scale, const float *low, i
             wv[2 * p] = _mm512_and_si512(packed, nib);
             wv[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nib);
         }
-        const __m512 sv = _mm512_loadu_ps(scale + g * 16), lv = _mm512_loadu_ps(low + g * 16);
+        const __m512 sv = load_bf16x16(scale + g * 16), lv = load_bf16x16(low + g * 16);
         for (int r = 0; r < rows; r++) {
             const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
             __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512(); /* two chains: half the latency */
@@ -104,7 +116,7 @@ static void block_rows(const uint8_t *w, const float *scale, const float *low, i
  * group: at most 8 x 2 x 15 x 127 = 30,480, no overflow; then widened to 32 bits once). */
 static inline __m256i dot_quads(__m256i wv, __m256i x) { return _mm256_maddubs_epi16(wv, x); }
 
-static void block_rows(const uint8_t *w, const float *scale, const float *low, int groups, const int8_t *q,
+static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
                        const float *d, const float *ds, int rows, int k, float *out /* [rows][8] */) {
     const __m256i nib = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
     __m256 acc[MAX_ROWS];
@@ -116,7 +128,7 @@ static void block_rows(const uint8_t *w, const float *scale, const float *low, i
             wv[2 * p] = _mm256_and_si256(packed, nib);
             wv[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nib);
         }
-        const __m256 sv = _mm256_loadu_ps(scale + g * 8), lv = _mm256_loadu_ps(low + g * 8);
+        const __m256 sv = load_bf16x8(scale + g * 8), lv = load_bf16x8(low + g * 8);
         for (int r = 0; r < rows; r++) {
             const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
             __m256i even = dot_quads(wv[0], _mm256_set1_epi32(xq[0])), odd = dot_quads(wv[1], _mm256_set1_epi32(xq[1]));
@@ -134,7 +146,7 @@ static void block_rows(const uint8_t *w, const float *scale, const float *low, i
 }
 #else
 /* Portable C: the same sums in the same order. */
-static void block_rows(const uint8_t *w, const float *scale, const float *low, int groups, const int8_t *q,
+static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
                        const float *d, const float *ds, int rows, int k, float *out) {
     for (int r = 0; r < rows; r++) {
         for (int lane = 0; lane < LANES; lane++) {
@@ -147,8 +159,8 @@ static void block_rows(const uint8_t *w, const float *scale, const float *low, i
                     for (int j = 0; j < 4; j++) isum += (bytes[j] & 0x0F) * x[j] + (bytes[j] >> 4) * x[4 + j];
                 }
                 float part = (float)isum * d[r * groups + g];
-                acc = fmaf(part, scale[g * LANES + lane], acc);
-                acc = fmaf(low[g * LANES + lane], ds[r * groups + g], acc);
+                acc = fmaf(part, bf16_to_float(scale[g * LANES + lane]), acc);
+                acc = fmaf(bf16_to_float(low[g * LANES + lane]), ds[r * groups + g], acc);
             }
             out[r * LANES + lane] = acc;
         }
@@ -158,7 +170,7 @@ static void block_rows(const uint8_t *w, const float *scale, const float *low, i
 
 /* y[rows][n] (bf16) = x[rows][k] (bf16) @ W.T; w, scale, low as packed by kernels.py. work: scratch of
  * rows * k bytes then 2 * rows * k / 32 floats. Rows go through in chunks of MAX_ROWS. */
-void q4_matmul(const uint16_t *x, int rows, int k, const uint8_t *w, const float *scale, const float *low, int n,
+void q4_matmul(const uint16_t *x, int rows, int k, const uint8_t *w, const uint16_t *scale, const uint16_t *low, int n,
                uint16_t *y, void *work, int threads) {
     const int groups = k / GROUP, blocks = n / LANES;
     int8_t *q = (int8_t *)work;

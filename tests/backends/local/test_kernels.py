@@ -152,3 +152,34 @@ def test_our_int4_kernel_rows_exact_across_threads_and_long_blocks(q4: Any) -> N
         assert torch.equal(linear(x[3:8]), alone[3:8])
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.mark.skipif(kernels.platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 dispatch levels")
+def test_our_int4_kernel_gives_the_same_numbers_on_every_isa(q4: Any, tmp_path: Any) -> None:
+    """The AVX-512 VNNI, AVX2 and plain C builds of ours compute the same integer sums and the same
+    float operations in the same order: bit-identical products, so output does not depend on the CPU."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch; from pathlib import Path; from backends.local import kernels, native;"
+        "g = torch.Generator().manual_seed(5);"
+        "w = torch.randn(64, 256, generator=g).to(torch.bfloat16);"
+        "x = torch.randn(5, 256, generator=g).to(torch.bfloat16);"
+        "k = native.load_q4mm(Path(sys.argv[1]));"
+        "y = kernels.quant_linear([kernels.quantize_int4(w)], 'int4', k)(x);"
+        "import hashlib; print(k.lanes, hashlib.sha256(y.view(torch.int16).numpy().tobytes()).hexdigest())"
+    )
+    results = {}
+    for isa in ("avx2", "default", ""):
+        env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+        if isa:
+            env["ATEN_CPU_CAPABILITY"] = isa
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / "home")], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        lanes, *sums = run.stdout.split()
+        results[isa or "native"] = (lanes, tuple(sums))
+    assert len({sums for _, sums in results.values()}) == 1, results
