@@ -333,6 +333,11 @@ class Decoder:
             logger.debug("%s product %s: rows exact in a block: %s", self.kernels, key, exact[key])
         return made if exact[key] else RowByRow(made)
 
+    @property
+    def q4(self) -> Q4MM | None:
+        """Our 4-bit kernel, on the int4 path (drafters use it too)."""
+        return self._q4
+
     def set_lm_head(self, weight: Tensor) -> None:
         """The output matrix (dense, as drafters slice it) and its projection (quantised on an
         int8/int4 path)."""

@@ -64,6 +64,8 @@ class MTPDrafter:
         self.target = target
         self.head = head.to(target.device, target.dtype)
         self.head.attach(target.lm_head)
+        if target.kernels == "int4" and target.q4 is not None:
+            self.head.quantize(target.q4)  # before pack(): products the target's way, 4-bit
         self.vocab = head.vocab_ids.cpu()  # the reduced vocabulary, where sampling runs
         self.head.pack()
         self.lookup = lookup

@@ -183,3 +183,27 @@ def test_our_int4_kernel_gives_the_same_numbers_on_every_isa(q4: Any, tmp_path: 
         lanes, *sums = run.stdout.split()
         results[isa or "native"] = (lanes, tuple(sums))
     assert len({sums for _, sums in results.values()}) == 1, results
+
+
+def test_mtp_head_on_the_int4_path_uses_our_kernel_and_output_stays_plain(q4: Any) -> None:
+    """Next to an int4 target the MTP head's products go through the same 4-bit kernel (drafting was
+    most of a step's cost otherwise); greedy speculative output still equals plain decoding."""
+    from backends.local.drafters import MTPDrafter
+    from backends.local.generate import SpecPolicy, generate
+    from backends.local.mtp import MTPHead, QuantizedLinear
+    from backends.local.sampling import Sampler
+
+    dec = _tiny("int4", "llama", q4)
+    arch = dec.arch
+    head = MTPHead(arch.dim, torch.arange(0, 64, 2), attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim))
+    drafter = MTPDrafter(dec, head, siblings=2, sibling_min=0.0)
+    assert isinstance(drafter.head.fc, QuantizedLinear) and isinstance(
+        drafter.head.packed_out, kernels.NativeInt4Linear
+    )
+    prompt = [5, 9, 11, 5, 9, 11, 7, 3]
+
+    def run(d: Any) -> list[int]:
+        blocks = generate(dec, prompt, Sampler(), max_new_tokens=40, drafter=d, policy=SpecPolicy(switch_off=False))
+        return [t for b in blocks for t in b]
+
+    assert run(drafter) == run(None)
