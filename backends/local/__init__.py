@@ -21,9 +21,10 @@ def create_local_backend(name: str, model: str, options: dict[str, Any], home: P
     `switchpoint drafter train`), mtp_lookup (True: the mtp drafter copies long n-gram matches from
     the context when there are any), mtp_min_confidence (0.4: the head stops drafting below it),
     mtp_min_first_confidence (0.2: below it, no draft at all), mtp_siblings (2: runner-up first
-    tokens verified alongside a greedy draft).
+    tokens verified alongside a greedy draft), kernels (auto | bf16 | int8 | int4 | int4-torch: the
+    CPU's matrix products), device (auto | cpu | cuda: auto takes a GPU when torch sees one).
 
-    home: where converted models and the native kernel are kept (the settings' `home`; None reads
+    home: where converted models and the native kernels are kept (the settings' `home`; None reads
     SWITCHPOINT_HOME).
     """
     from .backend import LocalBackend

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .kernels import quant_linear, quantizable
-from .native import KEY_PAD, Attend
+from .native import KEY_PAD, Q4MM, Attend
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,12 @@ class Linear:
 
     def _product(self, x: Tensor) -> Tensor:
         if self.weight is not None:
+            if self.weight.is_cuda and x.shape[0] < PER_QUERY_MAX:
+                # every block of up to 16 rows through the same kernel (cuBLAS picks kernels by shape):
+                # a row's result then does not depend on how many rows share the product
+                padded = x.new_zeros(PER_QUERY_MAX, x.shape[1])
+                padded[: x.shape[0]] = x
+                return F.linear(padded, self.weight)[: x.shape[0]]
             return F.linear(x, self.weight)
         if len(self.packed) == 1:
             return torch.ops.mkldnn._linear_pointwise(x, self.packed[0], None, "none", [], "")
@@ -151,10 +157,11 @@ def keeps_rows(linear: Linear, in_features: int, dtype: torch.dtype, probe_eleme
     alone, on random probes."""
     gen = torch.Generator().manual_seed(0)
     rows = (2, 3, 5, 9, 16)
-    out_features = linear(torch.zeros(1, in_features, dtype=dtype)).shape[-1]
+    device = linear.weight.device if isinstance(linear, Linear) and linear.weight is not None else None
+    out_features = linear(torch.zeros(1, in_features, dtype=dtype, device=device)).shape[-1]
     for _ in range(max(1, probe_elements // (sum(rows) * out_features))):
         for n in rows:
-            x = torch.randn(n, in_features, generator=gen).to(dtype)
+            x = torch.randn(n, in_features, generator=gen).to(device=device, dtype=dtype)
             together = linear(x)
             if not all(torch.equal(linear(x[i : i + 1])[0], together[i]) for i in range(n)):
                 return False
@@ -213,7 +220,10 @@ def linear_names(arch: Arch) -> list[str]:
 class Decoder:
     """Llama / Gemma 3 decoder over a static KV cache of `max_len` positions (batch size 1). `attend`:
     the native attention kernel (native.py) for decode steps and draft blocks; None: torch operations.
-    `kernels`: the product path (kernels.py); `quant`: for int8/int4, the quantised matrices by name."""
+    `kernels`: the product path (kernels.py); `quant`: for int8/int4, the quantised matrices by name;
+    `q4`: our 4-bit kernel (native.py) for the int4 path (None: torch's, path `int4-torch`). `device`:
+    cpu, or cuda (bf16 weights through cuBLAS, every block of up to 16 rows padded to 16 so that a
+    row's product does not depend on the block; attention by the torch per-query path)."""
 
     def __init__(
         self,
@@ -225,43 +235,108 @@ class Decoder:
         attend: Attend | None = None,
         kernels: str = "bf16",
         quant: dict[str, dict[str, Tensor]] | None = None,
+        q4: Q4MM | None = None,
+        device: str | torch.device = "cpu",
     ) -> None:
         self.arch = arch
+        self.device = torch.device(device)
+        if self.device.type != "cpu" and (quant or attend is not None):
+            raise ValueError("quantised kernel paths and the native attention kernel run on the CPU only")
         self.attend = attend
         self.dtype = dtype
         self.max_len = min(max_len, arch.context_window)
         self.gemma = arch.kind == "gemma3"
-        self.packed = dtype == torch.bfloat16 and bf16_packing_available()
+        self.packed = dtype == torch.bfloat16 and self.device.type == "cpu" and bf16_packing_available()
+        if kernels == "int4" and q4 is None:
+            kernels = "int4-torch"  # our 4-bit kernel could not be built here: torch's
         self.kernels = kernels if quant else ("bf16" if self.packed else "dense")
+        if self.device.type != "cpu":
+            self.kernels = f"{self.device.type}-{str(dtype).removeprefix('torch.')}"  # e.g. cuda-bfloat16
         self._quant = quant or {}
-        weights = _Weights(self, state)
-        self.embed = weights.tensor("model.embed_tokens.weight")
-        self.set_lm_head(weights.tensor("lm_head.weight") if "lm_head.weight" in state else self.embed)
-        self.final_norm = weights.norm("model.norm.weight")
-        self.embed_scale = torch.tensor(arch.dim**0.5 if self.gemma else 1.0).to(dtype)
-        self.layers: list[dict[str, Any]] = [weights.layer(i) for i in range(arch.n_layers)]
-        # float32 keys and values (exact copies of the bf16 ones): one query's attention is a few small
-        # float32 products, several times faster here than the fused kernel on bf16. Keys are stored
-        # transposed, [kv heads, head_dim, slots], which the native kernel scores 16 at a time; both
-        # have KEY_PAD spare slots, which it may read past the last key it scores.
-        slots = self.max_len + KEY_PAD
-        self.k_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, arch.head_dim, slots)
-        self.v_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, slots, arch.head_dim)
+        self._q4 = q4
+        self._exact: dict[tuple[int, ...], bool] = {}  # quantised products by weight shape: rows exact in a block
+        self._kinds: dict[tuple[int, ...], tuple[int, bool]] = {}  # bf16 ones: (packed blocks, rowwise)
+        self.embed = self._weight(state, "model.embed_tokens.weight")
+        self.set_lm_head(self._weight(state, "lm_head.weight") if "lm_head.weight" in state else self.embed)
+        self.final_norm = self._norm_weight(state, "model.norm.weight")
+        self.embed_scale = torch.tensor(arch.dim**0.5 if self.gemma else 1.0).to(self.device, dtype)
+        self.layers = [self._layer(state, i) for i in range(arch.n_layers)]
+        self._init_cache()
+
+    def _weight(self, state: dict[str, Tensor], name: str) -> Tensor:
+        return state[name].to(self.device, self.dtype)
+
+    def _norm_weight(self, state: dict[str, Tensor], name: str) -> Tensor:
+        weight = self._weight(state, name)
+        return 1.0 + weight.float() if self.gemma else weight
+
+    def _linear(self, state: dict[str, Tensor], *names: str) -> Any:
+        """The product for these matrices stacked (q/k/v, gate/up): quantised, else bf16 packed with as
+        few reduction blocks as keep rows exact (probed once per shape)."""
+        if names[0] in self._quant:
+            parts = [self._quant[n] for n in names]
+            rows = sum(p["q"].shape[0] for p in parts)
+            return self._quant_linear(parts, torch.Size((rows, state[names[0]].shape[1])), self._exact)
+        weights = [self._weight(state, n) for n in names]
+        weight = torch.cat(weights) if len(weights) > 1 else weights[0]
+        shape = tuple(weight.shape)
+        if shape not in self._kinds:
+            made = row_exact_linear(weight, self.packed)
+            self._kinds[shape] = (len(made.packed), made.rowwise)
+            return made
+        blocks, rowwise = self._kinds[shape]
+        return Linear(weight, pack=blocks > 0, chunks=max(blocks, 1), rowwise=rowwise)
+
+    def _layer(self, state: dict[str, Tensor], i: int) -> dict[str, Any]:
+        p = f"model.layers.{i}."
+        layer: dict[str, Any] = {
+            "wqkv": self._linear(state, *(p + f"self_attn.{n}_proj.weight" for n in "qkv")),
+            "wo": self._linear(state, p + "self_attn.o_proj.weight"),
+            "w13": self._linear(state, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+            "w2": self._linear(state, p + "mlp.down_proj.weight"),
+            "attn_norm": self._norm_weight(state, p + "input_layernorm.weight"),
+            "post_attn_norm": self._norm_weight(state, p + "post_attention_layernorm.weight"),
+        }
+        if self.gemma:
+            layer["pre_ffn_norm"] = self._norm_weight(state, p + "pre_feedforward_layernorm.weight")
+            layer["post_ffn_norm"] = self._norm_weight(state, p + "post_feedforward_layernorm.weight")
+            layer["q_norm"] = self._norm_weight(state, p + "self_attn.q_norm.weight")
+            layer["k_norm"] = self._norm_weight(state, p + "self_attn.k_norm.weight")
+        return layer
+
+    def _init_cache(self) -> None:
+        """float32 keys and values (exact copies of the bf16 ones): one query's attention is a few small
+        float32 products, several times faster here than the fused kernel on bf16. Keys are stored
+        transposed, [kv heads, head_dim, slots], which the native kernel scores 16 at a time; both
+        have KEY_PAD spare slots, which it may read past the last key it scores."""
+        arch = self.arch
+        slots, device = self.max_len + KEY_PAD, self.device
+        self.k_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, arch.head_dim, slots, device=device)
+        self.v_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, slots, arch.head_dim, device=device)
         self._kv = [(self.k_cache[i], self.v_cache[i]) for i in range(arch.n_layers)]
         self._scratch = torch.empty(slots + KEY_PAD)
-        self._positions = torch.arange(self.max_len)
-        self._rope_table = {theta: self._rope(self._positions, theta) for theta in set(arch.rope_theta)}
+        positions = torch.arange(self.max_len)
+        self._positions = positions.to(device)
+        self._rope_table: dict[float, tuple[Tensor, Tensor]] = {}
+        for theta in set(arch.rope_theta):
+            cos, sin = self._rope(positions, theta)
+            self._rope_table[theta] = (cos.to(device), sin.to(device))
 
     def _quant_linear(
         self, parts: list[dict[str, Tensor]], shape: torch.Size, exact: dict[tuple[int, ...], bool]
     ) -> Any:
         """A quantised product, row by row where a probe finds a block's rows differ (once per shape)."""
-        made = quant_linear(parts, self.kernels)
+        made = quant_linear(parts, self.kernels, self._q4)
         key = tuple(shape)
         if key not in exact:
             exact[key] = keeps_rows(made, shape[1], self.dtype)  # type: ignore[arg-type]
             logger.debug("%s product %s: rows exact in a block: %s", self.kernels, key, exact[key])
         return made if exact[key] else RowByRow(made)
+
+    @property
+    def q4(self) -> Q4MM | None:
+        """Our 4-bit kernel, on the int4 path (drafters use it too)."""
+        return self._q4
 
     def set_lm_head(self, weight: Tensor) -> None:
         """The output matrix (dense, as drafters slice it) and its projection (quantised on an
@@ -284,7 +359,7 @@ class Decoder:
     # ---- pieces ---------------------------------------------------------------------------------
 
     def embed_tokens(self, tokens: Tensor) -> Tensor:
-        return F.embedding(tokens, self.embed) * self.embed_scale
+        return F.embedding(tokens.to(self.device), self.embed) * self.embed_scale
 
     def _rope(self, positions: Tensor, theta: float) -> tuple[Tensor, Tensor]:
         """cos and [-sin, sin] per position, computed in float32 and cast as transformers does."""
@@ -401,8 +476,10 @@ class Decoder:
 
     @torch.inference_mode()
     def forward(self, tokens: Tensor, pos: int, siblings: int = 0) -> tuple[Tensor, Tensor]:
-        """Run `tokens` (1-D) at positions pos.. ; return float32 logits [T, V] and final hidden [T, D].
+        """Run `tokens` (1-D) at positions pos.. ; return float32 logits [T, V] (on the CPU, where
+        sampling and acceptance run) and final hidden [T, D] (on the decoder's device, for drafters).
         siblings: the last this many tokens are alternatives to tokens[1], each at position pos+1."""
+        tokens = tokens.to(self.device)
         t = tokens.shape[0]
         chain = t - siblings
         if pos + max(chain, siblings + 1) > self.max_len:
@@ -433,7 +510,7 @@ class Decoder:
         logits = self.output(hidden).float()
         if self.arch.final_softcap is not None:
             logits = torch.tanh(logits / self.arch.final_softcap) * self.arch.final_softcap
-        return logits, hidden
+        return logits.cpu(), hidden
 
     def keep_sibling(self, pos: int, row: int) -> None:
         """The sibling fed as `row` of the last block (started at `pos`) was accepted: its keys and
@@ -446,57 +523,6 @@ class Decoder:
         return self.arch.vocab_size
 
 
-class _Weights:
-    """The checkpoint's tensors as a decoder keeps them: cast to its dtype, the products fused and made
-    row-exact (probed once per weight shape, then built the same way), Gemma's norms as 1 + w."""
-
-    def __init__(self, decoder: Decoder, state: dict[str, Tensor]) -> None:
-        self.decoder = decoder
-        self.state = state
-        self.kinds: dict[tuple[int, ...], tuple[int, bool]] = {}  # by weight shape: (packed blocks, rowwise)
-        self.quant_kinds: dict[tuple[int, ...], bool] = {}  # by weight shape: row-exact in a block
-
-    def tensor(self, name: str) -> Tensor:
-        return self.state[name].to(self.decoder.dtype)
-
-    def linear(self, *names: str) -> Any:
-        """The product by these matrices stacked (quantised where the decoder has them so)."""
-        quant = self.decoder._quant
-        if names[0] in quant:
-            parts = [quant[n] for n in names]
-            rows = sum(p["q"].shape[0] for p in parts)
-            size = torch.Size((rows, self.state[names[0]].shape[1]))
-            return self.decoder._quant_linear(parts, size, self.quant_kinds)
-        weight = torch.cat([self.tensor(n) for n in names]) if len(names) > 1 else self.tensor(names[0])
-        shape = tuple(weight.shape)
-        if shape not in self.kinds:
-            made = row_exact_linear(weight, self.decoder.packed)
-            self.kinds[shape] = (len(made.packed), made.rowwise)
-            return made
-        blocks, rowwise = self.kinds[shape]
-        return Linear(weight, pack=blocks > 0, chunks=max(blocks, 1), rowwise=rowwise)
-
-    def norm(self, name: str) -> Tensor:
-        return 1.0 + self.tensor(name).float() if self.decoder.gemma else self.tensor(name)
-
-    def layer(self, i: int) -> dict[str, Any]:
-        p = f"model.layers.{i}."
-        layer: dict[str, Any] = {
-            "wqkv": self.linear(*(p + f"self_attn.{n}_proj.weight" for n in "qkv")),
-            "wo": self.linear(p + "self_attn.o_proj.weight"),
-            "w13": self.linear(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
-            "w2": self.linear(p + "mlp.down_proj.weight"),
-            "attn_norm": self.norm(p + "input_layernorm.weight"),
-            "post_attn_norm": self.norm(p + "post_attention_layernorm.weight"),
-        }
-        if self.decoder.gemma:
-            layer["pre_ffn_norm"] = self.norm(p + "pre_feedforward_layernorm.weight")
-            layer["post_ffn_norm"] = self.norm(p + "post_feedforward_layernorm.weight")
-            layer["q_norm"] = self.norm(p + "self_attn.q_norm.weight")
-            layer["k_norm"] = self.norm(p + "self_attn.k_norm.weight")
-        return layer
-
-
 def decoder_from_hf(
     model: Any,
     *,
@@ -505,9 +531,12 @@ def decoder_from_hf(
     attend: Attend | None = None,
     kernels: str = "bf16",
     quantize: Callable[[dict[str, Tensor], list[str]], dict[str, dict[str, Tensor]]] | None = None,
+    q4: Q4MM | None = None,
+    device: str | torch.device = "cpu",
 ) -> Decoder:
     """Build a Decoder from a loaded transformers causal LM (Llama or Gemma3ForCausalLM). kernels
-    int8/int4: `quantize(state, names)` gives the quantised matrices (kernels.quantized_state)."""
+    int8/int4: `quantize(state, names)` gives the quantised matrices (kernels.quantized_state); q4: our
+    4-bit kernel for the int4 path."""
     arch = Arch.from_config(model.config)
     state = dict(model.state_dict())
     if "lm_head.weight" not in state:
@@ -524,4 +553,6 @@ def decoder_from_hf(
         attend=attend,
         kernels=kernels,
         quant=quant,
+        q4=q4,
+        device=device,
     )

@@ -62,8 +62,11 @@ class MTPDrafter:
         sibling_min: float = 0.1,
     ) -> None:
         self.target = target
-        self.head = head.to(target.dtype)
+        self.head = head.to(target.device, target.dtype)
         self.head.attach(target.lm_head)
+        if target.kernels == "int4" and target.q4 is not None:
+            self.head.quantize(target.q4)  # before pack(): products the target's way, 4-bit
+        self.vocab = head.vocab_ids.cpu()  # the reduced vocabulary, where sampling runs
         self.head.pack()
         self.lookup = lookup
         self.min_confidence, self.min_first_confidence = min_confidence, min_first_confidence
@@ -82,12 +85,12 @@ class MTPDrafter:
         qs: list[Tensor] = []
         siblings: list[int] = []
         h, tok = hidden[None], history[-1]
-        vocab = self.head.vocab_ids
+        vocab = self.vocab
         pos = len(history) - 1  # the pending token's position: the target's cache holds the ones before it
         for depth in range(k):
             context = Context.cached(self.target, pos, pos + depth) if self.head.attn is not None else None
             g = self.head.step(h, self.target.embed_tokens(torch.tensor([tok])), context)
-            reduced = self.head.logits(g)[0]
+            reduced = self.head.logits(g)[0].cpu()
             if sampler.greedy:
                 probs = torch.softmax(reduced, -1)
                 top, best = (x.tolist() for x in probs.topk(1 + (self.siblings if depth == 0 else 0)))

@@ -52,6 +52,7 @@ class Engine:
             threads=threads,
             home=home,
             kernels=options.get("kernels"),
+            device=options.get("device"),
         )
         return Engine(loaded, options, home)
 
@@ -63,7 +64,12 @@ class Engine:
             self.drafter = NgramDrafter()
             return
         if spec.startswith("model:"):
-            other = load_model(spec.removeprefix("model:"), max_len=dec.max_len if dec else 4096, home=self.home)
+            other = load_model(
+                spec.removeprefix("model:"),
+                max_len=dec.max_len if dec else 4096,
+                home=self.home,
+                device=dec.device.type if dec else "cpu",
+            )
             if dec is not None and other.decoder is not None:
                 self.drafter = ModelDrafter(other.decoder)
             else:

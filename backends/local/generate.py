@@ -178,6 +178,89 @@ class SpecPolicy:
         return committed * costs.plain_s >= seconds * (1 + self.margin)
 
 
+@dataclass(slots=True)
+class _Decoding:
+    """One request's loop: the invariant of the module docstring (`pos`, `pending`, `hidden`) and
+    when to speculate (paused while pos < paused_until; one plain step per request as a probe)."""
+
+    target: Target
+    sampler: Sampler
+    drafter: Drafter | None
+    policy: SpecPolicy
+    stats: DecodeStats
+    costs: StepCosts
+    pending: int
+    hidden: Tensor
+    pos: int
+    history: list[int]
+    pause: int
+    paused_until: int = 0
+    probed: bool = False
+    steps: list[tuple[int, int, float]] = field(default_factory=list)  # per draft step: accepted, committed, seconds
+
+    def pause_speculation(self) -> None:
+        """Decode plainly for `pause` tokens (doubled for next time), then judge afresh."""
+        self.paused_until, self.pause = self.pos + self.pause, self.pause * 2
+        self.steps.clear()
+        if self.stats.speculation_off_at is None:
+            self.stats.speculation_off_at = self.stats.new_tokens
+
+    def step(self) -> list[int] | None:
+        """One target pass (a draft step, or a plain one); the tokens it commits. None: the cache is full."""
+        policy = self.policy
+        # once there is something to judge, one plain step measures what drafting must beat
+        probe = policy.switch_off and not self.probed and len(self.steps) >= min(policy.window, 2)
+        speculate = self.drafter is not None and self.pos >= self.paused_until and not probe
+        # a request starts from the engine's averages: where drafting has not paid, it starts paused
+        if speculate and self.paused_until == 0 and not self.steps and not policy.still_pays(self.steps, self.costs):
+            self.pause_speculation()
+            speculate = False
+        k = min(policy.k, self.target.max_len - self.pos - 2) if speculate else 0
+        if self.pos + 1 >= self.target.max_len:
+            return None
+        start = time.perf_counter()
+        draft = Draft([])
+        if self.drafter is not None and k > 0:
+            draft = self.drafter.propose(self.history, self.hidden, k, self.sampler)
+        committed = self._draft_step(draft, start) if draft.tokens else self._plain_step(probe)
+        self.stats.target_steps += 1
+        self.pos += len(committed)
+        self.history.extend(committed)
+        self.pending = committed[-1]
+        return committed
+
+    def _draft_step(self, draft: Draft, start: float) -> list[int]:
+        committed, self.hidden = speculative_decode(self.target, draft, self.pending, self.pos, self.sampler)
+        took = time.perf_counter() - start
+        accepted = len(committed) - 1
+        stats = self.stats
+        stats.proposed += len(draft.tokens) + len(draft.siblings)
+        stats.accepted += accepted
+        stats.accept_histogram.append(accepted)
+        self.steps.append((accepted, len(committed), took))
+        self.costs.record_draft(len(committed), took)
+        self.policy.update(len(draft.tokens), accepted if committed[0] == draft.tokens[0] else 0)
+        if not self.policy.still_pays(self.steps, self.costs):
+            self.pause_speculation()
+        return committed
+
+    def _plain_step(self, probe: bool) -> list[int]:
+        """Plain decoding's own cost, without a drafter's time when it declined to guess."""
+        start = time.perf_counter()
+        nxt, self.hidden = decode_one_token(self.target, self.pending, self.pos, self.sampler)
+        self.costs.record_plain(time.perf_counter() - start)
+        self.probed = self.probed or probe
+        return [nxt]
+
+
+def _until_stop(block: list[int], stop_ids: frozenset[int], room: int) -> tuple[list[int], bool]:
+    """The block up to its first stop token (and at most `room` tokens); whether a stop token ended it."""
+    for i, tok in enumerate(block):
+        if tok in stop_ids:
+            return block[: min(i, room)], True
+    return block[:room], False
+
+
 def generate(
     target: Target,
     prompt: list[int],
@@ -196,7 +279,6 @@ def generate(
     The caller may close the iterator at any time (cancellation, stop sequence)."""
     stats = stats if stats is not None else DecodeStats()
     policy = policy or SpecPolicy()
-    costs = costs if costs is not None else StepCosts()
     stats.prompt_tokens = len(prompt)
     if max_new_tokens <= 0:
         return
@@ -204,65 +286,20 @@ def generate(
     pending, hidden, _ = prefill(target, prompt, sampler)
     stats.prefill_s = time.perf_counter() - start
     stats.target_steps = 1
-    history = [*prompt, pending]
-    pos = len(prompt)
-    paused_until, pause = 0, policy.pause  # speculation is off while pos < paused_until
     if drafter is not None:
         drafter.begin(prompt)
-    block = [pending]
-    steps: list[tuple[int, int, float]] = []  # per draft step: accepted, committed, seconds
-    probed = False  # one plain step per request keeps the plain step's cost current
+    loop = _Decoding(
+        target, sampler, drafter, policy, stats, costs if costs is not None else StepCosts(),
+        pending, hidden, len(prompt), [*prompt, pending], policy.pause,
+    )  # fmt: skip
+    block: list[int] | None = [pending]
     decode_start = time.perf_counter()
-    while True:
-        stopped = False
-        for i, tok in enumerate(block):
-            if tok in stop_ids:
-                block, stopped = block[:i], True
-                break
-        block = block[: max_new_tokens - stats.new_tokens]
+    while block is not None:
+        block, stopped = _until_stop(block, stop_ids, max_new_tokens - stats.new_tokens)
         if block:
             stats.new_tokens += len(block)
             stats.decode_s = time.perf_counter() - decode_start
             yield block
         if stopped or stats.new_tokens >= max_new_tokens:
             return
-        # once there is something to judge, one plain step measures what drafting must beat
-        probe = policy.switch_off and not probed and len(steps) >= min(policy.window, 2)
-        speculate = drafter is not None and pos >= paused_until and not probe
-        # a request starts from the engine's averages: where drafting has not paid, it starts paused
-        if speculate and paused_until == 0 and not steps and not policy.still_pays(steps, costs):
-            paused_until, pause, speculate = pos + pause, pause * 2, False
-            steps.clear()
-            if stats.speculation_off_at is None:
-                stats.speculation_off_at = stats.new_tokens
-        k = min(policy.k, target.max_len - pos - 2) if speculate else 0
-        if pos + 1 >= target.max_len:
-            return
-        step_start = time.perf_counter()
-        draft = drafter.propose(history, hidden, k, sampler) if (drafter is not None and k > 0) else Draft([])
-        if draft.tokens:
-            committed, hidden = speculative_decode(target, draft, pending, pos, sampler)
-            took = time.perf_counter() - step_start
-            accepted = len(committed) - 1
-            stats.proposed += len(draft.tokens) + len(draft.siblings)
-            stats.accepted += accepted
-            stats.accept_histogram.append(accepted)
-            steps.append((accepted, len(committed), took))
-            costs.record_draft(len(committed), took)
-            policy.update(len(draft.tokens), accepted if committed[0] == draft.tokens[0] else 0)
-            if not policy.still_pays(steps, costs):
-                paused_until, pause = pos + pause, pause * 2
-                steps.clear()
-                if stats.speculation_off_at is None:
-                    stats.speculation_off_at = stats.new_tokens
-        else:  # plain decoding's own cost, without a drafter's time when it declined to guess
-            step_start = time.perf_counter()
-            nxt, hidden = decode_one_token(target, pending, pos, sampler)
-            committed = [nxt]
-            costs.record_plain(time.perf_counter() - step_start)
-            probed = probed or probe
-        stats.target_steps += 1
-        pos += len(committed)
-        history.extend(committed)
-        pending = committed[-1]
-        block = committed
+        block = loop.step()

@@ -3,7 +3,8 @@
 Paths (`kernels` backend option, or the SWITCHPOINT_KERNELS environment variable, forces one):
 
 - `bf16`: bf16 weights in oneDNN's packed layout (decoder.Linear). The choice where the CPU has bf16
-  dot products (AVX-512 BF16 or AMX).
+  dot products (AVX-512 BF16 or AMX) and torch dispatches to AVX-512: with ATEN_CPU_CAPABILITY=avx2
+  an AVX-512 machine chooses what an AVX2-only one would.
 - `int4`: weight-only int4, groups of 32 along the reduction, asymmetric (scale and zero per group),
   through torch's packed CPU kernel `_weight_int4pack_mm_for_cpu` (as gpt-fast does). The choice on
   x86 without bf16 dot products (AVX2): a quarter of the bytes to read per token.
@@ -23,13 +24,17 @@ import logging
 import os
 import platform
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+if TYPE_CHECKING:
+    from .native import Q4MM
+
 logger = logging.getLogger(__name__)
 
-PATHS = ("bf16", "int8", "int4")
+PATHS = ("bf16", "int8", "int4", "int4-torch")
 GROUP = 32  # int4 group size along the reduction
 ENV = "SWITCHPOINT_KERNELS"
 
@@ -45,15 +50,27 @@ def cpu_isa() -> str:
     )
     flags = [name for name, probe in probes if getattr(cpu, probe, lambda: False)()]
     extra = f" +{' +'.join(flags)}" if flags else ""
-    return f"{platform.machine()} {torch.backends.cpu.get_cpu_capability()}{extra}"
+    forced = os.environ.get("ATEN_CPU_CAPABILITY")
+    if forced:  # the CPU's own extensions are not what runs: say so
+        return f"{platform.machine()} {dispatch_isa()} (forced by ATEN_CPU_CAPABILITY={forced}; the CPU has{extra})"
+    return f"{platform.machine()} {dispatch_isa()}{extra}"
+
+
+def dispatch_isa() -> str:
+    """The instruction set torch's kernels dispatch to: the CPU's best, or lower where
+    ATEN_CPU_CAPABILITY forces it (`avx2` on an AVX-512 CPU runs what an AVX2-only CPU would)."""
+    return str(torch.backends.cpu.get_cpu_capability())
 
 
 def has_bf16_dot() -> bool:
+    """bf16 dot products that the packed bf16 path will actually use: the CPU has them (AVX-512 BF16
+    or AMX), torch dispatches to AVX-512 and oneDNN's bf16 kernels are allowed (ONEDNN_MAX_CPU_ISA)."""
     cpu = torch.cpu
-    return bool(
+    in_cpu = bool(
         getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
         or getattr(cpu, "_is_amx_tile_supported", lambda: False)()
     )
+    return in_cpu and dispatch_isa().startswith("AVX512") and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def choose_path(requested: str | None = None) -> str:
@@ -98,15 +115,16 @@ def quantized_state(
     """`names`' weights quantised for `path`, read from the cache or computed once and cached."""
     from safetensors.torch import load_file, save_file
 
+    kind = "int4" if path.startswith("int4") else path
     key = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:10]
-    cache = home / "quant" / f"{model_dir.name}-{key}-{path}.safetensors"
+    cache = home / "quant" / f"{model_dir.name}-{key}-{kind}.safetensors"
     if cache.exists():
         flat = load_file(str(cache))
     else:
         logger.info("quantising %s to %s once (cached in %s)", model_dir.name, path, cache)
         flat = {}
         for name in names:
-            parts = quantize_int4(state[name]) if path == "int4" else quantize_int8(state[name])
+            parts = quantize_int4(state[name]) if kind == "int4" else quantize_int8(state[name])
             flat.update({f"{name}:{part}": t.contiguous() for part, t in parts.items()})
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.partial")  # two processes quantising at once write apart
@@ -155,5 +173,55 @@ class Int8Linear:
         return torch.ops.aten._weight_int8pack_mm(x, self.q, self.scale)
 
 
-def quant_linear(parts: list[dict[str, Tensor]], path: str) -> Int4Linear | Int8Linear:
-    return Int4Linear(parts) if path == "int4" else Int8Linear(parts)
+class NativeInt4Linear:
+    """y = x @ dequant(W).T through our own kernel (q4mm.c): each row's activations quantised to 8 bits
+    per group of 32, integer dot products against the 4-bit weights, a weight block unpacked once for
+    all rows of a draft block. Exact per row by construction (see q4mm.c)."""
+
+    __slots__ = ("k", "kernel", "low", "n", "packed", "rowwise", "scale", "weight", "work")
+
+    def __init__(self, parts: list[dict[str, Tensor]], kernel: Q4MM) -> None:
+        q = torch.cat([p["q"] for p in parts])
+        scale = torch.cat([p["scale"] for p in parts]).to(torch.bfloat16)  # as quantised: bf16
+        low = torch.cat([p["low"] for p in parts]).to(torch.bfloat16)
+        self.n, self.k = q.shape
+        lanes, groups = kernel.lanes, self.k // GROUP
+        # [blocks, lanes, groups, pairs, lo/hi, 4] -> bytes lo | hi << 4 as [blocks, groups, pairs, lanes, 4]
+        q = q.reshape(self.n // lanes, lanes, groups, 4, 2, 4)
+        nibbles = q[..., 0, :] | (q[..., 1, :] << 4)
+        self.packed = nibbles.permute(0, 2, 3, 1, 4).contiguous()
+        self.scale = scale.reshape(self.n // lanes, lanes, groups).transpose(1, 2).contiguous()
+        self.low = low.reshape(self.n // lanes, lanes, groups).transpose(1, 2).contiguous()
+        self.work = torch.empty(self._work_bytes(16), dtype=torch.uint8)
+        self.kernel, self.rowwise, self.weight = kernel, False, None
+
+    def _work_bytes(self, rows: int) -> int:
+        return rows * self.k + 8 * rows * (self.k // GROUP)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        x = x.contiguous()
+        rows = x.shape[0]
+        y = torch.empty(rows, self.n, dtype=torch.bfloat16)
+        work = self.work if rows <= 16 else torch.empty(self._work_bytes(rows), dtype=torch.uint8)
+        self.kernel(
+            x.data_ptr(),
+            rows,
+            self.k,
+            self.packed.data_ptr(),
+            self.scale.data_ptr(),
+            self.low.data_ptr(),
+            self.n,
+            y.data_ptr(),
+            work.data_ptr(),
+            torch.get_num_threads(),
+        )
+        return y
+
+
+def quant_linear(
+    parts: list[dict[str, Tensor]], path: str, native: Q4MM | None = None
+) -> Int4Linear | Int8Linear | NativeInt4Linear:
+    """int4: our kernel where it was built (`native`), else torch's; int4-torch: torch's; int8: torch's."""
+    if path == "int4" and native is not None:
+        return NativeInt4Linear(parts, native)
+    return Int4Linear(parts) if path.startswith("int4") else Int8Linear(parts)

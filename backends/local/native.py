@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 KEY_PAD = 128  # the kernel reads up to this many key slots past the last one it scores
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -34,6 +34,21 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor()
+
+
+def march_flags() -> list[str]:
+    """The machine's own instructions, but none past what torch dispatches to (ATEN_CPU_CAPABILITY=avx2
+    on an AVX-512 CPU builds what an AVX2-only CPU would: -mno-avx512f turns off every AVX-512 part)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return ["-march=native"]
+    from .kernels import dispatch_isa
+
+    isa = dispatch_isa()
+    if isa == "AVX2":
+        return ["-march=native", "-mno-avx512f"]
+    if isa == "DEFAULT":
+        return ["-march=native", "-mno-avx512f", "-mno-avx2", "-mno-fma"]
+    return ["-march=native"]
 
 
 class Attend:
@@ -74,20 +89,21 @@ class Attend:
         )
 
 
-def load_attend(head_dim: int, home: Path) -> Attend | None:
-    """The kernel for this head size, built under home/native if needed; None where it cannot be."""
-    if head_dim % 16 or os.environ.get("SWITCHPOINT_NATIVE", "1") == "0":
+def build(source_name: str, flags: list[str], home: Path, label: str) -> Path | None:
+    """`source_name` (beside this module) compiled for this machine into home/native, once per source,
+    flags, compiler and CPU model; None where it cannot be (no compiler, SWITCHPOINT_NATIVE=0, a failed build)."""
+    if os.environ.get("SWITCHPOINT_NATIVE", "1") == "0":
         return None
     compiler = shutil.which(os.environ.get("CC", "cc"))
     if compiler is None:
-        logger.info("no C compiler found: the decoder's attention runs on torch operations")
+        logger.info("no C compiler found: %s runs on torch operations", label)
         return None
-    source = Path(str(resources.files(__package__).joinpath("attend.c")))
-    flags = ["-O3", "-march=native", "-fPIC", "-shared", f"-DDIM={head_dim}"]
+    source = Path(str(resources.files(__package__).joinpath(source_name)))
+    flags = ["-O3", *march_flags(), "-fPIC", "-shared", *flags]
     key = hashlib.sha256(
-        b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, _cpu_model(), platform.machine()))
+        b"\0".join(s.encode() for s in (source.read_text(), *flags, compiler, cpu_model(), platform.machine()))
     ).hexdigest()[:16]
-    built = home / "native" / f"attend-{head_dim}-{key}.so"
+    built = home / "native" / f"{label}-{key}.so"
     try:
         if not built.exists():
             built.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +112,50 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
                 [compiler, *flags, str(source), "-o", str(partial)], check=True, capture_output=True, timeout=120
             )
             partial.rename(built)
-        return Attend(built)
     except (OSError, subprocess.SubprocessError) as exc:
-        logger.warning("could not build the attention kernel (%s): using torch operations", exc)
+        logger.warning("could not build %s (%s): using torch operations", label, exc)
+        return None
+    return built
+
+
+def load_attend(head_dim: int, home: Path) -> Attend | None:
+    """The attention kernel for this head size, built under home/native if needed; None where it cannot be."""
+    if head_dim % 16:
+        return None
+    built = build("attend.c", [f"-DDIM={head_dim}"], home, f"attend-{head_dim}")
+    try:
+        return Attend(built) if built is not None else None
+    except OSError as exc:
+        logger.warning("could not load the attention kernel (%s): using torch operations", exc)
+        return None
+
+
+class Q4MM:
+    """The 4-bit product kernel (q4mm.c): q4_matmul(x, rows, k, w, scale, low, n, y, work, threads)."""
+
+    def __init__(self, path: Path) -> None:
+        lib = ctypes.CDLL(str(path))
+        self.lanes = int(lib.q4_lanes())
+        pointer, c_int = ctypes.c_void_p, ctypes.c_int
+        self._fn = lib.q4_matmul
+        self._fn.argtypes = [pointer, c_int, c_int, pointer, pointer, pointer, c_int, pointer, pointer, c_int]
+        self._fn.restype = None
+
+    def __call__(
+        self, x: int, rows: int, k: int, w: int, scale: int, low: int, n: int, y: int, work: int, threads: int
+    ) -> None:
+        """Pointers as integers (data_ptr()): x [rows, k] bf16, y [rows, n] bf16; see q4mm.c."""
+        self._fn(x, rows, k, w, scale, low, n, y, work, threads)
+
+
+def load_q4mm(home: Path) -> Q4MM | None:
+    """The 4-bit product kernel, built under home/native if needed (with OpenMP where the compiler has
+    it: torch's own runtime, already loaded, runs its threads); None where it cannot be built."""
+    built = build("q4mm.c", ["-fopenmp", "-ffp-contract=off"], home, "q4mm")
+    if built is None:
+        built = build("q4mm.c", ["-ffp-contract=off"], home, "q4mm")
+    try:
+        return Q4MM(built) if built is not None else None
+    except OSError as exc:
+        logger.warning("could not load the 4-bit kernel (%s): using torch's", exc)
         return None

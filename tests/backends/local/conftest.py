@@ -114,4 +114,4 @@ def smollm2() -> Any:
         pytest.skip("SWITCHPOINT_SKIP_REAL_MODELS is set")
     from backends.local.loader import load_model
 
-    return load_model("smollm2", max_len=1024, threads=None)
+    return load_model("smollm2", max_len=1024, threads=None, device="cpu")  # on a GPU host too

@@ -15,7 +15,18 @@ from backends.local.decoder import Decoder, decoder_from_hf
 from .conftest import tiny_hf
 from .test_decoder import _siblings_match_single_steps
 
-PATHS = ["bf16", "int8", "int4"]
+PATHS = ["bf16", "int8", "int4", "int4-torch"]
+
+
+@pytest.fixture(scope="module")
+def q4(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Our 4-bit kernel built for this machine (skips without a C compiler)."""
+    from backends.local.native import load_q4mm
+
+    kernel = load_q4mm(tmp_path_factory.mktemp("home"))
+    if kernel is None:
+        pytest.skip("the 4-bit kernel could not be built here (no C compiler?)")
+    return kernel
 
 
 def test_choice_by_cpu_and_forced(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,33 +44,38 @@ def test_choice_by_cpu_and_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "AVX" in kernels.cpu_isa() or "DEFAULT" in kernels.cpu_isa() or "NEON" in kernels.cpu_isa()
 
 
-@pytest.mark.parametrize("path", ["int8", "int4"])
-def test_quantised_product_is_the_dequantised_matrix(path: str) -> None:
+@pytest.mark.parametrize("path", ["int8", "int4", "int4-torch"])
+def test_quantised_product_is_the_dequantised_matrix(path: str, request: pytest.FixtureRequest) -> None:
     """The kernel multiplies by exactly the matrix the quantisation stands for (scale and zero
-    conventions), and that matrix is close to the original."""
+    conventions; ours also rounds activations to 8 bits), and that matrix is close to the original."""
+    native = request.getfixturevalue("q4") if path == "int4" else None
     gen = torch.Generator().manual_seed(0)
     weight = torch.randn(64, 256, generator=gen).to(torch.bfloat16)
-    parts = kernels.quantize_int4(weight) if path == "int4" else kernels.quantize_int8(weight)
-    if path == "int4":
+    parts = kernels.quantize_int4(weight) if path.startswith("int4") else kernels.quantize_int8(weight)
+    if path.startswith("int4"):
         q, scale, low = parts["q"].float(), parts["scale"].float(), parts["low"].float()
         deq = (q.view(64, -1, kernels.GROUP) * scale[..., None] + low[..., None]).view(64, 256)
     else:
         deq = parts["q"].float() * parts["scale"].float()[:, None]
-    assert (deq - weight.float()).abs().max() < (0.25 if path == "int4" else 0.03) * weight.float().abs().max()
+    assert (deq - weight.float()).abs().max() < (0.25 if path.startswith("int4") else 0.03) * weight.float().abs().max()
     x = torch.randn(3, 256, generator=gen).to(torch.bfloat16)
-    got = kernels.quant_linear([parts], path)(x).float()
+    made = kernels.quant_linear([parts], path, native)
+    assert type(made).__name__ == (
+        "NativeInt4Linear" if path == "int4" else "Int4Linear" if "int4" in path else "Int8Linear"
+    )
+    got = made(x).float()
     want = x.float() @ deq.T
     assert torch.allclose(got, want, rtol=2e-2, atol=2e-2 * want.abs().max().item())
 
 
-def _tiny(path: str, kind: str = "llama") -> Decoder:
+def _tiny(path: str, kind: str = "llama", q4: Any = None) -> Decoder:
     model = tiny_hf(kind, hidden=64)
 
     def quantize(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, dict[str, torch.Tensor]]:
-        fn = kernels.quantize_int4 if path == "int4" else kernels.quantize_int8
+        fn = kernels.quantize_int4 if path.startswith("int4") else kernels.quantize_int8
         return {n: fn(state[n].to(torch.bfloat16)) for n in names}
 
-    return decoder_from_hf(model, max_len=96, dtype=torch.bfloat16, kernels=path, quantize=quantize)
+    return decoder_from_hf(model, max_len=96, dtype=torch.bfloat16, kernels=path, quantize=quantize, q4=q4)
 
 
 def _blocks_equal_singles(dec: Any, vocab: int) -> None:
@@ -74,10 +90,12 @@ def _blocks_equal_singles(dec: Any, vocab: int) -> None:
 
 
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
-@pytest.mark.parametrize("path", ["int8", "int4"])
-def test_tiny_quantised_rows_equal_single_steps(path: str, kind: str) -> None:
-    dec = _tiny(path, kind)
+@pytest.mark.parametrize("path", ["int8", "int4", "int4-torch"])
+def test_tiny_quantised_rows_equal_single_steps(path: str, kind: str, request: pytest.FixtureRequest) -> None:
+    dec = _tiny(path, kind, request.getfixturevalue("q4") if path == "int4" else None)
     assert dec.kernels == path and type(dec.layers[0]["w13"]).__name__ != "Linear"
+    if path == "int4":  # our kernel, exact by construction: never run row by row
+        assert type(dec.layers[0]["w13"]).__name__ == "NativeInt4Linear"
     _blocks_equal_singles(dec, 64)
 
 
@@ -96,3 +114,96 @@ def test_real_smollm2_rows_equal_single_steps_on_every_path(path: str, smollm2: 
         ref = smollm2.decoder.forward(ids, 0)[0].argmax(-1)
         got = dec.forward(ids, 0)[0].argmax(-1)
         assert (ref == got).float().mean() > 0.6
+
+
+@pytest.mark.skipif(kernels.platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 dispatch levels")
+def test_forced_avx2_dispatch_chooses_as_an_avx2_cpu_would() -> None:
+    """ATEN_CPU_CAPABILITY=avx2 on any x86 CPU: torch dispatches to AVX2, the kernel path is the one
+    for a CPU without bf16 dot products (int4) and the native kernels are built without AVX-512."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from backends.local import kernels, native;"
+        "print(kernels.dispatch_isa(), kernels.choose_path(), ' '.join(native.march_flags()))"
+    )
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2"}
+    env.pop(kernels.ENV, None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    isa, path, flags = out.split(" ", 2)
+    assert (isa, path) == ("AVX2", "int4")
+    assert "-mno-avx512f" in flags.split()
+
+
+def test_our_int4_kernel_rows_exact_across_threads_and_long_blocks(q4: Any) -> None:
+    """Ours: a row's output does not depend on the thread count (outputs are split between threads,
+    never a row's sums) nor on how many rows share the call, past 16 rows too (prefill)."""
+    gen = torch.Generator().manual_seed(3)
+    weight = torch.randn(96, 128, generator=gen).to(torch.bfloat16)
+    linear = kernels.quant_linear([kernels.quantize_int4(weight)], "int4", q4)
+    x = torch.randn(40, 128, generator=gen).to(torch.bfloat16)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        alone = torch.cat([linear(x[i : i + 1]) for i in range(40)])
+        torch.set_num_threads(2)
+        assert torch.equal(linear(x), alone)
+        assert torch.equal(linear(x[3:8]), alone[3:8])
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.skipif(kernels.platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 dispatch levels")
+def test_our_int4_kernel_gives_the_same_numbers_on_every_isa(q4: Any, tmp_path: Any) -> None:
+    """The AVX-512 VNNI, AVX2 and plain C builds of ours compute the same integer sums and the same
+    float operations in the same order: bit-identical products, so output does not depend on the CPU."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch; from pathlib import Path; from backends.local import kernels, native;"
+        "g = torch.Generator().manual_seed(5);"
+        "w = torch.randn(64, 256, generator=g).to(torch.bfloat16);"
+        "x = torch.randn(5, 256, generator=g).to(torch.bfloat16);"
+        "k = native.load_q4mm(Path(sys.argv[1]));"
+        "y = kernels.quant_linear([kernels.quantize_int4(w)], 'int4', k)(x);"
+        "import hashlib; print(k.lanes, hashlib.sha256(y.view(torch.int16).numpy().tobytes()).hexdigest())"
+    )
+    results = {}
+    for isa in ("avx2", "default", ""):
+        env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+        if isa:
+            env["ATEN_CPU_CAPABILITY"] = isa
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / "home")], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        lanes, *sums = run.stdout.split()
+        results[isa or "native"] = (lanes, tuple(sums))
+    assert len({sums for _, sums in results.values()}) == 1, results
+
+
+def test_mtp_head_on_the_int4_path_uses_our_kernel_and_output_stays_plain(q4: Any) -> None:
+    """Next to an int4 target the MTP head's products go through the same 4-bit kernel (drafting was
+    most of a step's cost otherwise); greedy speculative output still equals plain decoding."""
+    from backends.local.drafters import MTPDrafter
+    from backends.local.generate import SpecPolicy, generate
+    from backends.local.mtp import MTPHead, QuantizedLinear
+    from backends.local.sampling import Sampler
+
+    dec = _tiny("int4", "llama", q4)
+    arch = dec.arch
+    head = MTPHead(arch.dim, torch.arange(0, 64, 2), attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim))
+    drafter = MTPDrafter(dec, head, siblings=2, sibling_min=0.0)
+    assert isinstance(drafter.head.fc, QuantizedLinear) and isinstance(
+        drafter.head.packed_out, kernels.NativeInt4Linear
+    )
+    prompt = [5, 9, 11, 5, 9, 11, 7, 3]
+
+    def run(d: Any) -> list[int]:
+        blocks = generate(dec, prompt, Sampler(), max_new_tokens=40, drafter=d, policy=SpecPolicy(switch_off=False))
+        return [t for b in blocks for t in b]
+
+    assert run(drafter) == run(None)

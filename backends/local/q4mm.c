@@ -1,0 +1,192 @@
+/* y = x @ W.T with W in 4 bits (groups of 32 along the reduction, scale and low per group) and each
+ * row of x quantised to 8 bits per group of 32 (scale max|x|/127): integer dot products, as llama.cpp
+ * multiplies its Q4_1 weights by Q8_1 activations.
+ *
+ * Why a kernel of our own: torch's `_weight_int4pack_mm_for_cpu` turns every weight into a float and
+ * does one float multiply-add per weight and row, so each row of a draft block costs nearly what the
+ * first one does. Here a weight block is unpacked once for all rows, and a row's products are 8-bit
+ * integer dot products: 4 (AVX2: 2) times as many per instruction.
+ *
+ * Exactness: a row's result must not depend on the other rows of the call (speculative output must
+ * equal plain decoding). Each row is quantised on its own, its integer sums are exact, and its float
+ * operations run in one fixed order per output lane whatever the number of rows, so a row computes
+ * bit for bit the same alone or inside a block.
+ *
+ * Layout (packed once at load by kernels.py): outputs in blocks of LANES (16 with AVX-512 VNNI, else
+ * 8); per block, per group of 32, per pair of 4-input quads, LANES x 4 bytes whose low nibbles hold
+ * the first quad's values and high nibbles the second's (lane-major: byte 4 * lane + j is input j of
+ * the quad for that lane's output). Scales and lows: per block, per group, LANES bf16 values (20 bytes
+ * per 32 weights in all).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#define GROUP 32
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define LANES 16
+#else
+#define LANES 8
+#endif
+#define MAX_ROWS 16
+
+int q4_lanes(void) { return LANES; }
+
+static inline float bf16_to_float(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+#if defined(__AVX512F__)
+static inline __m512 load_bf16x16(const uint16_t *p) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
+}
+#endif
+#if defined(__AVX2__)
+static inline __m256 load_bf16x8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+#endif
+
+static inline uint16_t float_to_bf16(float f) {
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    bits += 0x7FFF + ((bits >> 16) & 1); /* round to nearest even */
+    return (uint16_t)(bits >> 16);
+}
+
+/* One row: int8 values, and per group the scale and scale * sum of the values. */
+static void quantise_row(const uint16_t *x, int k, int8_t *q, float *d, float *ds) {
+    for (int g = 0; g < k / GROUP; g++) {
+        float v[GROUP], amax = 0.0f;
+        for (int i = 0; i < GROUP; i++) {
+            v[i] = bf16_to_float(x[g * GROUP + i]);
+            float a = fabsf(v[i]);
+            amax = a > amax ? a : amax;
+        }
+        float scale = amax / 127.0f, inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+        int sum = 0;
+        for (int i = 0; i < GROUP; i++) {
+            int value = (int)nearbyintf(v[i] * inv);
+            q[g * GROUP + i] = (int8_t)value;
+            sum += value;
+        }
+        d[g] = scale;
+        ds[g] = scale * (float)sum;
+    }
+}
+
+#if LANES == 16
+/* AVX-512 VNNI: 16 outputs x 4 inputs per dot-product instruction. */
+static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
+                       const float *d, const float *ds, int rows, int k, float *out /* [rows][16] */) {
+    const __m512i nib = _mm512_set1_epi8(0x0F);
+    __m512 acc[MAX_ROWS];
+    for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+        __m512i wv[8];
+        for (int p = 0; p < 4; p++) {
+            __m512i packed = _mm512_loadu_si512((const void *)(w + ((size_t)g * 4 + p) * 64));
+            wv[2 * p] = _mm512_and_si512(packed, nib);
+            wv[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nib);
+        }
+        const __m512 sv = load_bf16x16(scale + g * 16), lv = load_bf16x16(low + g * 16);
+        for (int r = 0; r < rows; r++) {
+            const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
+            __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512(); /* two chains: half the latency */
+            for (int j = 0; j < 8; j += 2) {
+                even = _mm512_dpbusd_epi32(even, wv[j], _mm512_set1_epi32(xq[j]));
+                odd = _mm512_dpbusd_epi32(odd, wv[j + 1], _mm512_set1_epi32(xq[j + 1]));
+            }
+            __m512i isum = _mm512_add_epi32(even, odd);
+            __m512 part = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d[r * groups + g]));
+            acc[r] = _mm512_fmadd_ps(part, sv, acc[r]);
+            acc[r] = _mm512_fmadd_ps(lv, _mm512_set1_ps(ds[r * groups + g]), acc[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) _mm512_storeu_ps(out + r * 16, acc[r]);
+}
+#elif defined(__AVX2__)
+/* AVX2: 8 outputs x 4 inputs per pair of instructions (u8 x s8 -> s16 pairs, summed in 16 bits over a
+ * group: at most 8 x 2 x 15 x 127 = 30,480, no overflow; then widened to 32 bits once). */
+static inline __m256i dot_quads(__m256i wv, __m256i x) { return _mm256_maddubs_epi16(wv, x); }
+
+static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
+                       const float *d, const float *ds, int rows, int k, float *out /* [rows][8] */) {
+    const __m256i nib = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    __m256 acc[MAX_ROWS];
+    for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+        __m256i wv[8];
+        for (int p = 0; p < 4; p++) {
+            __m256i packed = _mm256_loadu_si256((const __m256i *)(w + ((size_t)g * 4 + p) * 32));
+            wv[2 * p] = _mm256_and_si256(packed, nib);
+            wv[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nib);
+        }
+        const __m256 sv = load_bf16x8(scale + g * 8), lv = load_bf16x8(low + g * 8);
+        for (int r = 0; r < rows; r++) {
+            const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
+            __m256i even = dot_quads(wv[0], _mm256_set1_epi32(xq[0])), odd = dot_quads(wv[1], _mm256_set1_epi32(xq[1]));
+            for (int j = 2; j < 8; j += 2) { /* two chains: half the latency */
+                even = _mm256_add_epi16(even, dot_quads(wv[j], _mm256_set1_epi32(xq[j])));
+                odd = _mm256_add_epi16(odd, dot_quads(wv[j + 1], _mm256_set1_epi32(xq[j + 1])));
+            }
+            __m256i isum = _mm256_madd_epi16(_mm256_add_epi16(even, odd), ones);
+            __m256 part = _mm256_mul_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d[r * groups + g]));
+            acc[r] = _mm256_fmadd_ps(part, sv, acc[r]);
+            acc[r] = _mm256_fmadd_ps(lv, _mm256_set1_ps(ds[r * groups + g]), acc[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) _mm256_storeu_ps(out + r * 8, acc[r]);
+}
+#else
+/* Portable C: the same sums in the same order. */
+static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
+                       const float *d, const float *ds, int rows, int k, float *out) {
+    for (int r = 0; r < rows; r++) {
+        for (int lane = 0; lane < LANES; lane++) {
+            float acc = 0.0f;
+            for (int g = 0; g < groups; g++) {
+                int32_t isum = 0;
+                for (int p = 0; p < 4; p++) {
+                    const uint8_t *bytes = w + ((size_t)g * 4 + p) * LANES * 4 + lane * 4;
+                    const int8_t *x = q + (size_t)r * k + g * GROUP + p * 8;
+                    for (int j = 0; j < 4; j++) isum += (bytes[j] & 0x0F) * x[j] + (bytes[j] >> 4) * x[4 + j];
+                }
+                float part = (float)isum * d[r * groups + g];
+                acc = fmaf(part, bf16_to_float(scale[g * LANES + lane]), acc);
+                acc = fmaf(bf16_to_float(low[g * LANES + lane]), ds[r * groups + g], acc);
+            }
+            out[r * LANES + lane] = acc;
+        }
+    }
+}
+#endif
+
+/* y[rows][n] (bf16) = x[rows][k] (bf16) @ W.T; w, scale, low as packed by kernels.py. work: scratch of
+ * rows * k bytes then 2 * rows * k / 32 floats. Rows go through in chunks of MAX_ROWS. */
+void q4_matmul(const uint16_t *x, int rows, int k, const uint8_t *w, const uint16_t *scale, const uint16_t *low, int n,
+               uint16_t *y, void *work, int threads) {
+    const int groups = k / GROUP, blocks = n / LANES;
+    int8_t *q = (int8_t *)work;
+    float *d = (float *)(q + (size_t)rows * k), *ds = d + (size_t)rows * groups;
+    for (int r = 0; r < rows; r++) quantise_row(x + (size_t)r * k, k, q + (size_t)r * k, d + r * groups, ds + r * groups);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int b = 0; b < blocks; b++) {
+        float out[MAX_ROWS * LANES];
+        for (int r0 = 0; r0 < rows; r0 += MAX_ROWS) {
+            int m = rows - r0 < MAX_ROWS ? rows - r0 : MAX_ROWS;
+            block_rows(w + (size_t)b * groups * GROUP * LANES / 2, scale + (size_t)b * groups * LANES,
+                       low + (size_t)b * groups * LANES, groups, q + (size_t)r0 * k, d + (size_t)r0 * groups,
+                       ds + (size_t)r0 * groups, m, k, out);
+            for (int r = 0; r < m; r++)
+                for (int lane = 0; lane < LANES; lane++)
+                    y[(size_t)(r0 + r) * n + b * LANES + lane] = float_to_bf16(out[r * LANES + lane]);
+        }
+    }
+}
