@@ -29,13 +29,14 @@ from typing import Any
 import orjson
 
 from ..contract import CanonicalRequest, Tool
-from ..tokencount import LRUCache, SegmentCounter, text_key
+from ..tokencount import Inline, LRUCache, SegmentCounter, TooMuchNewText, text_key
 from .frames import content_printed_as_is, render_frames
 from .prompts import build_prompt, chat_messages, prompt_text, tools_block
 
 logger = logging.getLogger(__name__)
 
 TOOL_SETS = 16  # tools blocks remembered: one per client and version in use
+INLINE_CHARS = 4096  # new text counted on the event loop: about 2 ms of this tokenizer (count_off_loop)
 LAYOUTS = 256  # sequences of roles remembered: about one per conversation length in flight
 FRAMES = 256  # a template's texts between two contents: a handful per template
 
@@ -80,6 +81,7 @@ class PromptCounter:
         self._layouts: LRUCache[Layout] = LRUCache(LAYOUTS)
         self._blocks: LRUCache[str] = LRUCache(TOOL_SETS)
         self._frames: LRUCache[tuple[str, str, int]] = LRUCache(FRAMES)
+        self.inline_chars = INLINE_CHARS
 
     @property
     def paragraphs_add_up(self) -> bool | None:
@@ -90,12 +92,14 @@ class PromptCounter:
         """Characters given to the tokenizer in pieces so far (whole counts not included)."""
         return self._text.tokenised
 
-    def count(self, request: CanonicalRequest) -> int:
-        """The tokens `build_prompt(tokenizer, request)` gives."""
+    def count(self, request: CanonicalRequest, inline: Inline | None = None) -> int:
+        """The tokens `build_prompt(tokenizer, request)` gives; `inline`: see tokencount.count_off_loop."""
         if self.exact is False:
-            return self._whole(request)
-        n = self._pieces(request)
+            return self._whole(request, inline)
+        n = self._pieces(request, inline)
         if self.exact is None:
+            if inline is not None:  # the first count is made whole as well: in a worker thread
+                raise TooMuchNewText
             whole = len(build_prompt(self.tokenizer, request).ids)
             self.exact = n == whole
             if not self.exact:
@@ -103,12 +107,14 @@ class PromptCounter:
             return whole
         return n
 
-    def _whole(self, request: CanonicalRequest) -> int:
+    def _whole(self, request: CanonicalRequest, inline: Inline | None) -> int:
         """build_prompt's count, remembered by the prompt's text: a repeat costs rendering and a hash."""
         text, _ = prompt_text(self.tokenizer, request, self._tools_block)
         key = ("prompt", *text_key(text))
         n = self._text.cache.get(key)
         if n is None:
+            if inline is not None:
+                inline.spend(len(text))
             n = len(build_prompt(self.tokenizer, request).ids)
             self._text.cache.put(key, n)
         return n
@@ -124,7 +130,7 @@ class PromptCounter:
             self._blocks.put(key, block)
         return block
 
-    def _pieces(self, request: CanonicalRequest) -> int:
+    def _pieces(self, request: CanonicalRequest, inline: Inline | None) -> int:
         """Message by message where the template allows (frames.py), else the whole prompt text cut at
         its added tokens."""
         if request.prompt is None and self.by_message:
@@ -132,16 +138,17 @@ class PromptCounter:
             layout = self._layout(tuple(m["role"] for m in messages)) if messages else None
             if layout is not None:
                 pairs = zip(layout.around, messages, strict=True)
-                return layout.tokens + sum(self._message(before, after, m["content"]) for (before, after), m in pairs)
+                return layout.tokens + sum(self._message(edges, m["content"], inline) for edges, m in pairs)
         text, adds_specials = prompt_text(self.tokenizer, request, self._tools_block)
-        return (self._specials if adds_specials else 0) + self._cut_count(text)
+        return (self._specials if adds_specials else 0) + self._cut_count(text, inline)
 
-    def _message(self, before: str, after: str, content: str) -> int:
+    def _message(self, edges: tuple[str, str], content: str, inline: Inline | None) -> int:
         """The tokens of a message's content with the template's text glued to it, remembered by content."""
+        before, after = edges
         key = ("message", before, after, *text_key(content))
         n = self._text.cache.get(key)
         if n is None:
-            n = self._cut_count(before + content + after)
+            n = self._cut_count(before + content + after, inline)
             self._text.cache.put(key, n)
         return n
 
@@ -189,13 +196,13 @@ class PromptCounter:
             self._frames.put(frame, cut)
         return cut
 
-    def _cut_count(self, text: str) -> int:
+    def _cut_count(self, text: str, inline: Inline | None = None) -> int:
         """`text` cut at the added tokens: one token each, the texts between counted by the segment counter."""
         assert self._cut is not None
         n = start = 0
         for m in self._cut.finditer(text):
             if m.start() > start:
-                n += self._text.text(text[start : m.start()])
+                n += self._text.text(text[start : m.start()], inline)
             n += 1
             start = m.end()
-        return n + (self._text.text(text[start:]) if start < len(text) else 0)
+        return n + (self._text.text(text[start:], inline) if start < len(text) else 0)
