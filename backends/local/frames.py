@@ -6,8 +6,10 @@ A template that only ever prints a message's content as it is, joined to other t
 placeholder replaced by its content. That rendering, cut at the placeholders, gives the frames: the
 texts before, between and after the contents, which depend on the roles alone. `content_printed_as_is`
 proves the first part on the template's syntax tree: no filter (`trim`), test, condition, call or
-assignment sees a content, so no content can change what is printed around it. Templates that do
-(Llama 3's `| trim`, Qwen 3's `</think>` split), or print today's date, are rendered whole.
+assignment sees a content, and no block that keeps its output (`{% filter %}`, `{% set %}`, a macro)
+holds one, so a content is printed unchanged and changes nothing printed around it. Templates that
+do otherwise (Llama 3's `| trim`, Qwen 3's `</think>` split), or print today's date, are rendered
+whole.
 """
 
 from __future__ import annotations
@@ -28,19 +30,22 @@ def _is_content(node: Any) -> bool:
     return isinstance(node, nodes.Getattr) and node.attr == "content"
 
 
-def _content_only_printed(node: Any, printed: bool) -> bool:
+def _content_only_printed(node: Any, printed: bool, kept: bool = False) -> bool:
     """Whether every `x['content']` / `x.content` under `node` is printed as it is; `printed`: `node` is
-    an output, or a `+` / `~` inside one."""
+    an output, or a `+` / `~` inside one; `kept`: `node` is inside a block whose output is kept and may
+    be changed before it is printed (`{% filter %}`, `{% set x %}`, a macro, `{% autoescape %}`)."""
     from jinja2 import nodes
 
     if _is_content(node):
-        return printed
+        return printed and not kept
     if isinstance(node, nodes.Const) and node.value == "content":  # x.get('content'), map(attribute='content')
         return False
     if isinstance(node, nodes.Name) and node.name == "strftime_now":  # today's date: frames would go stale
         return False
+    keeps = (nodes.FilterBlock, nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.EvalContextModifier)
+    kept = kept or isinstance(node, keeps)
     joins = isinstance(node, nodes.Output) or (printed and isinstance(node, (nodes.Add, nodes.Concat)))
-    return all(_content_only_printed(child, joins) for child in node.iter_child_nodes())
+    return all(_content_only_printed(child, joins, kept) for child in node.iter_child_nodes())
 
 
 def content_printed_as_is(template: str) -> bool:

@@ -36,6 +36,10 @@ def test_a_template_that_only_prints_contents_is_seen_as_such() -> None:
         "{% set text = message['content'] %}{{ text }}",
         "{{ message.get('content') }}",
         "{{ strftime_now('%d %b %Y') + message['content'] }}",  # the date changes, the frames would not
+        "{% filter upper %}{{ message['content'] }}{% endfilter %}",
+        "{% set text %}{{ message['content'] }}{% endset %}{{ text | trim }}",
+        "{% macro say(m) %}{{ m.content }}{% endmacro %}{{ say(message) }}",
+        "{% autoescape true %}{{ message['content'] }}{% endautoescape %}",
     ]
     for body in changed:
         assert not content_printed_as_is(loop(body)), body
