@@ -96,10 +96,10 @@ class PromptCounter:
         """The tokens `build_prompt(tokenizer, request)` gives; `inline`: see tokencount.count_off_loop."""
         if self.exact is False:
             return self._whole(request, inline)
+        if self.exact is None and inline is not None:  # the first count is made whole as well: in a thread
+            raise TooMuchNewText
         n = self._pieces(request, inline)
         if self.exact is None:
-            if inline is not None:  # the first count is made whole as well: in a worker thread
-                raise TooMuchNewText
             whole = len(build_prompt(self.tokenizer, request).ids)
             self.exact = n == whole
             if not self.exact:
