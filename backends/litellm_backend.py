@@ -38,7 +38,7 @@ from .openai_format import (
 )
 from .pricing import litellm_price
 from .redact import upstream_message
-from .tokencount import SegmentCounter, estimate
+from .tokencount import SegmentCounter, count_off_loop, estimate
 from .toolids import id_rule, map_tool_ids, restore_id
 from .tracecontext import trace_headers
 
@@ -237,10 +237,13 @@ class LiteLLMBackend:
     async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
         """litellm's counter for this model (its tokenizer where it ships one, else tiktoken), segment by
         segment so a conversation's earlier turns are counted once."""
-        if self._counter is None:
-            self._counter = litellm_counter(self._litellm, self.model)
-        try:  # in a thread: litellm loads a tokenizer on first use, and a cold 100 KB count takes ~15 ms
-            return TokenCount(await asyncio.to_thread(self._counter.count, request), "litellm")
+        try:
+            if self._counter is None:  # litellm loads its tokenizer on first use: in a worker thread
+                counter = litellm_counter(self._litellm, self.model)
+                n = await asyncio.to_thread(counter.count, request)
+                self._counter = counter
+                return TokenCount(n, "litellm")
+            return TokenCount(await count_off_loop(self._counter, request), "litellm")
         except (ValueError, KeyError, OSError) as exc:
             log.warning("%s: litellm could not count tokens (%s); using the estimate", self.name, exc)
             return estimate(request)

@@ -7,7 +7,8 @@ and counting the same request twice (the count_tokens endpoint, the context-wind
 clamping) costs a hash of each segment. A long segment not seen before is counted paragraph by
 paragraph, at cuts where the counts add up exactly (PARAGRAPH_CUT), so another session of the same
 agent, whose system prompt differs in a working directory, tokenises that paragraph and no more.
-Framing tokens are added per message the way OpenAI's cookbook counts chat messages.
+Framing tokens are added per message the way OpenAI's cookbook counts chat messages. A count runs on
+the event loop unless it has much new text to tokenise (`count_off_loop`).
 
 `TokenCount.source` says how a count was made: "upstream" (the backend reported it), "tokenizer"
 (the model's own tokenizer and chat template), "endpoint" (the server's tokenize endpoint),
@@ -17,6 +18,7 @@ fallback, flagged `tokens_estimated` in the request log).
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import os
@@ -25,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 
@@ -150,6 +152,45 @@ def paragraph_chunks(text: str) -> list[str]:
     return chunks
 
 
+class TooMuchNewText(Exception):
+    """A count given an `Inline` allowance would tokenise more than it allows: the caller counts again in
+    a worker thread (`count_off_loop`). A signal between a counter and its caller, never an error: it
+    does not leave `count_off_loop`."""
+
+
+class Inline:
+    """How many characters a count running on the event loop may still give the tokenizer."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
+
+    def spend(self, chars: int) -> None:
+        if chars > self.chars:
+            raise TooMuchNewText
+        self.chars -= chars
+
+
+class Counter(Protocol):
+    inline_chars: int  # new text worth counting on the event loop rather than paying a thread hop
+
+    def count(self, request: CanonicalRequest, inline: Inline | None = None) -> int: ...
+
+
+async def count_off_loop(counter: Counter, request: CanonicalRequest) -> int:
+    """`counter.count(request)` on the event loop while the text it has to tokenise (what its caches do
+    not hold) stays within `counter.inline_chars`: a cached or small count costs less than a thread hop.
+    A count that needs more starts again in a worker thread (the cache lookups are repeated, the
+    pieces already tokenised are cached), so a never-seen 100 KB request does not hold up the other
+    requests while it is tokenised (the tokenizers used release the GIL while they work)."""
+    try:
+        return counter.count(request, Inline(counter.inline_chars))
+    except TooMuchNewText:
+        return await asyncio.to_thread(counter.count, request)
+
+
+INLINE_CHARS = 16384  # about 1 ms of tiktoken on a server core
+
+
 class SegmentCounter:
     """Counts a request segment by segment with `encode_len`, remembering each segment's count; a long
     segment missing from the cache is counted paragraph by paragraph (each remembered too), so a
@@ -162,19 +203,24 @@ class SegmentCounter:
         tools_len: Callable[[list[str]], int] | None = None,
         paragraphs: bool | None = None,
         max_entries: int = 16384,
+        inline_chars: int = INLINE_CHARS,
     ) -> None:
         """tools_len: counts a request's tool definitions (their JSON) as a whole, where the counter has
         its own way with tools (litellm's); else each definition is counted as text plus framing.
         paragraphs: whether `encode_len`'s counts add up by paragraph (PARAGRAPH_CUT): True where that is
         known (tiktoken's encodings: tests/backends/test_segment_counts.py), False to count texts whole,
-        None to find out on the first text cut (that text is then tokenised twice, cut and whole)."""
+        None to find out on the first text cut (that text is then tokenised twice, cut and whole).
+        inline_chars: see `count_off_loop`."""
         self._encode_len = encode_len
         self._tools_len = tools_len
         self.cache: LRUCache[int] = LRUCache(max_entries)
         self.paragraphs_add_up = paragraphs
+        self.inline_chars = inline_chars
         self.tokenised = 0  # characters given to the tokenizer so far (the cost; the rest is cache hits)
 
-    def _encode(self, text: str) -> int:
+    def _encode(self, text: str, inline: Inline | None) -> int:
+        if inline is not None:
+            inline.spend(len(text))
         self.tokenised += len(text)
         return self._encode_len(text)
 
@@ -185,43 +231,47 @@ class SegmentCounter:
             self.cache.put(key, n)
         return n
 
-    def text(self, text: str) -> int:
-        return self._cached(text_key(text), lambda: self._count_new(text))
+    def text(self, text: str, inline: Inline | None = None) -> int:
+        return self._cached(text_key(text), lambda: self._count_new(text, inline))
 
-    def _count_new(self, text: str) -> int:
+    def _count_new(self, text: str, inline: Inline | None) -> int:
         chunks = paragraph_chunks(text) if len(text) > SPLIT_BYTES and self.paragraphs_add_up is not False else []
         if len(chunks) < 2:
-            return self._encode(text)
+            return self._encode(text, inline)
         total = 0
         for chunk in chunks:
-            total += self._cached(text_key(chunk), lambda chunk=chunk: self._encode(chunk))  # type: ignore[misc]
+            total += self._cached(text_key(chunk), lambda chunk=chunk: self._encode(chunk, inline))  # type: ignore[misc]
         if self.paragraphs_add_up is None:
-            whole = self._encode(text)
+            whole = self._encode(text, inline)
             self.paragraphs_add_up = whole == total
             if whole != total:
                 logger.info("this tokenizer's counts do not add up by paragraph (%d != %d)", total, whole)
             return whole
         return total
 
-    def tools(self, segments: list[str]) -> int:
+    def tools(self, segments: list[str], inline: Inline | None = None) -> int:
         if self._tools_len is None:
-            return sum(TOKENS_PER_TOOL + self.text(s) for s in segments)
+            return sum(TOKENS_PER_TOOL + self.text(s, inline) for s in segments)
         tools_len = self._tools_len
 
         def make() -> int:
-            self.tokenised += sum(len(s) for s in segments)
+            size = sum(len(s) for s in segments)
+            if inline is not None:
+                inline.spend(size)
+            self.tokenised += size
             return tools_len(segments)
 
         return self._cached((-len(segments), hash(tuple(segments))), make)
 
-    def count(self, request: CanonicalRequest) -> int:
+    def count(self, request: CanonicalRequest, inline: Inline | None = None) -> int:
+        """The request's tokens; `inline`: see `count_off_loop`."""
         if request.prompt is not None:
-            return self.text(request.prompt) + self.text(request.suffix or "")
+            return self.text(request.prompt, inline) + self.text(request.suffix or "", inline)
         n = TOKENS_PER_REPLY
         for m in request.messages:
-            n += TOKENS_PER_MESSAGE + self.text(message_segment(m))
+            n += TOKENS_PER_MESSAGE + self.text(message_segment(m), inline)
             n += TOKENS_PER_IMAGE * sum(1 for p in m.content if isinstance(p, ImagePart))
-        return n + (self.tools(tool_segments(request)) if request.tools else 0)
+        return n + (self.tools(tool_segments(request), inline) if request.tools else 0)
 
 
 # ---- tiktoken, offline ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..contract import CanonicalRequest, Capabilities, Event, Price, TokenCount
 from ..errors import BackendError, RateLimited, SwitchpointError
 from ..redact import upstream_message
+from ..tokencount import count_off_loop
 from ..tokens import estimate_request_tokens
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ class LocalBackend:
             return TokenCount(estimate_request_tokens(request), "estimate")
         if self._counter is None or self._counter.tokenizer is not tokenizer:
             self._counter = PromptCounter(tokenizer)
-        return TokenCount(await asyncio.to_thread(self._counter.count, request), "tokenizer")
+        return TokenCount(await count_off_loop(self._counter, request), "tokenizer")
 
     async def load_tokenizer(self) -> None:
         """Load the tokenizer alone (converting the model once if it has to), for counting."""

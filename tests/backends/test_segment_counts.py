@@ -213,8 +213,8 @@ class OffByOne:
             get_added_tokens_decoder = fast.get_added_tokens_decoder
 
             @staticmethod
-            def encode(text: str, add_special_tokens: bool = False) -> Any:
-                return type("Encoding", (), {"ids": [0, *fast.encode(text, add_special_tokens=False).ids]})
+            def encode_batch_fast(texts: list[str], add_special_tokens: bool = False) -> Any:
+                return [type("Encoding", (), {"ids": [0, *e.ids]}) for e in fast.encode_batch_fast(texts)]
 
         self.backend_tokenizer = Fast()
 

@@ -12,6 +12,8 @@ is installed), p50 and p99 of:
   cold      the recorded 115 KB request by a counter that has seen nothing of it (every byte tokenised:
             what a never-seen 100 KB request costs, and a gateway's first agent request after a start),
   repeat    the same request counted again (the count_tokens endpoint, the gate and the clamp).
+  loop held the longest the event loop ran nothing else during a cold count: counted on the loop (as
+            OpenAIBackend did) and through count_off_loop (in a worker thread when much is new).
 The session rows give the text each turn hands the tokenizer (the rest are cache hits), the cold row
 the tokenizer's throughput, which bounds it.
 Accuracy: each counter cut into pieces against the same tokenizer counting whole, on every turn of
@@ -24,15 +26,16 @@ SmolLM2's own tokenizer with its chat template (needs the local extra).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import json
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -40,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from backends.contract import CanonicalRequest, Message, TextPart  # noqa: E402
-from backends.tokencount import SegmentCounter, tiktoken_counter, tiktoken_encoding  # noqa: E402
+from backends.tokencount import Counter, SegmentCounter, count_off_loop, tiktoken_counter, tiktoken_encoding  # noqa: E402
 from backends.tokens import estimate_request_tokens  # noqa: E402
 from router.dialects import get_dialect  # noqa: E402
 from tests.backends.agent_session import other_session, session, session_bodies  # noqa: E402
@@ -48,10 +51,6 @@ from tests.backends.agent_session import other_session, session, session_bodies 
 FIXTURES = ROOT / "tests" / "fixtures" / "clients"
 PATHS = {"/v1/messages": "anthropic", "/v1/responses": "responses", "/v1/chat/completions": "openai"}
 ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16")
-
-
-class Counter(Protocol):
-    def count(self, request: CanonicalRequest) -> int: ...
 
 
 def cpu() -> str:
@@ -103,7 +102,7 @@ def counters() -> dict[str, Callable[[], Counter]]:
     """A factory of fresh counters (empty caches) for each counter at hand."""
     out: dict[str, Callable[[], Counter]] = {}
     if tiktoken_encoding("gpt-4o") is not None:
-        out["tiktoken o200k"] = lambda: tiktoken_counter("claude-code-agent")  # type: ignore[return-value]
+        out["tiktoken o200k"] = lambda: tiktoken_counter("claude-code-agent")  # type: ignore[assignment, return-value]
     if importlib.util.find_spec("litellm"):
         from backends.litellm_backend import _import_litellm, litellm_counter
 
@@ -162,6 +161,54 @@ def cold(make: Callable[[], Counter], big: CanonicalRequest, runs: int) -> list[
     return times
 
 
+async def loop_held(count: Callable[[], Awaitable[object]]) -> tuple[float, int]:
+    """While `count()` runs: the longest the event loop went without running another task (ms), and how
+    many times another task ran (a task that yields at once)."""
+    done, gaps = False, [0.0]
+
+    async def other_task() -> None:
+        last = time.perf_counter()
+        while not done:
+            await asyncio.sleep(0)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    task = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    await count()
+    done = True
+    await task
+    return max(gaps) * 1000, len(gaps) - 2  # the turns before and after the count left out
+
+
+def held(make: Callable[[], Counter], big: CanonicalRequest, runs: int) -> str:
+    """Loop held (median) by a cold count of `big`: counted on the loop, and through count_off_loop."""
+    out = []
+    for off in (False, True):
+        runs_held = []
+        for _ in range(runs):
+            counter = make()
+            counter.count(unrelated())
+
+            async def count(counter: Counter = counter, off: bool = off) -> object:
+                return await count_off_loop(counter, big) if off else counter.count(big)
+
+            runs_held.append(asyncio.run(loop_held(count)))
+        gap, turns = statistics.median(g for g, _ in runs_held), statistics.median(t for _, t in runs_held)
+        out.append(f"{gap:.1f} ms {'off' if off else 'on'} the loop ({turns:.0f} turns of another task)")
+    return ", ".join(out)
+
+
+def idle_loop_held(runs: int = 9) -> float:
+    """The same with nothing to count (a 30 ms sleep): what the machine's other work alone holds the loop."""
+
+    async def idle() -> None:
+        await asyncio.sleep(0.03)
+
+    return statistics.median(asyncio.run(loop_held(idle))[0] for _ in range(runs))
+
+
 def cost(
     name: str, make: Callable[[], Counter], turns: list[CanonicalRequest], other: CanonicalRequest, n: int
 ) -> None:
@@ -189,6 +236,7 @@ def cost(
         f" {whole / statistics.median(c for _, c in cold_ms) / 1000:.1f} MB/s of CPU)"
     )
     print(f"  {'repeat':14s} {p50_p99(repeat)}")
+    print(f"  {'loop held':14s} by a cold count, p50: {held(make, big, max(5, runs // 4))}")
 
 
 def exactness(turns: list[CanonicalRequest], other: CanonicalRequest) -> None:
@@ -247,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [len(orjson.dumps(body)) // 1000 for body in session_bodies(args.turns)]
     turns, other = session(args.turns), other_session(2)[-1]
     print(f"Claude Code session: {len(turns)} turns of {sizes[0]} to {sizes[-1]} KB (JSON body)")
+    print(f"loop held with nothing to count, p50: {idle_loop_held():.1f} ms (this machine's other work)")
     for name, make in counters().items():
         cost(name, make, turns, other, args.repeat)
     print("exactness:")
