@@ -5,15 +5,18 @@ Paths (`kernels` backend option, or the SWITCHPOINT_KERNELS environment variable
 - `bf16`: bf16 weights in oneDNN's packed layout (decoder.Linear). The choice where the CPU has bf16
   dot products (AVX-512 BF16 or AMX) and torch dispatches to AVX-512: with ATEN_CPU_CAPABILITY=avx2
   an AVX-512 machine chooses what an AVX2-only one would.
-- `int4`: weight-only int4, groups of 32 along the reduction, asymmetric (scale and zero per group),
-  through torch's packed CPU kernel `_weight_int4pack_mm_for_cpu` (as gpt-fast does). The choice on
+- `int4`: weight-only int4, groups of 32 along the reduction, asymmetric (scale and low per group),
+  through our kernel (q4mm.c, NativeInt4Linear: each row's activations rounded to 8 bits per group,
+  integer dot products, a weight block unpacked once for every row of a draft block). The choice on
   x86 without bf16 dot products (AVX2): a quarter of the bytes to read per token.
+- `int4-torch`: the same weights through torch's `_weight_int4pack_mm_for_cpu` (as gpt-fast does):
+  forced, or `int4` where no C compiler builds ours. Each row of a block costs it nearly a step.
 - `int8`: weight-only int8, one scale per output channel, through `_weight_int8pack_mm`.
 
 Quantised weights are computed once per model and cached next to the bf16 copy under
-SWITCHPOINT_HOME (`quant/<model folder>-<path>.safetensors`, the nibbles unpacked as uint8 so the file
-does not depend on the kernel's packing). Activations stay bf16: a row's product does not depend on
-the other rows of the call (checked at load by the same probe as the bf16 path), so speculative
+SWITCHPOINT_HOME (`quant/<model folder>-<int4|int8>.safetensors`, the nibbles unpacked as uint8 so the
+file does not depend on a kernel's packing). A row's product does not depend on the other rows of the
+call (ours by construction; all checked at load by the same probe as the bf16 path), so speculative
 output stays identical to plain decoding on every path.
 """
 

@@ -1,10 +1,12 @@
-"""The decoder's attention kernel in C (attend.c), compiled for this machine on first use.
+"""The decoder's C kernels, compiled for this machine on first use: attention (attend.c) and 4-bit
+products (q4mm.c, kernels.py's int4 path).
 
-Per query it does what the decoder's torch path does (scores, softmax, weighted values over a float32
-cache), in about half the time, one query at a time in a fixed order, so a token gets the same result
-alone or inside a draft block. It is built with the system's C compiler (`cc -O3 -march=native`, or
-$CC) into SWITCHPOINT_HOME/native, once per CPU model and head size; where there is no compiler, or
-SWITCHPOINT_NATIVE=0, the decoder uses its torch path instead.
+Per query the attention kernel does what the decoder's torch path does (scores, softmax, weighted
+values over a float32 cache), in about half the time, one query at a time in a fixed order, so a token
+gets the same result alone or inside a draft block. Each kernel is built with the system's C compiler
+(`cc -O3 -march=native`, or $CC; without AVX-512 where torch dispatches to AVX2, see march_flags) into
+SWITCHPOINT_HOME/native, once per source, CPU model and flags; where there is no compiler, or
+SWITCHPOINT_NATIVE=0, the decoder uses torch operations instead.
 """
 
 from __future__ import annotations

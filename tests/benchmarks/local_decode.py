@@ -1,6 +1,7 @@
 """Benchmark: local decoding speed on the embedded models (a script, not a pytest test).
 
     python tests/benchmarks/local_decode.py [--tokens 96] [--reps 2] [--models smollm2 gemma3]
+        [--threads N] [--kernels int4] [--isa avx2] [--device cuda] [--prompts bench public] [--skip ngram]
 
 Same chat and code prompts for every method, greedy, methods interleaved (each repetition runs
 every method on every prompt in turn, so machine noise hits all of them alike): transformers
