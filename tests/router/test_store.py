@@ -89,18 +89,14 @@ def test_postgres_url_forms_are_accepted():
         eng.dispose()
 
 
-def test_gateway_uses_database_url_from_environment(gateway, upstream, monkeypatch, tmp_path):
-    import httpx
-
+def test_gateway_uses_database_url_from_environment(gateway_app, upstream, monkeypatch, tmp_path):
     from tests.router.helpers import log_rows, one_backend
 
     db = tmp_path / "elsewhere.db"
     monkeypatch.setenv("SWITCHPOINT_DATABASE_URL", f"sqlite:///{db}")
     _, up = upstream
-    with gateway(one_backend(up)) as (url, app):
-        httpx.post(
-            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
-        )
+    with gateway_app(one_backend(up)) as (client, app):  # in process
+        client.post("/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]})
         assert len(log_rows(app)) == 1
     assert os.path.exists(db)
 
