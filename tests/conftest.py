@@ -66,10 +66,14 @@ def gateway_app(tmp_path: Path, classifier: Any) -> Callable[..., Any]:
     over the app (an httpx.Client, so also the SDKs' `http_client=`, base URL GATEWAY_URL), the app's
     lifespan run on entering and leaving. No socket between client and gateway, and no server protocol
     in front of the app (header limits, 408/431 are the `gateway` fixture's); the upstreams stay real
-    loopback servers. An error the app does not handle is raised in the test rather than answered 500."""
+    loopback servers. An error the app does not handle is raised in the test rather than answered 500.
+    Unless the config sets `log:`, the request log writes each row as it is recorded (batch_size 1), so
+    a test reading the log waits for the write, not for the 0.5 s flush interval."""
 
     @contextmanager
     def start(config: dict[str, Any], **overrides: Any) -> Iterator[tuple[TestClient, Any]]:
+        if "log" not in config and "log" not in overrides:
+            config = {**config, "log": {"batch_size": 1}}
         _, app = _build(tmp_path, classifier, config, overrides)
         with TestClient(app, base_url=GATEWAY_URL) as client:
             yield client, app
