@@ -158,6 +158,7 @@ class BatchWriter(Generic[T]):
         self._on_quarantine = on_quarantine
         self._buffer: deque[T] = deque()
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()  # one flush at a time: a second waits for the batch in flight
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -189,7 +190,13 @@ class BatchWriter(Generic[T]):
             backoff = self.flush_interval if ok else min(backoff * 2, 10.0)
 
     async def flush(self) -> bool:
-        """Write everything buffered; while the database is unreachable keep the rows for the next try."""
+        """Write everything buffered; while the database is unreachable keep the rows for the next try.
+        A flush called while another is writing waits for it, so when it returns every row recorded
+        before the call is stored (or waiting for the database), never only taken from the buffer."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
         while self._buffer:
             n = min(len(self._buffer), self.batch_size)
             batch = [self._buffer.popleft() for _ in range(n)]

@@ -23,6 +23,7 @@ from backends.tokens import estimate_request_tokens
 from router.app import create_app
 from router.dialects import get_dialect
 from router.settings import load_settings
+from tests.conftest import GATEWAY_URL
 from tests.fakes.gemini_upstream import GeminiScript, make_gemini
 from tests.fakes.openai_upstream import Script, make_upstream
 from tests.fakes.servers import ServerThread
@@ -122,7 +123,7 @@ def _serve(home: Path, backend: dict[str, Any], classifier: Any, gw: Gateway) ->
     settings = load_settings(None, home=home, backends=[backend])
     app = create_app(settings, classifier=classifier)
     gw.paths = frozenset(getattr(r, "path", "") for r in app.routes)
-    with TestClient(app, base_url="http://gateway", raise_server_exceptions=False) as client:
+    with TestClient(app, base_url=GATEWAY_URL, raise_server_exceptions=False) as client:
         gw.client = client
         yield gw
 
@@ -202,21 +203,20 @@ def test_fill_in_the_middle(golden_gw: Gateway) -> None:
         assert resp.json()["error"]["code"] == "no_backend_available"
 
 
-def test_auth_errors_in_each_apis_shape(gateway: Any, upstream: tuple[Script, str]) -> None:
-    """With keys required, a wrong key gets 401 in the caller's error shape, and the SDKs raise their own type."""
+def test_auth_errors_in_each_apis_shape(gateway_app: Any, upstream: tuple[Script, str]) -> None:
+    """With keys required, a wrong key gets 401 in the caller's error shape, and the SDKs raise their own
+    type (the SDKs over the in-process gateway's client; not closed, as that would close the client)."""
     _, up = upstream
     backend = {"name": "up", "kind": "openai", "base_url": up, "model": "m-up", "capabilities": CAPS}
-    with gateway({"backends": [backend]}, require_keys=True) as (url, app):
+    with gateway_app({"backends": [backend]}, require_keys=True) as (http, app):
         paths = {getattr(r, "path", "") for r in app.routes}
         if not {"/v1/messages", "/v1/responses"} <= paths:
             pytest.skip("router/app.py does not route /v1/messages and /v1/responses yet")
-        with anthropic.Anthropic(base_url=url, api_key="sk-wrong", max_retries=0) as client:
-            with pytest.raises(anthropic.AuthenticationError) as a:
-                client.messages.create(
-                    model="claude-opus-4-8", max_tokens=5, messages=[{"role": "user", "content": "x"}]
-                )
-            assert a.value.body == {"type": "error", "error": {"type": "authentication_error", "message": ANY}}
-        with openai.OpenAI(base_url=url + "/v1", api_key="sk-wrong", max_retries=0) as oclient:
-            with pytest.raises(openai.AuthenticationError) as o:
-                oclient.responses.create(model="gpt-5", input="x")
-            assert o.value.code == "invalid_api_key"
+        client = anthropic.Anthropic(base_url=GATEWAY_URL, api_key="sk-wrong", max_retries=0, http_client=http)
+        with pytest.raises(anthropic.AuthenticationError) as a:
+            client.messages.create(model="claude-opus-4-8", max_tokens=5, messages=[{"role": "user", "content": "x"}])
+        assert a.value.body == {"type": "error", "error": {"type": "authentication_error", "message": ANY}}
+        oclient = openai.OpenAI(base_url=GATEWAY_URL + "/v1", api_key="sk-wrong", max_retries=0, http_client=http)
+        with pytest.raises(openai.AuthenticationError) as o:
+            oclient.responses.create(model="gpt-5", input="x")
+        assert o.value.code == "invalid_api_key"

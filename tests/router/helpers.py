@@ -4,10 +4,13 @@ import time
 import uuid
 from typing import Any
 
+import httpx
+import openai
 from sqlalchemy import select
 
 from router.outcome import RequestOutcome
 from router.store import RequestRecord
+from tests.conftest import GATEWAY_URL
 
 
 def log_rows(app: Any, n: int = 1, timeout: float = 10.0) -> list[RequestRecord]:
@@ -21,6 +24,12 @@ def log_rows(app: Any, n: int = 1, timeout: float = 10.0) -> list[RequestRecord]
         if len(rows) >= n or time.monotonic() > deadline:
             return rows
         time.sleep(0.05)
+
+
+def openai_sdk(client: httpx.Client, api_key: str = "sk-test") -> openai.OpenAI:
+    """The openai SDK over the in-process gateway's client (the SDK builds and parses, no socket). Not to
+    be closed: closing the SDK closes the client it was given."""
+    return openai.OpenAI(base_url=GATEWAY_URL + "/v1", api_key=api_key, max_retries=0, http_client=client)
 
 
 def one_backend(url: str, name: str = "up", **extra: Any) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Rules through the real gateway: config rules, the admin API (validate, dry-run, versions, history,
-rollback, explain), hot reload in a second replica sharing the database, stickiness, and Postgres."""
+"""Rules through the real gateway, in process (its upstreams on loopback): config rules, the admin API
+(validate, dry-run, versions, history, rollback, explain), hot reload in a second replica (a second app)
+sharing the database, stickiness, and Postgres."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ def two_backends(up1: str, up2: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def chat(url: str, text: str, headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
+def chat(client: httpx.Client, text: str, headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
     payload = {"model": "auto", "messages": [{"role": "user", "content": text}], **body}
-    return httpx.post(url + "/v1/chat/completions", json=payload, headers=headers or {}, timeout=30)
+    return client.post("/v1/chat/completions", json=payload, headers=headers or {})
 
 
 def wait_for(predicate: Any, timeout: float = 10.0) -> Any:
@@ -45,7 +46,7 @@ def wait_for(predicate: Any, timeout: float = 10.0) -> Any:
 PROSE_TO_TWO = "rules:\n  - name: prose-two\n    match: {category: prose}\n    chain: [two]\n"
 
 
-def test_config_rules_route_and_override(gateway, upstream, upstream2):
+def test_config_rules_route_and_override(gateway_app, upstream, upstream2):
     s1, up1 = upstream
     _s2, up2 = upstream2
     rules = [
@@ -53,80 +54,80 @@ def test_config_rules_route_and_override(gateway, upstream, upstream2):
         {"name": "team", "match": {"header": {"x-team": "blue"}}, "chain": ["two"]},
         {"name": "no-tools", "match": {"tools": True}, "reject": "tools are off here"},
     ]
-    with gateway(two_backends(up1, up2, rules=rules)) as (url, app):
-        r = chat(url, "Write a haiku about autumn.", max_tokens=50)
+    with gateway_app(two_backends(up1, up2, rules=rules)) as (client, app):
+        r = chat(client, "Write a haiku about autumn.", max_tokens=50)
         assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "one"
         assert s1.requests[-1]["max_tokens"] == 5 and s1.requests[-1]["temperature"] == 0.1
-        r = chat(url, "Write a haiku about autumn.", {"x-team": "blue"})
+        r = chat(client, "Write a haiku about autumn.", {"x-team": "blue"})
         assert r.headers["x-switchpoint-backend"] == "two"
         tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
-        r = chat(url, "call f", tools=[tool])
+        r = chat(client, "call f", tools=[tool])
         assert r.status_code == 400 and "tools are off here" in r.json()["error"]["message"]
         rows = log_rows(app, 3)
         assert {row.rule for row in rows} == {"route:default", "rule:team", None}
 
 
-def test_admin_rules_lifecycle_and_hot_reload(gateway, upstream, upstream2):
+def test_admin_rules_lifecycle_and_hot_reload(gateway_app, upstream, upstream2):
     _, up1 = upstream
     _, up2 = upstream2
     cfg = two_backends(up1, up2, routing={"rules_poll_s": 0.2})
-    with gateway(cfg) as (url, app), gateway(cfg) as (url_b, _):
-        cur = httpx.get(url + "/admin/rules", headers=H).json()
+    with gateway_app(cfg) as (client, app), gateway_app(cfg) as (client_b, _):
+        cur = client.get("/admin/rules", headers=H).json()
         assert cur["version"] == 0 and cur["created_by"] == "config" and "rules: []" in cur["yaml"]
-        assert httpx.get(url + "/admin/rules").status_code == 401
+        assert client.get("/admin/rules").status_code == 401
         bad = "rules:\n  - name: x\n    match: {category: poetry}\n    chain: [nowhere]\n"
-        v = httpx.post(url + "/admin/rules/validate", json={"yaml": bad}, headers=H).json()
+        v = client.post("/admin/rules/validate", json={"yaml": bad}, headers=H).json()
         assert v["ok"] is False and any("rules[0].chain[0]" in e for e in v["errors"])
         assert any("rules[0].match.category" in e for e in v["errors"])
-        assert httpx.post(url + "/admin/rules/validate", json={"yaml": PROSE_TO_TWO}, headers=H).json() == {
+        assert client.post("/admin/rules/validate", json={"yaml": PROSE_TO_TWO}, headers=H).json() == {
             "ok": True,
             "errors": [],
         }
-        r = httpx.post(url + "/admin/rules", json={"yaml": bad, "comment": "x"}, headers=H)
+        r = client.post("/admin/rules", json={"yaml": bad, "comment": "x"}, headers=H)
         assert r.status_code == 400 and r.json()["errors"]
 
         for _ in range(3):
-            assert chat(url, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "one"
+            assert chat(client, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "one"
         log_rows(app, 3)
-        dry = httpx.post(url + "/admin/rules/dry-run", json={"yaml": PROSE_TO_TWO, "limit": 2}, headers=H).json()
+        dry = client.post("/admin/rules/dry-run", json={"yaml": PROSE_TO_TWO, "limit": 2}, headers=H).json()
         assert dry["total"] == 2 and dry["changed"] == 2
         res = dry["results"][0]
         assert res["current"] == {"rule": "route:default", "chain": ["one", "two"]}
         assert res["proposed"] == {"rule": "rule:prose-two", "chain": ["two"]} and res["category"] == "prose"
 
-        r = httpx.post(url + "/admin/rules", json={"yaml": PROSE_TO_TWO, "comment": "prose to two"}, headers=H)
+        r = client.post("/admin/rules", json={"yaml": PROSE_TO_TWO, "comment": "prose to two"}, headers=H)
         assert r.json() == {"version": 1}
-        assert chat(url, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "two"
+        assert chat(client, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "two"
         # the other replica shares only the database: it picks the version up by polling
-        assert wait_for(lambda: chat(url_b, "A poem about rain.").headers["x-switchpoint-backend"] == "two")
-        cur = httpx.get(url_b + "/admin/rules", headers=H).json()
+        assert wait_for(lambda: chat(client_b, "A poem about rain.").headers["x-switchpoint-backend"] == "two")
+        cur = client_b.get("/admin/rules", headers=H).json()
         assert cur["version"] == 1 and cur["comment"] == "prose to two" and cur["yaml"] == PROSE_TO_TWO
 
-        hist = httpx.get(url + "/admin/rules/history", headers=H).json()["versions"]
+        hist = client.get("/admin/rules/history", headers=H).json()["versions"]
         assert [h["version"] for h in hist] == [1] and "+  - name: prose-two" in hist[0]["diff"]
         assert hist[0]["created_by"] == "admin" and hist[0]["created_at"].startswith("20")
-        r = httpx.post(url + "/admin/rules/rollback", json={"version": 0}, headers=H)
+        r = client.post("/admin/rules/rollback", json={"version": 0}, headers=H)
         assert r.json() == {"version": 2}
         # a new conversation (the earlier one sticks to "two", where it was served last)
-        assert chat(url, "Write a haiku about spring.").headers["x-switchpoint-backend"] == "one"
-        assert httpx.post(url + "/admin/rules/rollback", json={"version": 9}, headers=H).status_code == 404
-        hist = httpx.get(url + "/admin/rules/history", headers=H).json()["versions"]
+        assert chat(client, "Write a haiku about spring.").headers["x-switchpoint-backend"] == "one"
+        assert client.post("/admin/rules/rollback", json={"version": 9}, headers=H).status_code == 404
+        hist = client.get("/admin/rules/history", headers=H).json()["versions"]
         assert [h["version"] for h in hist] == [2, 1] and hist[0]["comment"] == "rollback to v0"
         assert "-  - name: prose-two" in hist[0]["diff"]
 
 
-def test_explain_any_dialect(gateway, upstream, upstream2):
+def test_explain_any_dialect(gateway_app, upstream, upstream2):
     _, up1 = upstream
     _, up2 = upstream2
     rules = [{"name": "haiku-fast", "match": {"model": "claude-haiku-*"}, "chain": ["two"]}]
-    with gateway(two_backends(up1, up2, rules=rules)) as (url, _):
+    with gateway_app(two_backends(up1, up2, rules=rules)) as (client, _):
         body = {
             "dialect": "anthropic",
             "model": "claude-haiku-4-5",
             "max_tokens": 20,
             "messages": [{"role": "user", "content": "hello"}],
         }
-        out = httpx.post(url + "/admin/route/explain", json=body, headers=H).json()
+        out = client.post("/admin/route/explain", json=body, headers=H).json()
         assert out["rule"] == "rule:haiku-fast" and out["chain"] == ["two"] and "haiku-fast" in out["reason"]
         assert out["category"] == out["signals"]["category"] and "difficulty" in out["signals"]
         body = {
@@ -141,38 +142,38 @@ def test_explain_any_dialect(gateway, upstream, upstream2):
                 }
             ],
         }
-        out = httpx.post(url + "/admin/route/explain", json=body, headers=H).json()
+        out = client.post("/admin/route/explain", json=body, headers=H).json()
         assert out["category"] == "vision" and out["rule"].startswith("error:")
         assert "images" in out["reason"] and out["chain"] == []
-        r = httpx.post(url + "/admin/route/explain", json={"dialect": "klingon"}, headers=H)
+        r = client.post("/admin/route/explain", json={"dialect": "klingon"}, headers=H)
         assert r.status_code == 400
 
 
-def test_session_sticks_to_its_backend(gateway, upstream, upstream2):
+def test_session_sticks_to_its_backend(gateway_app, upstream, upstream2):
     _, up1 = upstream
     _, up2 = upstream2
-    with gateway(two_backends(up1, up2)) as (url, _):
+    with gateway_app(two_backends(up1, up2)) as (client, _):
         sess = {"x-claude-code-session-id": uuid.uuid4().hex}
-        assert chat(url, "Write a haiku about autumn.", sess).headers["x-switchpoint-backend"] == "one"
+        assert chat(client, "Write a haiku about autumn.", sess).headers["x-switchpoint-backend"] == "one"
         prefer_two = PROSE_TO_TWO.replace("[two]", "[two, one]")
-        r = httpx.post(url + "/admin/rules", json={"yaml": prefer_two, "comment": ""}, headers=H)
+        r = client.post("/admin/rules", json={"yaml": prefer_two, "comment": ""}, headers=H)
         assert r.status_code == 200
         # the session stays on "one" (still in the rule's chain); a new conversation follows the rule
-        assert chat(url, "Another haiku, please.", sess).headers["x-switchpoint-backend"] == "one"
-        assert chat(url, "Write a limerick about cats.").headers["x-switchpoint-backend"] == "two"
+        assert chat(client, "Another haiku, please.", sess).headers["x-switchpoint-backend"] == "one"
+        assert chat(client, "Write a limerick about cats.").headers["x-switchpoint-backend"] == "two"
         # a rule whose chain leaves the session's backend out moves the session
-        r = httpx.post(url + "/admin/rules", json={"yaml": PROSE_TO_TWO, "comment": ""}, headers=H)
-        assert chat(url, "And one more.", sess).headers["x-switchpoint-backend"] == "two"
+        r = client.post("/admin/rules", json={"yaml": PROSE_TO_TWO, "comment": ""}, headers=H)
+        assert chat(client, "And one more.", sess).headers["x-switchpoint-backend"] == "two"
         # without a session header the system prompt and first user turn identify the conversation
-        r = httpx.post(url + "/admin/rules/rollback", json={"version": 0}, headers=H)
-        assert chat(url, "Write a limerick about cats.").headers["x-switchpoint-backend"] == "two"
-        assert chat(url, "Write a limerick about dogs.").headers["x-switchpoint-backend"] == "one"
-        state = httpx.get(url + "/admin/routing/state", headers=H).json()
+        r = client.post("/admin/rules/rollback", json={"version": 0}, headers=H)
+        assert chat(client, "Write a limerick about cats.").headers["x-switchpoint-backend"] == "two"
+        assert chat(client, "Write a limerick about dogs.").headers["x-switchpoint-backend"] == "one"
+        state = client.get("/admin/routing/state", headers=H).json()
         assert state["sticky_sessions"] == 3 and state["cooldowns"] == {}
 
 
 @pytest.mark.postgres
-def test_rule_versions_on_postgres(gateway, upstream, upstream2):
+def test_rule_versions_on_postgres(gateway_app, upstream, upstream2):
     import psycopg
 
     schema = "sp_rules_" + uuid.uuid4().hex[:8]
@@ -182,16 +183,16 @@ def test_rule_versions_on_postgres(gateway, upstream, upstream2):
         _, up1 = upstream
         _, up2 = upstream2
         db = f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-        with gateway(two_backends(up1, up2, database_url=db)) as (url, app):
+        with gateway_app(two_backends(up1, up2, database_url=db)) as (client, app):
             for i in range(2):
-                r = httpx.post(url + "/admin/rules", json={"yaml": PROSE_TO_TWO, "comment": f"c{i}"}, headers=H)
+                r = client.post("/admin/rules", json={"yaml": PROSE_TO_TWO, "comment": f"c{i}"}, headers=H)
                 assert r.json() == {"version": i + 1}
-            hist = httpx.get(url + "/admin/rules/history", headers=H).json()["versions"]
+            hist = client.get("/admin/rules/history", headers=H).json()["versions"]
             assert [h["comment"] for h in hist] == ["c1", "c0"] and hist[0]["diff"] == ""
-            r = chat(url, "Write a haiku about autumn.")
+            r = chat(client, "Write a haiku about autumn.")
             assert r.headers["x-switchpoint-backend"] == "two"
             rid = r.headers["x-switchpoint-request-id"]
-            fb = httpx.post(url + "/v1/feedback", json={"request_id": rid, "score": 0.75})
+            fb = client.post("/v1/feedback", json={"request_id": rid, "score": 0.75})
             assert fb.status_code == 200
             from router.store_quality import load_observations
 
@@ -202,7 +203,7 @@ def test_rule_versions_on_postgres(gateway, upstream, upstream2):
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-def test_session_follows_a_fallback(gateway, upstream):
+def test_session_follows_a_fallback(gateway_app, upstream):
     from tests.conftest import closed_port_url
 
     _, up = upstream
@@ -215,13 +216,13 @@ def test_session_follows_a_fallback(gateway, upstream):
         "routes": {"default": ["dead", "alive"]},
         "routing": {"cooldown_failures": 100},
     }
-    with gateway(cfg) as (url, app):
+    with gateway_app(cfg) as (client, app):
         sess = {"x-session-id": uuid.uuid4().hex}
-        first = chat(url, "Write a haiku about autumn.", sess)
+        first = chat(client, "Write a haiku about autumn.", sess)
         assert first.headers["x-switchpoint-backend"] == "alive"
 
         def second_row() -> Any:
-            r = chat(url, f"Another one {uuid.uuid4().hex}", sess)
+            r = chat(client, f"Another one {uuid.uuid4().hex}", sess)
             rows = log_rows(app, 2)
             return next(row for row in rows if row.id == r.headers["x-switchpoint-request-id"])
 

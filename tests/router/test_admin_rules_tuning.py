@@ -1,12 +1,12 @@
-"""Tuning end to end: logged requests and quality signals in the database -> `switchpoint tune` and
-GET /admin/tuning propose the same change -> applying it makes a new rule version that routes."""
+"""Tuning end to end (the gateway in process): logged requests and quality signals in the database ->
+`switchpoint tune` and GET /admin/tuning propose the same change -> applying it makes a new rule version
+that routes."""
 
 from __future__ import annotations
 
 import random
 import time
 
-import httpx
 import orjson
 import yaml
 from sqlalchemy import insert
@@ -54,7 +54,7 @@ def seed(engine, rng: random.Random) -> None:
         conn.execute(insert(QualitySignal), sigs)
 
 
-def test_tune_cli_and_admin_api_apply_a_proposal(gateway, upstream, upstream2, tmp_path, capsys):
+def test_tune_cli_and_admin_api_apply_a_proposal(gateway_app, upstream, upstream2, tmp_path, capsys):
     _, up1 = upstream
     _, up2 = upstream2
     cfg = {
@@ -68,10 +68,10 @@ def test_tune_cli_and_admin_api_apply_a_proposal(gateway, upstream, upstream2, t
     }
     path = tmp_path / "switchpoint.yaml"
     path.write_text(yaml.safe_dump({**cfg, "home": str(tmp_path)}))
-    with gateway(cfg) as (url, app):
+    with gateway_app(cfg) as (client, app):
         seed(app.state.engine, random.Random(0))
-        assert httpx.post(url + "/admin/tuning/apply", json={"id": "nope"}, headers=H).status_code == 404
-        proposals = httpx.get(url + "/admin/tuning", headers=H).json()["proposals"]
+        assert client.post("/admin/tuning/apply", json={"id": "nope"}, headers=H).status_code == 404
+        proposals = client.get("/admin/tuning", headers=H).json()["proposals"]
         assert len(proposals) == 1
         [p] = proposals
         assert set(p) >= {"id", "description", "predicted", "confidence", "yaml"}
@@ -90,12 +90,12 @@ def test_tune_cli_and_admin_api_apply_a_proposal(gateway, upstream, upstream2, t
         out = capsys.readouterr().out
         assert p["id"] in out and "coding/easy: one -> two" in out and "confidence" in out
 
-        r = httpx.post(url + "/admin/tuning/apply", json={"id": p["id"]}, headers=H)
+        r = client.post("/admin/tuning/apply", json={"id": p["id"]}, headers=H)
         assert r.json() == {"version": 1}
-        cur = httpx.get(url + "/admin/rules", headers=H).json()
+        cur = client.get("/admin/rules", headers=H).json()
         assert cur["yaml"] == p["yaml"] and cur["comment"].startswith("tune:")
-        dry = httpx.post(url + "/admin/rules/dry-run", json={"yaml": p["yaml"], "limit": 5}, headers=H).json()
+        dry = client.post("/admin/rules/dry-run", json={"yaml": p["yaml"], "limit": 5}, headers=H).json()
         assert dry["total"] == 5 and dry["changed"] == 0
         assert all(r["current"] == {"rule": "rule:tuned-coding-easy", "chain": ["two", "one"]} for r in dry["results"])
         # applied: the logs no longer show anything to change
-        assert httpx.get(url + "/admin/tuning", headers=H).json()["proposals"] == []
+        assert client.get("/admin/tuning", headers=H).json()["proposals"] == []

@@ -1,12 +1,11 @@
-"""Corrections of request categories: the admin endpoint that records them (through the real gateway), and
-`switchpoint classify train --from-log` that retrains on them, reports before/after on the held-out ones,
-installs a versioned weights file that a replica picks up, and rolls back."""
+"""Corrections of request categories: the admin endpoint that records them (through the real gateway, in
+process), and `switchpoint classify train --from-log` that retrains on them, reports before/after on the
+held-out ones, installs a versioned weights file that a replica picks up, and rolls back."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import yaml
 
 from policies.classify import load_default_classifier
@@ -21,12 +20,12 @@ ADMIN = "spa-test-admin-key-0123456789abcdef"  # the same as test_admin_rules.tw
 H = {"authorization": f"Bearer {ADMIN}"}
 
 
-def test_admin_endpoint_records_corrections_and_refuses_bad_ones(gateway, upstream) -> None:
+def test_admin_endpoint_records_corrections_and_refuses_bad_ones(gateway_app, upstream) -> None:
     _s, up = upstream
-    with gateway({"admin_key": ADMIN, **one_backend(up)}) as (url, app):
+    with gateway_app({"admin_key": ADMIN, **one_backend(up)}) as (client, app):
         ask = {"model": "auto", "messages": [{"role": "user", "content": "frobulate the zanzibar ledger"}]}
-        r = httpx.post(
-            url + "/admin/classify/corrections",
+        r = client.post(
+            "/admin/classify/corrections",
             headers=H,
             json={"category": "coding", "request": ask, "request_id": "req-1", "previous": "prose"},
         )
@@ -38,12 +37,12 @@ def test_admin_endpoint_records_corrections_and_refuses_bad_ones(gateway, upstre
             {"category": "coding", "request": {"messages": "not a list"}},
         ]
         for body in bad:
-            r = httpx.post(url + "/admin/classify/corrections", headers=H, json=body)
+            r = client.post("/admin/classify/corrections", headers=H, json=body)
             assert r.status_code == 400, (body, r.text)
             assert "error" in r.json()
-        anonymous = httpx.post(url + "/admin/classify/corrections", json={"category": "coding", "request": ask})
+        anonymous = client.post("/admin/classify/corrections", json={"category": "coding", "request": ask})
         assert anonymous.status_code == 401
-        listed = httpx.get(url + "/admin/classify/corrections", headers=H).json()["corrections"]
+        listed = client.get("/admin/classify/corrections", headers=H).json()["corrections"]
         assert [(c["category"], c["dialect"]) for c in listed] == [("coding", "openai")]
         stored = corrections(app.state.engine)
         assert stored[0].body["messages"][0]["content"] == "frobulate the zanzibar ledger"
@@ -130,12 +129,15 @@ def test_a_tampered_weights_file_is_refused_and_the_replica_keeps_its_classifier
 def test_a_correction_changes_the_route_of_the_next_similar_request_after_retraining(
     tmp_path: Path, upstream, upstream2
 ) -> None:
-    """End to end through a real gateway that stores bodies: 20 asks in the operator's jargon go the prose
-    way; the operator corrects them by request id; `classify train --from-log` installs a version; the
-    gateway picks it up and the next such ask takes the coding route."""
+    """End to end through a real gateway (in process, with the classifier it builds itself) that stores
+    bodies: 20 asks in the operator's jargon go the prose way; the operator corrects them by request id;
+    `classify train --from-log` installs a version; the gateway picks it up and the next such ask takes
+    the coding route."""
+    from starlette.testclient import TestClient
+
     from router.app import create_app
     from router.settings import load_settings
-    from tests.fakes.servers import ServerThread
+    from tests.conftest import GATEWAY_URL
     from tests.router.test_admin_rules import chat, two_backends, wait_for
 
     _s1, up1 = upstream
@@ -152,17 +154,16 @@ def test_a_correction_changes_the_route_of_the_next_similar_request_after_retrai
     cli_config = tmp_path / "config.yaml"
     cli_config.write_text(yaml.safe_dump({"home": str(tmp_path), "database_url": db}))
     app = create_app(settings)
-    with ServerThread(app) as server:
-        url = server.url
+    with TestClient(app, base_url=GATEWAY_URL) as client:
         ids = []
         for w in LEDGERS:
-            r = chat(url, f"Frobulate the {w} ledger for the quarter.")
+            r = chat(client, f"Frobulate the {w} ledger for the quarter.")
             assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "one"
             ids.append(r.headers["x-switchpoint-request-id"])
 
         def correct(rid: str) -> bool:
-            r = httpx.post(
-                url + "/admin/classify/corrections",
+            r = client.post(
+                "/admin/classify/corrections",
                 headers=H,
                 json={"request_id": rid, "category": "coding", "previous": "prose"},
             )
@@ -173,8 +174,8 @@ def test_a_correction_changes_the_route_of_the_next_similar_request_after_retrai
         app.state.gateway.classifier.versions.poll_s = 0  # the replica looks now, not in 10 s
 
         def routed_to_two() -> bool:
-            r = chat(url, "Frobulate the ostrich ledger for the quarter.")
+            r = chat(client, "Frobulate the ostrich ledger for the quarter.")
             return r.headers.get("x-switchpoint-backend") == "two"
 
         assert wait_for(routed_to_two)
-        assert chat(url, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "one"
+        assert chat(client, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "one"

@@ -1,6 +1,7 @@
 """Costs that match the bill: usage blocks of each provider's shape split into prompt, cache-read,
 cache-write, output and reasoning tokens, priced from litellm's own price map; the dashboard's cost of
-a Claude-via-litellm conversation with cache hits equals Anthropic's own arithmetic to the cent.
+a Claude-via-litellm conversation with cache hits (through the gateway in process) equals Anthropic's
+own arithmetic to the cent.
 
 The usage blocks are in each provider's documented wire shape, served by loopback fakes so litellm's
 real translation runs (Anthropic's /v1/messages, Gemini's generateContent); the OpenAI one is parsed
@@ -11,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from backends.contract import CanonicalRequest, Message, Price, TextPart, Usage
 from backends.litellm_backend import LiteLLMBackend
 from backends.openai_format import usage_from_openai
-from tests.dashboard.conftest import ADMIN_KEY, admin
+from tests.dashboard.conftest import ADMIN_KEY
 from tests.fakes.anthropic_upstream import AnthropicScript, make_anthropic
 from tests.fakes.gemini_upstream import GeminiScript, make_gemini
 from tests.fakes.servers import ServerThread
@@ -140,24 +140,24 @@ TURNS = [  # a Claude Code session: the first turn writes the cache, later ones 
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_dashboard_cost_of_a_cached_claude_conversation_matches_anthropics_arithmetic(
-    gateway: Any, claude: tuple[AnthropicScript, dict[str, Any]], stream: bool
+    gateway_app: Any, claude: tuple[AnthropicScript, dict[str, Any]], stream: bool
 ) -> None:
     script, config = claude
     script.usages = [dict(t) for t in TURNS]
-    with gateway(config, admin_key=ADMIN_KEY) as (url, app):
+    with gateway_app(config, admin_key=ADMIN_KEY) as (client, app):
         history: list[dict[str, Any]] = []
         for i, _ in enumerate(TURNS):
             history.append({"role": "user", "content": f"step {i}"})
             body = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": history, "stream": stream}
-            r = httpx.post(url + "/v1/messages", json=body, headers={"x-api-key": "k"}, timeout=30)
+            r = client.post("/v1/messages", json=body, headers={"x-api-key": "k"})
             assert r.status_code == 200, r.text
             history.append({"role": "assistant", "content": "ok"})
             if not stream:  # the client sees Anthropic's own split back
                 usage = r.json()["usage"]
                 assert {k: usage[k] for k in TURNS[i]} == TURNS[i]
         rows = log_rows(app, len(TURNS))
-        with admin(url) as c:
-            totals = c.get("/admin/stats/overview", params={"window": "1h"}).json()["totals"]
+        auth = {"authorization": f"Bearer {ADMIN_KEY}"}
+        totals = client.get("/admin/stats/overview", params={"window": "1h"}, headers=auth).json()["totals"]
     bill = sum(anthropic_bill(t) for t in TURNS)
     assert [r.cached_tokens for r in rows] == [t["cache_read_input_tokens"] for t in TURNS]
     assert [r.cache_write_tokens for r in rows] == [t["cache_creation_input_tokens"] for t in TURNS]

@@ -1,4 +1,5 @@
-"""Quality signals through the real gateway: POST /v1/feedback and the implicit signals."""
+"""Quality signals through the real gateway, in process (upstreams and judge on loopback): POST
+/v1/feedback and the implicit signals."""
 
 from __future__ import annotations
 
@@ -35,18 +36,18 @@ def signals(app: Any, request_id: str, n: int = 1, timeout: float = 10.0) -> lis
         time.sleep(0.05)
 
 
-def chat(url: str, text: str, **body: Any) -> httpx.Response:
+def chat(client: httpx.Client, text: str, **body: Any) -> httpx.Response:
     payload = {"model": "auto", "messages": [{"role": "user", "content": text}], **body}
-    return httpx.post(url + "/v1/chat/completions", json=payload, timeout=30)
+    return client.post("/v1/chat/completions", json=payload)
 
 
-def test_feedback_is_stored_and_validated(gateway, upstream):
+def test_feedback_is_stored_and_validated(gateway_app, upstream):
     _, up = upstream
-    with gateway(one_backend(up)) as (url, app):
-        rid = chat(url, "Write a haiku.").headers["x-switchpoint-request-id"]
-        r = httpx.post(url + "/v1/feedback", json={"request_id": rid, "score": 1, "label": "great"})
+    with gateway_app(one_backend(up)) as (client, app):
+        rid = chat(client, "Write a haiku.").headers["x-switchpoint-request-id"]
+        r = client.post("/v1/feedback", json={"request_id": rid, "score": 1, "label": "great"})
         assert r.status_code == 200 and r.json() == {"ok": True, "request_id": rid, "score": 1.0, "label": "great"}
-        r = httpx.post(url + "/v1/feedback", json={"request_id": rid, "score": 0.25})
+        r = client.post("/v1/feedback", json={"request_id": rid, "score": 0.25})
         assert r.status_code == 200
         assert signals(app, rid, 2) == [("feedback", 1.0, "great"), ("feedback", 0.25, None)]
         for bad in (
@@ -57,24 +58,24 @@ def test_feedback_is_stored_and_validated(gateway, upstream):
             {"request_id": rid, "score": True},
             {"request_id": rid, "score": 1, "label": 3},
         ):
-            r = httpx.post(url + "/v1/feedback", json=bad)
+            r = client.post("/v1/feedback", json=bad)
             assert r.status_code == 400, bad
             assert r.json()["error"]["type"] == "invalid_request_error"
-        r = httpx.post(url + "/v1/feedback", json={"request_id": "req_nope", "score": 1})
+        r = client.post("/v1/feedback", json={"request_id": "req_nope", "score": 1})
         assert r.status_code == 404 and r.json()["error"]["code"] == "request_not_found"
-        r = httpx.post(url + "/v1/feedback", content=b"{not json")
+        r = client.post("/v1/feedback", content=b"{not json")
         assert r.status_code == 400
 
 
-def test_implicit_signals(gateway, upstream):
+def test_implicit_signals(gateway_app, upstream):
     script, up = upstream
-    with gateway(one_backend(up)) as (url, app):
+    with gateway_app(one_backend(up)) as (client, app):
         script.behaviour = "tool"
-        good = chat(url, "Weather in Paris?", tools=[WEATHER]).headers["x-switchpoint-request-id"]
+        good = chat(client, "Weather in Paris?", tools=[WEATHER]).headers["x-switchpoint-request-id"]
         script.tool_args = '{"town": 3}'
-        bad = chat(url, "Weather in Oslo?", tools=[WEATHER]).headers["x-switchpoint-request-id"]
+        bad = chat(client, "Weather in Oslo?", tools=[WEATHER]).headers["x-switchpoint-request-id"]
         script.tool_args = '{"city": '
-        broken = chat(url, "Weather in Rome?", tools=[WEATHER], stream=True).headers["x-switchpoint-request-id"]
+        broken = chat(client, "Weather in Rome?", tools=[WEATHER], stream=True).headers["x-switchpoint-request-id"]
         assert signals(app, good) == [("tool_args", 1.0, None)]
         [(kind, score, label)] = signals(app, bad)
         assert (kind, score) == ("tool_args", 0.0) and label is not None and "'city' is a required property" in label
@@ -82,16 +83,16 @@ def test_implicit_signals(gateway, upstream):
         assert (kind, score) == ("tool_args", 0.0) and label is not None and "not valid JSON" in label
         script.behaviour = "ok"
         text = f"Summarise this, please: {uuid.uuid4().hex}"
-        first = chat(url, text).headers["x-switchpoint-request-id"]
-        second = chat(url, text).headers["x-switchpoint-request-id"]
+        first = chat(client, text).headers["x-switchpoint-request-id"]
+        second = chat(client, text).headers["x-switchpoint-request-id"]
         [(kind, score, label)] = signals(app, first)
         assert kind == "resent" and score < 0.5 and label == f"re-sent as {second}"
         script.behaviour, script.status = "status", 503
-        failed = chat(url, "Anything.").headers["x-switchpoint-request-id"]
+        failed = chat(client, "Anything.").headers["x-switchpoint-request-id"]
         assert signals(app, failed) == [("upstream_error", 0.0, None)]
 
 
-def test_judge_grades_a_sampled_share_off_the_request_path(gateway, upstream, upstream2):
+def test_judge_grades_a_sampled_share_off_the_request_path(gateway_app, upstream, upstream2):
     _, up = upstream
     judge_script, judge_up = upstream2
     judge_script.text = "Score: 8/10"
@@ -103,8 +104,8 @@ def test_judge_grades_a_sampled_share_off_the_request_path(gateway, upstream, up
         "routes": {"default": ["up"]},
         "routing": {"judge_backend": "grader", "judge_share": 1.0},
     }
-    with gateway(cfg) as (url, app):
-        r = chat(url, "Write a haiku about autumn.")
+    with gateway_app(cfg) as (client, app):
+        r = chat(client, "Write a haiku about autumn.")
         assert r.headers["x-switchpoint-backend"] == "up"
         rid = r.headers["x-switchpoint-request-id"]
         assert signals(app, rid) == [("judge", 0.8, None)]
@@ -114,7 +115,7 @@ def test_judge_grades_a_sampled_share_off_the_request_path(gateway, upstream, up
         assert "well organised" in asked["messages"][0]["content"]  # the prose rubric
 
 
-def test_shadow_traffic_is_judged_side_by_side_and_feeds_the_tuner(gateway, upstream, upstream2):
+def test_shadow_traffic_is_judged_side_by_side_and_feeds_the_tuner(gateway_app, upstream, upstream2):
 
     script, up = upstream
     shadow_script, shadow_up = upstream2
@@ -135,8 +136,8 @@ def test_shadow_traffic_is_judged_side_by_side_and_feeds_the_tuner(gateway, upst
             "routes": {"default": ["up"]},
             "routing": {"shadow_backend": "alt", "shadow_share": 1.0, "judge_backend": "grader", "judge_share": 0},
         }
-        with gateway(cfg) as (url, app):
-            r = chat(url, "Write a haiku about autumn.")
+        with gateway_app(cfg) as (client, app):
+            r = chat(client, "Write a haiku about autumn.")
             assert r.json()["choices"][0]["message"]["content"] == script.text  # the client sees only the first
             rid = r.headers["x-switchpoint-request-id"]
             assert signals(app, rid) == [("judge", 0.8, "side by side")]

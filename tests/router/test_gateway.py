@@ -1,14 +1,13 @@
-"""The OpenAI chat endpoint end to end: real gateway, real upstream on loopback, real openai SDK."""
+"""The OpenAI chat endpoint end to end: the real gateway in process (no socket is the point here), a real
+upstream on loopback, the real openai SDK."""
 
 from __future__ import annotations
 
-import httpx
-import openai
 import orjson
 import pytest
 
 from backends.tokencount import tiktoken_encoding
-from tests.router.helpers import log_rows, one_backend
+from tests.router.helpers import log_rows, one_backend, openai_sdk
 
 TOOLS = [
     {
@@ -22,14 +21,10 @@ TOOLS = [
 ]
 
 
-def client(url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "/v1", api_key="sk-test", max_retries=0)
-
-
-def test_non_stream_answer_headers_usage_and_log(gateway, upstream):
+def test_non_stream_answer_headers_usage_and_log(gateway_app, upstream):
     script, up = upstream
-    with gateway(one_backend(up)) as (url, app):
-        raw = client(url).chat.completions.with_raw_response.create(
+    with gateway_app(one_backend(up)) as (http, app):
+        raw = openai_sdk(http).chat.completions.with_raw_response.create(
             model="auto", messages=[{"role": "user", "content": "Write a haiku about autumn."}]
         )
         resp = raw.parse()
@@ -47,10 +42,10 @@ def test_non_stream_answer_headers_usage_and_log(gateway, upstream):
     assert script.requests[0]["model"] == "m-up"
 
 
-def test_stream_usage_only_when_asked(gateway, upstream):
+def test_stream_usage_only_when_asked(gateway_app, upstream):
     script, up = upstream
-    with gateway(one_backend(up)) as (url, _):
-        c = client(url)
+    with gateway_app(one_backend(up)) as (http, _):
+        c = openai_sdk(http)
         chunks = list(
             c.chat.completions.create(model="auto", stream=True, messages=[{"role": "user", "content": "hello"}])
         )
@@ -72,11 +67,11 @@ def test_stream_usage_only_when_asked(gateway, upstream):
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_tool_calls(gateway, upstream, stream):
+def test_tool_calls(gateway_app, upstream, stream):
     script, up = upstream
     script.behaviour = "tool"
-    with gateway(one_backend(up)) as (url, _):
-        c = client(url)
+    with gateway_app(one_backend(up)) as (http, _):
+        c = openai_sdk(http)
         kwargs = dict(
             model="auto",
             tools=TOOLS,
@@ -95,7 +90,7 @@ def test_tool_calls(gateway, upstream, stream):
     assert sent["tools"] == TOOLS and sent["tool_choice"] == "auto"
 
 
-def test_tool_result_turn_and_every_field_passed_on(gateway, upstream):
+def test_tool_result_turn_and_every_field_passed_on(gateway_app, upstream):
     script, up = upstream
     body = {
         "model": "auto",
@@ -127,8 +122,8 @@ def test_tool_result_turn_and_every_field_passed_on(gateway, upstream):
             {"role": "tool", "tool_call_id": "call_9", "content": "12C and rain"},
         ],
     }
-    with gateway(one_backend(up)) as (url, _):
-        r = httpx.post(url + "/v1/chat/completions", json=body)
+    with gateway_app(one_backend(up)) as (http, _):
+        r = http.post("/v1/chat/completions", json=body)
         assert r.status_code == 200, r.text
     sent = script.requests[-1]
     assert sent["x_custom_field"] == {"kept": True}
@@ -140,7 +135,7 @@ def test_tool_result_turn_and_every_field_passed_on(gateway, upstream):
         assert sent[key] == body[key], key
 
 
-def test_image_parts_reach_a_vision_backend(gateway, upstream, upstream2):
+def test_image_parts_reach_a_vision_backend(gateway_app, upstream, upstream2):
     script, up = upstream
     script2, up2 = upstream2
     config = {
@@ -151,9 +146,9 @@ def test_image_parts_reach_a_vision_backend(gateway, upstream, upstream2):
         "routes": {"default": ["text", "eyes"]},
     }
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}}
-    with gateway(config) as (url, _):
-        r = httpx.post(
-            url + "/v1/chat/completions",
+    with gateway_app(config) as (http, _):
+        r = http.post(
+            "/v1/chat/completions",
             json={
                 "model": "auto",
                 "messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, image]}],
@@ -164,7 +159,7 @@ def test_image_parts_reach_a_vision_backend(gateway, upstream, upstream2):
     assert script.requests == [] and script2.requests[0]["messages"][0]["content"][1] == image
 
 
-def test_aliases_and_backend_names(gateway, upstream, upstream2):
+def test_aliases_and_backend_names(gateway_app, upstream, upstream2):
     _, up = upstream
     _, up2 = upstream2
     config = {
@@ -176,27 +171,25 @@ def test_aliases_and_backend_names(gateway, upstream, upstream2):
         "routes": {"default": ["a", "b"]},
     }
     msg = [{"role": "user", "content": "hi"}]
-    with gateway(config) as (url, _):
+    with gateway_app(config) as (http, _):
         for model, expect in [("fast", "b"), ("b", "b"), ("a", "a"), ("smart", "a"), ("claude-opus-4-8", "a")]:
-            r = httpx.post(url + "/v1/chat/completions", json={"model": model, "messages": msg})
+            r = http.post("/v1/chat/completions", json={"model": model, "messages": msg})
             assert r.headers["x-switchpoint-backend"] == expect, model
-        models = httpx.get(url + "/v1/models").json()
+        models = http.get("/v1/models").json()
         assert [m["id"] for m in models["data"]] == ["auto", "fast", "smart", "a", "b"]
 
 
-def test_models_health_metrics(gateway, upstream):
+def test_models_health_metrics(gateway_app, upstream):
     _, up = upstream
-    with gateway(one_backend(up)) as (url, _):
-        httpx.post(
-            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
-        )
-        health = httpx.get(url + "/health").json()
+    with gateway_app(one_backend(up)) as (http, _):
+        http.post("/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]})
+        health = http.get("/health").json()
         assert health["status"] == "ok" and health["backends"] == ["up"]
-        text = httpx.get(url + "/metrics").text
+        text = http.get("/metrics").text
         assert 'switchpoint_requests_total{backend="up",category="prose",status="ok"} 1.0' in text
         assert "switchpoint_ttft_seconds_bucket" in text and "switchpoint_log_rows_dropped_total 0.0" in text
         assert 'switchpoint_tokens_total{backend="up",category="prose",direction="out"} 7.0' in text
-        assert httpx.head(url + "/").status_code == 200
+        assert http.head("/").status_code == 200
 
 
 def bpe_tokens(user_text: str) -> int:
@@ -204,17 +197,17 @@ def bpe_tokens(user_text: str) -> int:
     return len(tiktoken_encoding("gpt-4o").encode_ordinary("user\n" + user_text)) + 6
 
 
-def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
+def test_usage_estimated_when_upstream_gives_none(gateway_app, upstream):
     script, up = upstream
     script.behaviour = "no_usage"
-    with gateway(one_backend(up)) as (url, app):
-        r = httpx.post(
-            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "x" * 400}]}
+    with gateway_app(one_backend(up)) as (http, app):
+        r = http.post(
+            "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "x" * 400}]}
         )
         # counted with the real BPE (no /tokenize on this upstream), not characters / 4 (100 + framing)
         assert r.json()["usage"]["prompt_tokens"] == bpe_tokens("x" * 400) < 100
         chunks = list(
-            client(url).chat.completions.create(
+            openai_sdk(http).chat.completions.create(
                 model="auto",
                 stream=True,
                 stream_options={"include_usage": True},
@@ -226,19 +219,19 @@ def test_usage_estimated_when_upstream_gives_none(gateway, upstream):
         assert [r.tokens_estimated for r in rows] == [True, True]
 
 
-def test_max_tokens_fits_the_context_window(gateway, upstream):
+def test_max_tokens_fits_the_context_window(gateway_app, upstream):
     script, up = upstream
     config = one_backend(up, capabilities={"context_window": 4096})
-    with gateway(config) as (url, _):
+    with gateway_app(config) as (http, _):
         body = {"model": "auto", "max_tokens": 64000, "messages": [{"role": "user", "content": "x" * 4000}]}
-        assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
+        assert http.post("/v1/chat/completions", json=body).status_code == 200
         body["max_tokens"] = 100
-        assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
+        assert http.post("/v1/chat/completions", json=body).status_code == 200
     clamped, kept = (r["max_tokens"] for r in script.requests)
     assert clamped == 4096 - bpe_tokens("x" * 4000) and kept == 100  # the prompt counted, not estimated
 
 
-def test_context_window_gate_counts_with_the_backends_tokenizer(gateway, upstream, upstream2):
+def test_context_window_gate_counts_with_the_backends_tokenizer(gateway_app, upstream, upstream2):
     """A prompt whose characters/4 estimate is over a backend's window but whose real count is under it
     is served there; one whose real count is over is sent on to the bigger backend."""
     (_, url1), (_, url2) = upstream, upstream2
@@ -258,8 +251,8 @@ def test_context_window_gate_counts_with_the_backends_tokenizer(gateway, upstrea
         ],
         "routes": {"default": ["small", "big"]},
     }
-    with gateway(config) as (url, _):
+    with gateway_app(config) as (http, _):
         for words, served_by in ((text, "small"), (text * 2, "big")):
             body = {"model": "auto", "messages": [{"role": "user", "content": words}]}
-            r = httpx.post(url + "/v1/chat/completions", json=body)
+            r = http.post("/v1/chat/completions", json=body)
             assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == served_by

@@ -1,4 +1,5 @@
-"""A client's bad input sent through the litellm backend (Gemini's REST format on loopback) is the
+"""A client's bad input sent through the litellm backend (Gemini's REST format on loopback; the gateway
+in process) is the
 client's error: a 400 in its own dialect, not retried on the next backend, never counted toward the
 backend's cooldown, and no traceback or server path in the answer."""
 
@@ -7,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.fakes.gemini_upstream import GeminiScript, make_gemini
@@ -76,13 +76,12 @@ def _clean(message: str) -> None:
 
 
 @pytest.mark.parametrize("case", sorted(BAD_OPENAI))
-def test_openai_client_error_through_litellm_is_a_400(gateway, two_geminis, case):
+def test_openai_client_error_through_litellm_is_a_400(gateway_app, two_geminis, case):
     scripts, config = two_geminis
-    with gateway(config) as (url, app):
+    with gateway_app(config) as (client, app):
         for _ in range(4):  # more than cooldown_failures (3)
-            r = httpx.post(
-                url + "/v1/chat/completions",
-                timeout=30,
+            r = client.post(
+                "/v1/chat/completions",
                 json={"model": "auto", "messages": BAD_OPENAI[case], "tools": TOOLS},
             )
             assert r.status_code == 400, r.text
@@ -93,17 +92,16 @@ def test_openai_client_error_through_litellm_is_a_400(gateway, two_geminis, case
         assert [row.http_status for row in rows] == [400] * 4
         assert all(row.attempts <= 1 for row in rows)
         assert scripts[1].requests == []  # never retried on the next backend
-        ok = httpx.post(url + "/v1/chat/completions", timeout=30, json={"model": "auto", "messages": [USER]})
+        ok = client.post("/v1/chat/completions", json={"model": "auto", "messages": [USER]})
         assert ok.status_code == 200 and ok.headers["x-switchpoint-backend"] == "gem-a"  # not cooling down
 
 
 @pytest.mark.parametrize("case", sorted(BAD_ANTHROPIC))
-def test_anthropic_client_error_through_litellm_is_a_400(gateway, two_geminis, case):
+def test_anthropic_client_error_through_litellm_is_a_400(gateway_app, two_geminis, case):
     scripts, config = two_geminis
-    with gateway(config) as (url, _):
-        r = httpx.post(
-            url + "/v1/messages",
-            timeout=30,
+    with gateway_app(config) as (client, _):
+        r = client.post(
+            "/v1/messages",
             headers={"anthropic-version": "2023-06-01"},
             json={"model": "auto", "max_tokens": 50, "messages": BAD_ANTHROPIC[case]},
         )

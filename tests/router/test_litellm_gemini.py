@@ -1,5 +1,5 @@
 """The litellm backend against a loopback server speaking Gemini's real REST API: litellm's own
-translation code runs, our client sees OpenAI chat."""
+translation code runs, our client (the openai SDK, over the gateway in process) sees OpenAI chat."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes.gemini_upstream import GeminiScript, make_gemini
 from tests.fakes.servers import ServerThread
-from tests.router.helpers import log_rows
+from tests.router.helpers import log_rows, openai_sdk
 
 SCHEMA = {  # what Claude Code sends: keys Gemini rejects
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -44,10 +44,10 @@ def gemini(monkeypatch) -> Iterator[tuple[GeminiScript, dict]]:
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_text_through_gemini(gateway, gemini, stream):
+def test_text_through_gemini(gateway_app, gemini, stream):
     script, config = gemini
-    with gateway(config) as (url, app):
-        c = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
+    with gateway_app(config) as (client, app):
+        c = openai_sdk(client, api_key="x")
         msgs = [{"role": "system", "content": "Answer in French."}, {"role": "user", "content": "Say hello"}]
         if stream:
             chunks = list(
@@ -72,12 +72,12 @@ def test_text_through_gemini(gateway, gemini, stream):
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_tool_call_through_gemini_with_claude_code_schema(gateway, gemini, stream):
+def test_tool_call_through_gemini_with_claude_code_schema(gateway_app, gemini, stream):
     script, config = gemini
     script.call = {"name": "Bash", "args": {"command": "ls"}}
     tools = [{"type": "function", "function": {"name": "Bash", "description": "run", "parameters": SCHEMA}}]
-    with gateway(config) as (url, _):
-        c = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
+    with gateway_app(config) as (client, _):
+        c = openai_sdk(client, api_key="x")
         kwargs = dict(model="auto", tools=tools, messages=[{"role": "user", "content": "list files"}])
         if stream:
             with c.chat.completions.stream(**kwargs) as s:
@@ -91,11 +91,11 @@ def test_tool_call_through_gemini_with_claude_code_schema(gateway, gemini, strea
         assert rejected not in declared
 
 
-def test_gemini_failure_is_an_upstream_error(gateway, gemini):
+def test_gemini_failure_is_an_upstream_error(gateway_app, gemini):
     script, config = gemini
     script.status = 503
-    with gateway(config) as (url, _):
-        c = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
+    with gateway_app(config) as (client, _):
+        c = openai_sdk(client, api_key="x")
         with pytest.raises(openai.APIStatusError) as info:
             c.chat.completions.create(model="auto", messages=[{"role": "user", "content": "hi"}])
         assert info.value.status_code == 502 and "gemini" in info.value.message

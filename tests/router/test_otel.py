@@ -1,14 +1,14 @@
 """OpenTelemetry export: one span per request with the GenAI attributes and Switchpoint's own, a child
-span per backend attempt, trace context taken from and passed on in `traceparent`; checked with the
-SDK's in-memory exporter and with the OTLP/HTTP exporter against a loopback receiver that decodes the
-protobuf export requests. Needs the `otel` extra (skipped without it)."""
+span per backend attempt, trace context taken from and passed on in `traceparent`; the gateway in
+process, its upstreams on loopback; checked with the SDK's in-memory exporter and with the OTLP/HTTP
+exporter against a loopback receiver that decodes the protobuf export requests. Needs the `otel` extra
+(skipped without it)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,14 +40,14 @@ def two_backends(up1: str, up2: str) -> dict[str, Any]:
     }
 
 
-def test_request_span_attempts_and_traceparent(gateway: Any, upstream: Any, upstream2: Any) -> None:
+def test_request_span_attempts_and_traceparent(gateway_app: Any, upstream: Any, upstream2: Any) -> None:
     (script1, url1), (script2, url2) = upstream, upstream2
     script1.behaviour, script1.status = "status", 503  # alpha fails: the request falls back to beta
     exporter = InMemorySpanExporter()
-    with gateway(two_backends(url1, url2)) as (url, app):
+    with gateway_app(two_backends(url1, url2)) as (client, app):
         app.state.gateway.tracer = RequestTracer.with_exporter(exporter, batch=False)
         body = {"model": "auto", "messages": [{"role": "user", "content": "Write a haiku about rain."}]}
-        r = httpx.post(url + "/v1/chat/completions", json=body, headers={"traceparent": CLIENT_PARENT})
+        r = client.post("/v1/chat/completions", json=body, headers={"traceparent": CLIENT_PARENT})
         assert r.status_code == 200 and r.headers["x-switchpoint-backend"] == "beta"
         row = log_rows(app, 1)[0]
     spans = {s.name: s for s in exporter.get_finished_spans()}
@@ -71,13 +71,14 @@ def test_request_span_attempts_and_traceparent(gateway: Any, upstream: Any, upst
         assert sent == f"00-{CLIENT_TRACE}-{request.context.span_id:016x}-01"
 
 
-def test_without_export_the_clients_traceparent_is_passed_on(gateway: Any, upstream: Any) -> None:
+def test_without_export_the_clients_traceparent_is_passed_on(gateway_app: Any, upstream: Any) -> None:
     script, url1 = upstream
-    with gateway({"backends": [{"name": "up", "kind": "openai", "base_url": url1, "model": "m"}]}) as (url, app):
+    config = {"backends": [{"name": "up", "kind": "openai", "base_url": url1, "model": "m"}]}
+    with gateway_app(config) as (client, app):
         assert app.state.gateway.tracer is None  # off by default
         body = {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
-        assert httpx.post(url + "/v1/chat/completions", json=body, headers={"traceparent": CLIENT_PARENT}).is_success
-        assert httpx.post(url + "/v1/chat/completions", json=body).is_success
+        assert client.post("/v1/chat/completions", json=body, headers={"traceparent": CLIENT_PARENT}).is_success
+        assert client.post("/v1/chat/completions", json=body).is_success
     assert script.headers[0]["traceparent"] == CLIENT_PARENT and "traceparent" not in script.headers[1]
 
 
@@ -92,15 +93,15 @@ def otlp_receiver(received: list[ExportTraceServiceRequest]) -> Starlette:
     return Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])])
 
 
-def test_otlp_http_export_to_a_loopback_receiver(gateway: Any, upstream: Any) -> None:
+def test_otlp_http_export_to_a_loopback_receiver(gateway_app: Any, upstream: Any) -> None:
     _, url1 = upstream
     received: list[ExportTraceServiceRequest] = []
     with ServerThread(otlp_receiver(received)) as collector:
         otel = {"enabled": True, "endpoint": collector.url + "/v1/traces", "service_name": "sp-test"}
         config = {"backends": [{"name": "up", "kind": "openai", "base_url": url1, "model": "m"}], "otel": otel}
-        with gateway(config) as (url, _):
+        with gateway_app(config) as (client, _):
             body = {"model": "auto", "messages": [{"role": "user", "content": "hi"}], "stream": True}
-            with httpx.stream("POST", url + "/v1/chat/completions", json=body) as r:
+            with client.stream("POST", "/v1/chat/completions", json=body) as r:
                 assert r.status_code == 200 and b"[DONE]" in r.read()
             time.sleep(0.2)
         # the gateway's shutdown flushed the batch

@@ -23,15 +23,13 @@ def test_decode_speed_only_where_it_was_measured() -> None:
     assert decode_speed(101, 2.0) == 50.0
 
 
-def test_an_answer_sent_at_once_logs_no_decode_speed(gateway, upstream) -> None:
-    import httpx
-
+def test_an_answer_sent_at_once_logs_no_decode_speed(gateway_app, upstream) -> None:
     from tests.router.helpers import log_rows, one_backend
 
     script, up = upstream
     script.text, script.behaviour = "word " * 300, "no_usage"  # about 375 tokens, in one read
-    with gateway(one_backend(up)) as (url, app):
+    with gateway_app(one_backend(up)) as (client, app):  # in process; the upstream answers on loopback
         body = {"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
-        assert httpx.post(url + "/v1/chat/completions", json=body).status_code == 200
+        assert client.post("/v1/chat/completions", json=body).status_code == 200
         [row] = log_rows(app)
     assert row.output_tokens > 100 and row.decode_tps is None

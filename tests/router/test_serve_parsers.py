@@ -1,7 +1,8 @@
 """The serve commands in the README, checked on the wire: Claude Code's recorded tool-call turn replayed
-through the gateway to an OpenAI-compatible server that answers the way vLLM does with each parser.
-With the parsers the README names (gemma4; qwen3_coder + qwen3) the client gets a real tool_use and
-no thinking text; with hermes on Qwen 3.6 (the old README's flag) the call arrives as text."""
+through the gateway (in process) to an OpenAI-compatible server on loopback that answers the way vLLM
+does with each parser. With the parsers the README names (gemma4; qwen3_coder + qwen3) the client gets a
+real tool_use and no thinking text; with hermes on Qwen 3.6 (the old README's flag) the call arrives as
+text."""
 
 from __future__ import annotations
 
@@ -46,16 +47,16 @@ def blocks(r: httpx.Response, stream: bool) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("stream", [False, True])
 @pytest.mark.parametrize("parser", ["gemma4", "qwen3_coder", "qwen3_hermes"])
-def test_recorded_tool_turn_through_each_parser(gateway: Any, parser: str, stream: bool) -> None:
+def test_recorded_tool_turn_through_each_parser(gateway_app: Any, parser: str, stream: bool) -> None:
     script = Script(parser=parser)
     ask, answer = recorded_turns()
     with ServerThread(make_upstream(script, model_name="served")) as up:
         config = {"backends": [{"name": "gpu", "kind": "openai", "base_url": up.url + "/v1", "model": "served"}]}
-        with gateway(config) as (url, _):
-            r = httpx.post(url + "/v1/messages", json={**ask, "stream": stream}, headers={"x-api-key": "k"}, timeout=30)
+        with gateway_app(config) as (client, _):
+            r = client.post("/v1/messages", json={**ask, "stream": stream}, headers={"x-api-key": "k"})
             assert r.status_code == 200, r.text
             got = blocks(r, stream)
-            r2 = httpx.post(url + "/v1/messages", json={**answer, "stream": stream}, headers={"x-api-key": "k"})
+            r2 = client.post("/v1/messages", json={**answer, "stream": stream}, headers={"x-api-key": "k"})
             assert r2.status_code == 200, r2.text
     assert script.requests[0]["tools"] and len(script.requests[0]["tools"]) == len(ask["tools"])
     calls = [b for b in got if b["type"] == "tool_use"]

@@ -4,7 +4,10 @@ shaped (over-long, NUL, out of range) that still land, one per request, without 
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -81,6 +84,30 @@ async def test_rows_wait_while_the_database_is_away(engine, tmp_path):
     assert count(engine) == 25 and log.buffered == 0
 
 
+async def test_a_flush_waits_for_the_write_already_under_way(engine, monkeypatch):
+    """A flush called while the writer is storing a batch (the feedback endpoint looking for the request
+    it was just asked about) returns only once that batch is stored: the rows it took are not lost from
+    sight between the buffer and the table."""
+    create_tables(engine)
+    log = RequestLog(engine, batch_size=50, flush_interval=30.0)
+    writing = threading.Event()
+    write = log._write
+
+    def slow_write(batch):
+        writing.set()
+        time.sleep(0.2)
+        return write(batch)
+
+    monkeypatch.setattr(log, "_write", slow_write)
+    log.record(row(0))
+    background = asyncio.create_task(log.flush())  # the writer's own turn takes the row
+    await asyncio.to_thread(writing.wait)
+    assert log.buffered == 0
+    assert await log.flush() is True
+    assert count(engine) == 1
+    assert await background is True
+
+
 def test_postgres_url_forms_are_accepted():
     for url in ("postgresql://postgres@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/test"):
         eng = make_engine(url)
@@ -89,18 +116,14 @@ def test_postgres_url_forms_are_accepted():
         eng.dispose()
 
 
-def test_gateway_uses_database_url_from_environment(gateway, upstream, monkeypatch, tmp_path):
-    import httpx
-
+def test_gateway_uses_database_url_from_environment(gateway_app, upstream, monkeypatch, tmp_path):
     from tests.router.helpers import log_rows, one_backend
 
     db = tmp_path / "elsewhere.db"
     monkeypatch.setenv("SWITCHPOINT_DATABASE_URL", f"sqlite:///{db}")
     _, up = upstream
-    with gateway(one_backend(up)) as (url, app):
-        httpx.post(
-            url + "/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]}
-        )
+    with gateway_app(one_backend(up)) as (client, app):  # in process
+        client.post("/v1/chat/completions", json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]})
         assert len(log_rows(app)) == 1
     assert os.path.exists(db)
 

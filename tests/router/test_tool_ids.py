@@ -1,8 +1,9 @@
 """Conversations that move between backends: a Claude Code style conversation whose first tool turn came
 from Gemini (through litellm, its id carrying a thought signature) continues on an OpenAI-compatible
 server (which refuses ids over 40 characters) and on an Anthropic upstream (which refuses ids outside
-^[a-zA-Z0-9_-]+$), then returns to Gemini with its signature intact. Every upstream is a loopback fake
-speaking its real wire format; litellm's own translation runs for Gemini and Anthropic."""
+^[a-zA-Z0-9_-]+$), then returns to Gemini with its signature intact. The gateway runs in process; every
+upstream is a loopback fake speaking its real wire format; litellm's own translation runs for Gemini and
+Anthropic."""
 
 from __future__ import annotations
 
@@ -88,19 +89,19 @@ def upstreams(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[GeminiScript, S
         yield gem, oai, ant, config
 
 
-def turn(url: str, backend: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+def turn(client: httpx.Client, backend: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
     body = {"model": backend, "max_tokens": 512, "tools": [BASH], "messages": messages}
-    r = httpx.post(url + "/v1/messages", json=body, headers={"x-api-key": "k"}, timeout=30)
+    r = client.post("/v1/messages", json=body, headers={"x-api-key": "k"})
     assert r.status_code == 200, (backend, r.text)
     assert r.headers["x-switchpoint-backend"] == backend
     return r.json()
 
 
-def test_gemini_tool_turn_continues_on_openai_and_anthropic_then_returns_to_gemini(gateway: Any, upstreams) -> None:
+def test_gemini_tool_turn_continues_on_openai_and_anthropic_then_returns_to_gemini(gateway_app: Any, upstreams) -> None:
     gem, oai, ant, config = upstreams
-    with gateway(config) as (url, _):
+    with gateway_app(config) as (client, _):
         history: list[dict[str, Any]] = [{"role": "user", "content": "List the files."}]
-        first = turn(url, "gemini", history)
+        first = turn(client, "gemini", history)
         gemini_call = next(b for b in first["content"] if b["type"] == "tool_use")
         assert gemini_call["id"].endswith("__thought__" + SIGNATURE)  # litellm's encoding, passed on whole
         history += [
@@ -108,13 +109,13 @@ def test_gemini_tool_turn_continues_on_openai_and_anthropic_then_returns_to_gemi
             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": gemini_call["id"], "content": "a b"}]},
         ]
 
-        second = turn(url, "vllm", history)  # the session moves to an OpenAI-compatible server
+        second = turn(client, "vllm", history)  # the session moves to an OpenAI-compatible server
         sent = oai.requests[-1]["messages"]
         call_id = next(m for m in sent if m.get("tool_calls"))["tool_calls"][0]["id"]
         assert openai_ok(call_id) and next(m for m in sent if m["role"] == "tool")["tool_call_id"] == call_id
         history += [{"role": "assistant", "content": second["content"]}, {"role": "user", "content": "Where am I?"}]
 
-        third = turn(url, "claude", history)  # then to Anthropic
+        third = turn(client, "claude", history)  # then to Anthropic
         sent_ids = [
             b.get("id") or b.get("tool_use_id")
             for m in ant.requests[-1]["messages"]
@@ -131,7 +132,7 @@ def test_gemini_tool_turn_continues_on_openai_and_anthropic_then_returns_to_gemi
         ]
 
         gem.call, gem.text = None, "Done."
-        last = turn(url, "gemini", history)  # and back to Gemini
+        last = turn(client, "gemini", history)  # and back to Gemini
         assert last["content"][0]["text"] == "Done."
     # Gemini's REST API takes functionCall or function_call (proto field names); litellm sends the latter
     parts = [p for c in gem.requests[-1]["contents"] for p in c["parts"]]
