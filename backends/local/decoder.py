@@ -439,6 +439,18 @@ class Decoder:
             out = torch.empty(t, q_size)
             self.attend(q.transpose(0, 1).contiguous(), keys, values, out, rows[window], a.n_kv_heads, self._scratch)
             return layer["wo"](out.to(x.dtype))
+        out = self._attend_per_query(i, q, pos, siblings)
+        if siblings:  # give the first guess its slot back
+            keys[:, :, pos + 1], values[:, pos + 1] = k[:, 1], v[:, 1]
+        return layer["wo"](out.to(x.dtype))
+
+    def _attend_per_query(self, i: int, q: Tensor, pos: int, siblings: int) -> Tensor:
+        """The torch path of a decode step or draft block: each query alone, three float32 operations
+        over exactly the keys it sees. q: [heads, T, head_dim], scaled. Returns [T, heads * head_dim]."""
+        a = self.arch
+        keys, values = self._kv[i]
+        window, group = a.sliding[i], a.n_heads // a.n_kv_heads
+        t = q.shape[1]
         chain = t - siblings
         outs = []
         for r in range(t):  # [kv heads, heads per kv head, head_dim] against that kv head's keys
@@ -447,10 +459,8 @@ class Decoder:
                 keys[:, :, at], values[:, at] = keys[:, :, pos + r], values[:, pos + r]
             seen = slice(0 if window is None else max(0, at + 1 - window), at + 1)
             scores = torch.bmm(q[:, r].view(a.n_kv_heads, group, a.head_dim), keys[:, :, seen])
-            outs.append(torch.bmm(torch.softmax(scores, dim=-1), values[:, seen]).view(1, q_size))
-        if siblings:
-            keys[:, :, pos + 1], values[:, pos + 1] = k[:, 1], v[:, 1]
-        return layer["wo"]((outs[0] if t == 1 else torch.cat(outs)).to(x.dtype))
+            outs.append(torch.bmm(torch.softmax(scores, dim=-1), values[:, seen]).view(1, -1))
+        return outs[0] if t == 1 else torch.cat(outs)
 
     def _mlp(self, i: int, x: Tensor) -> Tensor:
         layer = self.layers[i]
