@@ -38,7 +38,7 @@ from .openai_format import (
 )
 from .pricing import litellm_price
 from .redact import upstream_message
-from .tokencount import SegmentCounter, estimate
+from .tokencount import SegmentCounter, count_off_loop, estimate
 from .toolids import id_rule, map_tool_ids, restore_id
 from .tracecontext import trace_headers
 
@@ -107,6 +107,24 @@ def _warm(litellm: Any, model: str) -> None:
                 pass
         except openai.OpenAIError as exc:  # a model litellm cannot place: the first request will say so
             log.info("litellm warm-up for %s skipped: %s", model, type(exc).__name__)
+
+
+def litellm_counter(lt: Any, model: str) -> SegmentCounter:
+    """litellm's counter for `model` (its tokenizer where it ships one, else tiktoken), segment by segment
+    so a conversation's earlier turns are counted once."""
+
+    def tools_len(segments: list[str]) -> int:  # litellm's own rendering of tool definitions
+        tools = [{"type": "function", "function": orjson.loads(s)} for s in segments]
+        one = [{"role": "user", "content": ""}]
+        return int(
+            lt.token_counter(model=model, messages=one, tools=tools) - lt.token_counter(model=model, messages=one)
+        )
+
+    # litellm's count of a text does not add up by paragraph (with tiktoken it counts 1,024-character chunks;
+    # its Claude tokenizer is off by a token or so a cut, measured): texts are counted whole
+    return SegmentCounter(
+        lambda text: int(lt.token_counter(model=model, text=text)), tools_len=tools_len, paragraphs=False
+    )
 
 
 class LiteLLMBackend:
@@ -219,22 +237,13 @@ class LiteLLMBackend:
     async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
         """litellm's counter for this model (its tokenizer where it ships one, else tiktoken), segment by
         segment so a conversation's earlier turns are counted once."""
-        if self._counter is None:
-            lt, model = self._litellm, self.model
-
-            def tools_len(segments: list[str]) -> int:  # litellm's own rendering of tool definitions
-                tools = [{"type": "function", "function": orjson.loads(s)} for s in segments]
-                one = [{"role": "user", "content": ""}]
-                return int(
-                    lt.token_counter(model=model, messages=one, tools=tools)
-                    - lt.token_counter(model=model, messages=one)
-                )
-
-            self._counter = SegmentCounter(
-                lambda text: int(lt.token_counter(model=model, text=text)), tools_len=tools_len
-            )
-        try:  # in a thread: litellm loads a tokenizer on first use, and a cold 100 KB count takes ~15 ms
-            return TokenCount(await asyncio.to_thread(self._counter.count, request), "litellm")
+        try:
+            if self._counter is None:  # litellm loads its tokenizer on first use: in a worker thread
+                counter = litellm_counter(self._litellm, self.model)
+                n = await asyncio.to_thread(counter.count, request)
+                self._counter = counter
+                return TokenCount(n, "litellm")
+            return TokenCount(await count_off_loop(self._counter, request), "litellm")
         except (ValueError, KeyError, OSError) as exc:
             log.warning("%s: litellm could not count tokens (%s); using the estimate", self.name, exc)
             return estimate(request)

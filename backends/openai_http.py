@@ -23,7 +23,7 @@ from .errors import (
 from .openai_format import chat_body, chunk_events, completion_body, finish_reason, response_events, usage_from_openai
 from .redact import MAX_UPSTREAM_CHARS, upstream_message
 from .sse import sse_data
-from .tokencount import SegmentCounter, estimate, tiktoken_counter, utf8_bound
+from .tokencount import SegmentCounter, count_off_loop, estimate, tiktoken_counter, utf8_bound
 from .tokenize_http import TokenizeEndpoint
 from .toolids import map_tool_ids, openai_ok, restore_id
 from .tracecontext import trace_headers
@@ -107,7 +107,7 @@ class OpenAIBackend:
         if not self._bpe_tried:
             self._bpe, self._bpe_tried = tiktoken_counter(self.model), True
         if self._bpe is not None:
-            return TokenCount(self._bpe.count(request), "tiktoken")
+            return TokenCount(await count_off_loop(self._bpe, request), "tiktoken")
         return estimate(request)
 
     async def _fit(self, request: CanonicalRequest) -> CanonicalRequest:

@@ -13,7 +13,6 @@ Which one a server speaks is probed on the first count and remembered, including
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ import orjson
 
 from .contract import CanonicalRequest
 from .openai_format import canonical_fields
-from .tokencount import message_segment, tool_segments
+from .tokencount import LRUCache, message_segment, text_key, tool_segments
 
 logger = logging.getLogger(__name__)
 
@@ -52,22 +51,21 @@ class TokenizeEndpoint:
         self._root = server_root(base_url)
         self._model = model
         self.kind: str | None = None  # None until probed
-        self._cache: OrderedDict[tuple[Any, ...], int] = OrderedDict()
-        self._max = max_entries
+        self._cache: LRUCache[int] = LRUCache(max_entries)
 
     @staticmethod
     def _key(request: CanonicalRequest) -> tuple[Any, ...]:
         segments = [message_segment(m) for m in request.messages] + tool_segments(request)
-        return tuple((len(s), hash(s)) for s in segments)
+        return tuple(text_key(s) for s in segments)
 
     async def count(self, request: CanonicalRequest) -> int | None:
         """The server's count for a chat request, or None (no endpoint, unreachable, or not chat)."""
         if self.kind == NONE or request.prompt is not None or not request.messages:
             return None
         key = self._key(request)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         fields = canonical_fields(request)
         try:
             n = await self._ask(fields)
@@ -75,9 +73,7 @@ class TokenizeEndpoint:
             logger.info("tokenize endpoint of %s unreachable (%s)", self._root, type(exc).__name__)
             return None
         if n is not None:
-            self._cache[key] = n
-            if len(self._cache) > self._max:
-                self._cache.popitem(last=False)
+            self._cache.put(key, n)
         return n
 
     async def _ask(self, fields: dict[str, Any]) -> int | None:

@@ -11,9 +11,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from jsonschema.exceptions import SchemaError
-from jsonschema.validators import Draft202012Validator, validator_for
-from referencing.exceptions import Unresolvable
 
 from backends.contract import Tool
 
@@ -33,7 +30,12 @@ def _where(path: Iterable[Any]) -> str:
 def schema_problems(value: Any, schema: dict[str, Any]) -> list[str]:
     """Where `value` breaks `schema`, by the jsonschema library (the draft the schema names in `$schema`,
     else 2020-12: anyOf, oneOf, $ref, bounds, formats' types and all). A schema that is itself invalid
-    or points nowhere never fails a call: a tool we cannot check is not the model's fault."""
+    or points nowhere never fails a call: a tool we cannot check is not the model's fault. (jsonschema is
+    imported here, by the first tool call checked: a gateway that never sees one does not load it.)"""
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import Draft202012Validator, validator_for
+    from referencing.exceptions import Unresolvable
+
     try:
         validator = validator_for(schema, default=Draft202012Validator)(schema)
         errors = sorted(validator.iter_errors(value), key=lambda e: (list(map(str, e.absolute_path)), e.message))

@@ -79,7 +79,7 @@ class AccessControl:
         self._by_id: dict[str, KeyInfo] = {}
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
-        self._seeded: set[str] = set()
+        self._seeds: dict[str, asyncio.Future[None]] = {}
         self._pending: set[asyncio.Task[Any]] = set()
 
     # ---- the key index ----------------------------------------------------------------------------
@@ -199,15 +199,32 @@ class AccessControl:
 
     async def _seed(self, info: KeyInfo) -> None:
         """The first process to see a key starts its spend counter from the request log, so that a
-        budget survives a restart of the shared state (process memory without Redis)."""
-        if info.id in self._seeded or self.shared is None or self.engine is None:
+        budget survives a restart of the shared state (process memory without Redis).
+
+        Every request of this process for the key waits for the seed: one that went ahead would be
+        charged, logged and then read by the seed's query again (counted twice). The query takes the
+        rows that arrived before the seed began, so another replica's requests, which can only reserve
+        after the seeding flag is set, are not counted twice either."""
+        if self.shared is None or self.engine is None:
             return
-        self._seeded.add(info.id)
-        if await self.shared.incr(f"spend_seeded:{info.id}", 1) != 1:
+        seed = self._seeds.get(info.id)
+        if seed is None:
+            seed = self._seeds[info.id] = asyncio.ensure_future(self._seed_once(info.id))
+        try:
+            await asyncio.shield(seed)
+        except Exception:
+            if seed.done():
+                self._seeds.pop(info.id, None)  # failed: the next request tries again
+            raise
+
+    async def _seed_once(self, key_id: str) -> None:
+        assert self.shared is not None and self.engine is not None
+        began = time.time()
+        if await self.shared.incr(f"spend_seeded:{key_id}", 1) != 1:
             return
-        used = await asyncio.to_thread(logged_tokens, self.engine, info.id)
+        used = await asyncio.to_thread(logged_tokens, self.engine, key_id, began)
         if used:
-            await self.shared.incr(spend_key(info.id), used)
+            await self.shared.incr(spend_key(key_id), used)
 
     async def spent(self, key_id: str) -> int | None:
         """Tokens counted against the key so far, reservations of requests in flight included; None
@@ -221,9 +238,12 @@ class AccessControl:
         return int(value) if value else 0
 
 
-def logged_tokens(engine: Engine, key_id: str) -> int:
+def logged_tokens(engine: Engine, key_id: str, before: float | None = None) -> int:
+    """Tokens the request log holds for the key (of requests that arrived before `before`, if given)."""
     total = func.coalesce(RequestRecord.input_tokens, 0) + func.coalesce(RequestRecord.output_tokens, 0)
     stmt = select(func.coalesce(func.sum(total), 0)).where(RequestRecord.key_id == key_id)  # type: ignore[arg-type]
+    if before is not None:
+        stmt = stmt.where(RequestRecord.ts < before)  # type: ignore[arg-type]
     with engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
 

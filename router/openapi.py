@@ -87,40 +87,39 @@ def _get(summary: str, content: dict[str, Any], *, secured: bool = False) -> dic
     return {"get": op}
 
 
-def openapi_schema(dialect_routes: Mapping[str, str]) -> dict[str, Any]:
-    """The document for the routed dialect endpoints (`path -> dialect name`) and the fixed routes."""
-    dialects = sorted(set(dialect_routes.values()))
-    models = [(_model(d), "validation") for d in dialects]
-    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    schemas["OpenAIError"] = _OPENAI_ERROR
-    schemas["AnthropicError"] = _ANTHROPIC_ERROR
-    paths: dict[str, Any] = {}
-    for path, dialect in dialect_routes.items():
-        model = _model(dialect)
-        err = "#/components/schemas/" + ("AnthropicError" if dialect == "anthropic" else "OpenAIError")
-        paths[path] = {
-            "post": {
-                "summary": f"{dialect} API ({model.__name__})",
-                "requestBody": {"required": True, "content": _json(refs[(model, "validation")])},
-                "responses": {
-                    "200": {
-                        "description": "the answer, as JSON or (stream: true) server-sent events",
-                        "content": {**_json(), "text/event-stream": {"schema": {"type": "string"}}},
-                    },
-                    **_errors(err),
-                },
-            }
-        }
-    paths["/v1/feedback"] = {
+def _dialect_post(dialect: str, request_schema: dict[str, Any]) -> dict[str, Any]:
+    """The POST operation of one dialect's endpoint: its request model in, JSON or SSE out, errors in
+    the dialect's own shape."""
+    model = _model(dialect)
+    err = "#/components/schemas/" + ("AnthropicError" if dialect == "anthropic" else "OpenAIError")
+    return {
         "post": {
-            "summary": "a verdict on one answer (router/feedback.py)",
-            "requestBody": {"required": True, "content": _json(_FEEDBACK)},
-            "responses": {"200": {"description": "recorded", "content": _json()}, **_errors(_OPENAI_REF)},
+            "summary": f"{dialect} API ({model.__name__})",
+            "requestBody": {"required": True, "content": _json(request_schema)},
+            "responses": {
+                "200": {
+                    "description": "the answer, as JSON or (stream: true) server-sent events",
+                    "content": {**_json(), "text/event-stream": {"schema": {"type": "string"}}},
+                },
+                **_errors(err),
+            },
         }
     }
-    if "anthropic" in dialects:
-        anthropic_ref = refs[(_model("anthropic"), "validation")]
+
+
+def _fixed_paths(anthropic_ref: dict[str, Any] | None) -> dict[str, Any]:
+    """The routes every gateway has; token counting only where the Anthropic dialect is routed
+    (`anthropic_ref`: its request schema)."""
+    paths: dict[str, Any] = {
+        "/v1/feedback": {
+            "post": {
+                "summary": "a verdict on one answer (router/feedback.py)",
+                "requestBody": {"required": True, "content": _json(_FEEDBACK)},
+                "responses": {"200": {"description": "recorded", "content": _json()}, **_errors(_OPENAI_REF)},
+            }
+        }
+    }
+    if anthropic_ref is not None:
         paths["/v1/messages/count_tokens"] = {
             "post": {
                 "summary": "input tokens a Messages request would use (estimated)",
@@ -136,6 +135,20 @@ def openapi_schema(dialect_routes: Mapping[str, str]) -> dict[str, Any]:
     paths["/metrics"] = _get("Prometheus metrics", {"text/plain": {"schema": {"type": "string"}}})
     paths["/"] = _get("service name", _json())
     paths["/openapi.json"] = _get("this document", _json())
+    return paths
+
+
+def openapi_schema(dialect_routes: Mapping[str, str]) -> dict[str, Any]:
+    """The document for the routed dialect endpoints (`path -> dialect name`) and the fixed routes."""
+    dialects = sorted(set(dialect_routes.values()))
+    models = [(_model(d), "validation") for d in dialects]
+    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")  # type: ignore[arg-type]
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    schemas["OpenAIError"] = _OPENAI_ERROR
+    schemas["AnthropicError"] = _ANTHROPIC_ERROR
+    paths = {path: _dialect_post(d, refs[(_model(d), "validation")]) for path, d in dialect_routes.items()}
+    anthropic_ref = refs[(_model("anthropic"), "validation")] if "anthropic" in dialects else None
+    paths.update(_fixed_paths(anthropic_ref))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Switchpoint", "version": "1"},

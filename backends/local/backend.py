@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 from ..contract import CanonicalRequest, Capabilities, Event, Price, TokenCount
 from ..errors import BackendError, RateLimited, SwitchpointError
 from ..redact import upstream_message
+from ..tokencount import count_off_loop
 from ..tokens import estimate_request_tokens
 
 if TYPE_CHECKING:
+    from .count import PromptCounter
     from .engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class LocalBackend:
         self._mean_s = 5.0  # running mean of a generation's duration, for Retry-After
         self._tokenizer: Any = None  # loaded alone for counting while the model is not
         self._tokenizer_task: asyncio.Task[None] | None = None
+        self._counter: PromptCounter | None = None  # for the tokenizer in use
 
     @property
     def engine(self) -> Engine | None:
@@ -107,17 +110,19 @@ class LocalBackend:
 
     async def count_tokens(self, request: CanonicalRequest) -> TokenCount:
         """Exactly the prompt the engine would prefill: the model's own tokenizer and chat template (with
-        the tools block). Until the model or its tokenizer is loaded (the first use may convert a GGUF,
-        minutes), the tokenizer loads in the background and counts are the estimate."""
-        from .prompts import build_prompt
+        the tools block), counted in cached pieces (count.py). Until the model or its tokenizer is loaded
+        (the first use may convert a GGUF, minutes), the tokenizer loads in the background and counts are
+        the estimate."""
+        from .count import PromptCounter
 
         tokenizer = self._engine.loaded.tokenizer if self._engine is not None else self._tokenizer
         if tokenizer is None:
             if self._tokenizer_task is None:
                 self._tokenizer_task = asyncio.create_task(self.load_tokenizer())
             return TokenCount(estimate_request_tokens(request), "estimate")
-        ids = await asyncio.to_thread(lambda: build_prompt(tokenizer, request).ids)
-        return TokenCount(len(ids), "tokenizer")
+        if self._counter is None or self._counter.tokenizer is not tokenizer:
+            self._counter = PromptCounter(tokenizer)
+        return TokenCount(await count_off_loop(self._counter, request), "tokenizer")
 
     async def load_tokenizer(self) -> None:
         """Load the tokenizer alone (converting the model once if it has to), for counting."""

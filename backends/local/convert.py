@@ -10,6 +10,8 @@ import hashlib
 import importlib.util
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +88,10 @@ def convert_gguf(gguf: Path, out: Path) -> None:
 
     offline_env()
     logger.info("converting %s to bf16 safetensors in %s (once)", gguf, out)
-    tmp = out.with_name(out.name + ".partial")
-    tmp.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # A folder of its own: two processes converting the same file at once (two replicas starting, a test
+    # run beside a server) must not write into each other's files.
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=out.name + ".partial-"))
     with tqdm(total=3, desc=f"convert {gguf.name}", unit="step") as bar:
         bar.set_postfix_str("tokenizer")
         tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -100,11 +104,19 @@ def convert_gguf(gguf: Path, out: Path) -> None:
         tokenizer.save_pretrained(str(tmp))
         bar.update()
     (tmp / ".complete").write_text(str(gguf))
-    if out.exists():
-        import shutil
+    _install(tmp, out)
 
-        shutil.rmtree(out)
-    tmp.rename(out)
+
+def _install(tmp: Path, out: Path) -> None:
+    """Move a finished conversion into place; if another process finished first, keep theirs."""
+    if out.exists() and not (out / ".complete").exists():
+        shutil.rmtree(out, ignore_errors=True)  # an interrupted conversion of an older release
+    try:
+        tmp.rename(out)
+    except OSError:
+        if not (out / ".complete").exists():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _save_bf16(model: Any, out: Path) -> None:

@@ -410,15 +410,8 @@ class Decoder:
         and values stored past the block's."""
         a, layer = self.arch, self.layers[i]
         t = x.shape[0]
-        qkv = layer["wqkv"](x)
-        q_size, kv_size = a.n_heads * a.head_dim, a.n_kv_heads * a.head_dim
-        q = qkv[:, :q_size].view(t, a.n_heads, a.head_dim).transpose(0, 1)
-        k = qkv[:, q_size : q_size + kv_size].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
-        v = qkv[:, q_size + kv_size :].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
-        if self.gemma:
-            q, k = self._norm(q, layer["q_norm"]), self._norm(k, layer["k_norm"])
-        cos, sin = rope
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        q_size = a.n_heads * a.head_dim
+        q, k, v = self._qkv(layer, x, rope)
         end = pos + t
         keys, values = self._kv[i]  # [kv heads, head_dim, slots], [kv heads, slots, head_dim]
         keys[:, :, pos:end] = k.transpose(1, 2)
@@ -439,18 +432,27 @@ class Decoder:
             out = torch.empty(t, q_size)
             self.attend(q.transpose(0, 1).contiguous(), keys, values, out, rows[window], a.n_kv_heads, self._scratch)
             return layer["wo"](out.to(x.dtype))
-        out = self._attend_per_query(i, q, pos, siblings)
-        if siblings:  # give the first guess its slot back
-            keys[:, :, pos + 1], values[:, pos + 1] = k[:, 1], v[:, 1]
-        return layer["wo"](out.to(x.dtype))
+        return layer["wo"](self._attend_alone(i, q, k, v, pos, siblings).to(x.dtype))
 
-    def _attend_per_query(self, i: int, q: Tensor, pos: int, siblings: int) -> Tensor:
-        """The torch path of a decode step or draft block: each query alone, three float32 operations
-        over exactly the keys it sees. q: [heads, T, head_dim], scaled. Returns [T, heads * head_dim]."""
+    def _qkv(self, layer: dict[str, Any], x: Tensor, rope: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        """Queries, keys and values [heads, T, head_dim] for the rows of x, rotary angles applied."""
+        a, t = self.arch, x.shape[0]
+        qkv = layer["wqkv"](x)
+        q_size, kv_size = a.n_heads * a.head_dim, a.n_kv_heads * a.head_dim
+        q = qkv[:, :q_size].view(t, a.n_heads, a.head_dim).transpose(0, 1)
+        k = qkv[:, q_size : q_size + kv_size].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
+        v = qkv[:, q_size + kv_size :].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
+        if self.gemma:
+            q, k = self._norm(q, layer["q_norm"]), self._norm(k, layer["k_norm"])
+        cos, sin = rope
+        return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
+
+    def _attend_alone(self, i: int, q: Tensor, k: Tensor, v: Tensor, pos: int, siblings: int) -> Tensor:
+        """Each query (scaled, float32) alone over the keys it sees, by three float32 torch operations:
+        [T, heads * head_dim]."""
         a = self.arch
         keys, values = self._kv[i]
-        window, group = a.sliding[i], a.n_heads // a.n_kv_heads
-        t = q.shape[1]
+        t, window, group = q.shape[1], a.sliding[i], a.n_heads // a.n_kv_heads
         chain = t - siblings
         outs = []
         for r in range(t):  # [kv heads, heads per kv head, head_dim] against that kv head's keys
@@ -459,7 +461,9 @@ class Decoder:
                 keys[:, :, at], values[:, at] = keys[:, :, pos + r], values[:, pos + r]
             seen = slice(0 if window is None else max(0, at + 1 - window), at + 1)
             scores = torch.bmm(q[:, r].view(a.n_kv_heads, group, a.head_dim), keys[:, :, seen])
-            outs.append(torch.bmm(torch.softmax(scores, dim=-1), values[:, seen]).view(1, -1))
+            outs.append(torch.bmm(torch.softmax(scores, dim=-1), values[:, seen]).view(1, a.n_heads * a.head_dim))
+        if siblings:
+            keys[:, :, pos + 1], values[:, pos + 1] = k[:, 1], v[:, 1]
         return outs[0] if t == 1 else torch.cat(outs)
 
     def _mlp(self, i: int, x: Tensor) -> Tensor:

@@ -130,7 +130,7 @@ def quantized_state(
             parts = quantize_int4(state[name]) if kind == "int4" else quantize_int8(state[name])
             flat.update({f"{name}:{part}": t.contiguous() for part, t in parts.items()})
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".partial")
+        tmp = cache.with_suffix(f".{os.getpid()}.partial")  # two processes quantising at once write apart
         save_file(flat, str(tmp))
         tmp.rename(cache)
     out: dict[str, dict[str, Tensor]] = {}

@@ -18,6 +18,7 @@ and "\nUser:" is added to the stop sequences. Tools are described in a system bl
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,10 +53,13 @@ def _message_text(m: Message) -> str:
     return text
 
 
-def chat_messages(request: CanonicalRequest) -> list[dict[str, str]]:
+def chat_messages(
+    request: CanonicalRequest, tools_text: Callable[[list[Tool]], str] = tools_block
+) -> list[dict[str, str]]:
+    """tools_text: writes the tools block (the counter passes a cached `tools_block`)."""
     messages = [{"role": "user" if m.role == "tool" else m.role, "content": _message_text(m)} for m in request.messages]
     if request.tools and request.tool_choice != "none":
-        block = tools_block(request.tools)
+        block = tools_text(request.tools)
         if messages and messages[0]["role"] == "system":
             messages[0] = {"role": "system", "content": messages[0]["content"] + "\n\n" + block}
         else:
@@ -77,12 +81,22 @@ def plain_transcript(messages: list[dict[str, str]]) -> str:
     return "".join(parts)
 
 
-def build_prompt(tokenizer: Any, request: CanonicalRequest) -> Prompt:
-    stop = list(request.stop)
-    if request.prompt is not None:  # legacy completions: the text as it is
-        return Prompt(tokenizer(request.prompt)["input_ids"], stop)
-    messages = chat_messages(request)
+def prompt_text(
+    tokenizer: Any, request: CanonicalRequest, tools_text: Callable[[list[Tool]], str] = tools_block
+) -> tuple[str, bool]:
+    """The prompt as text, and whether the tokenizer adds its own special tokens to it: a legacy
+    completion's text as it is, the chat template's rendering (which writes them itself), or the plain
+    transcript."""
+    if request.prompt is not None:
+        return request.prompt, True
+    messages = chat_messages(request, tools_text)
     if getattr(tokenizer, "chat_template", None):
-        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
-        return Prompt(list(ids), stop)
-    return Prompt(tokenizer(plain_transcript(messages))["input_ids"], [*stop, PLAIN_STOP])
+        return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False), False
+    return plain_transcript(messages), True
+
+
+def build_prompt(tokenizer: Any, request: CanonicalRequest) -> Prompt:
+    text, add_special = prompt_text(tokenizer, request)
+    plain = request.prompt is None and not getattr(tokenizer, "chat_template", None)
+    stop = [*request.stop, PLAIN_STOP] if plain else list(request.stop)
+    return Prompt(list(tokenizer(text, add_special_tokens=add_special)["input_ids"]), stop)

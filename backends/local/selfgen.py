@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 import sysconfig
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,10 +151,31 @@ class Function:
         return not self.signature
 
 
-def _documented(node: ast.FunctionDef | ast.ClassDef, source: str) -> Function | None:
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def source_lines(source: str) -> list[str]:
+    """The source's lines with their ends, split where the parser splits them (\\n, \\r, \\r\\n; not
+    at a form feed), as `ast.get_source_segment` does."""
+    return _LINE.findall(source)
+
+
+def source_segment(lines: list[str], node: ast.stmt) -> str:
+    """What `ast.get_source_segment(source, node)` gives, from the source split once into `lines`
+    (the standard function splits the whole file again on every call, character by character)."""
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    start, end = node.col_offset, node.end_col_offset
+    if first == last:
+        return lines[first].encode()[start:end].decode()
+    head = lines[first].encode()[start:].decode()
+    tail = lines[last].encode()[:end].decode()
+    return head + "".join(lines[first + 1 : last]) + tail
+
+
+def _documented(node: ast.FunctionDef | ast.ClassDef, lines: list[str]) -> Function | None:
     """A public definition with a docstring and a quotable size, else None."""
     doc = _first_line(ast.get_docstring(node))
-    src = ast.get_source_segment(source, node) or ""
+    src = source_segment(lines, node)
     if node.name.startswith("_") or len(doc.split()) < 3 or "deprecated" in doc.lower() or not 80 <= len(src) <= 1200:
         return None
     signature = ""
@@ -173,12 +195,13 @@ def read_stdlib() -> tuple[list[Function], list[str]]:
             tree = ast.parse(source)
         except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
             continue
+        lines = source_lines(source)
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
                 methods: list[ast.FunctionDef | ast.ClassDef] = [n for n in node.body if isinstance(n, ast.FunctionDef)]
-                found = [_documented(n, source) for n in [node, *methods]]
+                found = [_documented(n, lines) for n in [node, *methods]]
                 functions.extend(f for f in found if f is not None)
-            elif isinstance(node, ast.FunctionDef) and (f := _documented(node, source)) is not None:
+            elif isinstance(node, ast.FunctionDef) and (f := _documented(node, lines)) is not None:
                 functions.append(f)
         if path.name != "__init__.py" and not path.stem.startswith("_"):
             line = _first_line(ast.get_docstring(tree))

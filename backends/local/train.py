@@ -24,6 +24,7 @@ import math
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,23 +236,15 @@ def reduced_vocab(paths: list[Path], size: int, always: set[int]) -> Tensor:
     return torch.tensor(sorted(ids[:size]))
 
 
-def train(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
+def training_chunks(
+    args: argparse.Namespace, loaded: Any, workdir: Path, data: dict[str, object]
+) -> list[tuple[list[int], int]]:
+    """(tokens, first position trained) per chunk: corpus text (`--tokens`) and the target's own
+    answers (`--answers`, generated once under workdir), shuffled together. What they came from goes
+    into `data`, for the head's metadata."""
+    from .loader import stop_token_ids
 
-    from .loader import load_model, stop_token_ids
-
-    torch.manual_seed(args.seed)
-    device = torch.device(args.device)
-    loaded = load_model(args.model, max_len=args.seq_len, threads=args.threads or None)
-    if loaded.decoder is None:
-        logger.error("MTP training needs a natively supported target (Llama or Gemma 3)")
-        return 2
-    decoder = loaded.decoder
-    loaded.hf.to(device)
-    workdir = args.workdir or switchpoint_home() / "drafter-train" / loaded.label
-    workdir.mkdir(parents=True, exist_ok=True)
-    chunks: list[tuple[list[int], int]] = []  # tokens, first position trained
-    data: dict[str, object] = {}
+    chunks: list[tuple[list[int], int]] = []
     if args.tokens > 0:
         texts = files_corpus(args.corpus) if args.corpus else default_corpus(args.seed)
         chunks = [(c, 0) for c in chunk_corpus(loaded.tokenizer, texts, args.seq_len, args.tokens)]
@@ -275,29 +268,53 @@ def train(args: argparse.Namespace) -> int:
         ] + chunks  # room for a full chain
         random.Random(args.seed).shuffle(chunks)
         data["self_generated_answers"] = len(answers)
-    if not chunks:
-        logger.error("nothing to train on: give --tokens and/or --answers")
-        return 2
-    paths = extract(loaded.hf, chunks, workdir, device=device, batch=args.gen_batch // 4 or 1)
-    held_out = paths[-1:] if len(paths) > 1 else []
-    train_paths = paths[: len(paths) - len(held_out)]
-    arch = decoder.arch
+    return chunks
+
+
+def start_head(
+    args: argparse.Namespace, loaded: Any, train_paths: list[Path], data: dict[str, object]
+) -> tuple[MTPHead, Tensor]:
+    """The head to train and its vocabulary: the one `--init` names (fine-tuning; recorded in `data`),
+    else a new head over the target's most frequent predictions (and its stop tokens)."""
+    from .loader import stop_token_ids
+
     if args.init is not None:
         head, base = MTPHead.load(args.init, dtype=torch.float32)
         head.train()
-        vocab = head.vocab_ids
         data["init"] = {"head": args.init.name, **base}
-    else:
-        vocab = reduced_vocab(train_paths, args.vocab, set(stop_token_ids(loaded.tokenizer, loaded.hf)))
-        head = MTPHead(arch.dim, vocab, attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim) if args.attention else None)
-    remap = torch.full((decoder.vocab_size,), -100, dtype=torch.long)
-    remap[vocab] = torch.arange(len(vocab))
-    remap = remap.to(device)
-    head.to(device)
-    head.attach(decoder.lm_head.to(device).float())
-    target = TargetTables.of(decoder, device)
+        return head, head.vocab_ids
+    arch = loaded.decoder.arch
+    vocab = reduced_vocab(train_paths, args.vocab, set(stop_token_ids(loaded.tokenizer, loaded.hf)))
+    attn = (arch.n_heads, arch.n_kv_heads, arch.head_dim) if args.attention else None
+    return MTPHead(arch.dim, vocab, attn=attn), vocab
+
+
+def warmup_cosine(total_steps: int, done: int) -> Callable[[int], float]:
+    """The learning rate's factor at each step: linear warm-up over the first 5% of `total_steps`,
+    then cosine decay; counted from `done` steps taken before a resume."""
+    warm = max(1, total_steps // 20)
+
+    def factor(step: int) -> float:
+        step += done
+        return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1)))
+
+    return factor
+
+
+def fit(
+    head: MTPHead,
+    target: TargetTables,
+    items: list[dict[str, Any]],
+    remap: Tensor,
+    args: argparse.Namespace,
+    ckpt: Path,
+) -> None:
+    """`args.epochs` epochs of AdamW over `items`, a batch of chunks a step, from the checkpoint's
+    epoch where there is one; the checkpoint is written after every epoch."""
+    from tqdm.auto import tqdm
+
+    device = torch.device(args.device)
     opt = torch.optim.AdamW([p for p in head.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
-    ckpt = workdir / f"train-{len(vocab)}-{args.depth}{'-attn' if head.attn is not None else ''}.pt"
     start_epoch = 0
     if ckpt.exists():
         state = torch.load(ckpt, map_location=device)
@@ -305,16 +322,8 @@ def train(args: argparse.Namespace) -> int:
         opt.load_state_dict(state["opt"])
         start_epoch = state["epoch"]
         logger.info("resuming from %s (epoch %d)", ckpt, start_epoch)
-    items = [_to(it, device) for p in train_paths for it in torch.load(p)]
-    total_steps = args.epochs * math.ceil(len(items) / args.batch)
-    warm = max(1, total_steps // 20)
-    done = start_epoch * math.ceil(len(items) / args.batch)  # optimiser steps taken before a resume
-
-    def lr_factor(step: int) -> float:  # linear warm-up, then cosine decay
-        step += done
-        return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1)))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
+    per_epoch = math.ceil(len(items) / args.batch)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(args.epochs * per_epoch, start_epoch * per_epoch))
     rng = random.Random(args.seed)
     for epoch in range(start_epoch, args.epochs):
         rng.shuffle(items)
@@ -329,6 +338,38 @@ def train(args: argparse.Namespace) -> int:
             sched.step()
             bar.set_postfix(loss=f"{loss.item():.3f}", acc1=f"{accs[0]:.3f}", refresh=False)
         torch.save({"head": head.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1}, ckpt)
+
+
+def train(args: argparse.Namespace) -> int:
+    from .loader import load_model
+
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    loaded = load_model(args.model, max_len=args.seq_len, threads=args.threads or None)
+    if loaded.decoder is None:
+        logger.error("MTP training needs a natively supported target (Llama or Gemma 3)")
+        return 2
+    decoder = loaded.decoder
+    loaded.hf.to(device)
+    workdir = args.workdir or switchpoint_home() / "drafter-train" / loaded.label
+    workdir.mkdir(parents=True, exist_ok=True)
+    data: dict[str, object] = {}
+    chunks = training_chunks(args, loaded, workdir, data)
+    if not chunks:
+        logger.error("nothing to train on: give --tokens and/or --answers")
+        return 2
+    paths = extract(loaded.hf, chunks, workdir, device=device, batch=args.gen_batch // 4 or 1)
+    held_out = paths[-1:] if len(paths) > 1 else []
+    train_paths = paths[: len(paths) - len(held_out)]
+    head, vocab = start_head(args, loaded, train_paths, data)
+    remap = torch.full((decoder.vocab_size,), -100, dtype=torch.long)
+    remap[vocab] = torch.arange(len(vocab))
+    remap = remap.to(device)
+    head.to(device)
+    head.attach(decoder.lm_head.to(device).float())
+    target = TargetTables.of(decoder, device)
+    ckpt = workdir / f"train-{len(vocab)}-{args.depth}{'-attn' if head.attn is not None else ''}.pt"
+    fit(head, target, [_to(it, device) for p in train_paths for it in torch.load(p)], remap, args, ckpt)
     accs = evaluate(head, target, held_out, remap, args.depth, args.batch, device)
     meta = {
         "target": loaded.label,

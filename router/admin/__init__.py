@@ -6,12 +6,15 @@ admin key and CSRF dependencies, so no admin route can exist without the admin k
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backends.errors import AuthError, InvalidRequest, SwitchpointError
 
@@ -83,11 +86,48 @@ async def _authorise(ctx: AdminContext, request: Request) -> None:
         raise
 
 
-def admin_mounts(ctx: AdminContext) -> list[Any]:
-    """The admin API (a FastAPI app mounted at /admin, router/admin/api.py) and /docs."""
-    from .api import admin_mounts as mounts
+class BuiltOnFirstUse:
+    """An ASGI app built when its first request comes: FastAPI and the admin API's models (about 10 MB)
+    cost a gateway that only serves /v1 nothing; the dashboard's first call pays for them once."""
 
-    return mounts(ctx, _modules())
+    def __init__(self, build: Callable[[], ASGIApp]) -> None:
+        self._build = build
+        self._app: ASGIApp | None = None
+
+    @property
+    def app(self) -> ASGIApp:
+        if self._app is None:
+            self._app = self._build()
+        return self._app
+
+    @property
+    def routes(self) -> list[Any]:
+        """What Starlette's Mount lists (for url_for and route listings); asking builds the app."""
+        return list(getattr(self.app, "routes", []))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def admin_mounts(ctx: AdminContext, modules: list[Any] | None = None) -> list[Any]:
+    """The admin API (a FastAPI app mounted at /admin, router/admin/api.py) and its page at /docs; the
+    API's modules are ours unless given."""
+
+    def build() -> ASGIApp:
+        from .api import admin_app
+
+        return admin_app(ctx, _modules() if modules is None else modules)
+
+    async def docs(request: Request) -> Response:
+        from .api import DOCS_PAGE
+
+        try:
+            await _authorise(ctx, request)
+        except SwitchpointError as exc:
+            return error_response(exc)
+        return HTMLResponse(DOCS_PAGE)
+
+    return [Mount("/admin", app=BuiltOnFirstUse(build)), Route("/docs", docs, methods=["GET"])]
 
 
 def _modules() -> list[Any]:

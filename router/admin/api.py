@@ -20,7 +20,6 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backends.errors import InvalidRequest, SwitchpointError
@@ -168,16 +167,3 @@ def admin_app(ctx: AdminContext, modules: list[ModuleType]) -> FastAPI:
         app.include_router(router, dependencies=protected)
     app.include_router(_docs_routes(app), dependencies=protected)
     return app
-
-
-def admin_mounts(ctx: AdminContext, modules: list[ModuleType]) -> list[Route | Mount]:
-    """What the gateway's app adds: the admin API at /admin, and its Swagger UI at /docs as well."""
-
-    async def docs(request: Request) -> Response:
-        try:
-            await _authorise(ctx, request)
-        except SwitchpointError as exc:
-            return error_response(exc)
-        return HTMLResponse(DOCS_PAGE)
-
-    return [Mount("/admin", app=admin_app(ctx, modules)), Route("/docs", docs, methods=["GET"])]

@@ -30,6 +30,17 @@ WINDOWS: dict[str, tuple[int, int]] = {
 }
 NO_BACKEND = "(none)"
 NO_CATEGORY = "(none)"
+SERIES_METRICS = (
+    "requests",
+    "errors",
+    "fallbacks",
+    "ttft_p50_ms",
+    "ttft_p95_ms",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "tokens_per_s",
+    "draft_acceptance",
+)
 
 
 @dataclass
@@ -97,6 +108,69 @@ def window_bounds(window: str, now: float | None = None) -> tuple[float, float, 
     return since, until, step
 
 
+@dataclass
+class Groups:
+    """The window's rows added up: in total, by backend, by category, and per bucket of the series
+    (`buckets` buckets, the first numbered `first`), with each bucket's request count per backend."""
+
+    first: int
+    buckets: int
+    total: Acc = field(default_factory=Acc)
+    by_backend: dict[str, Acc] = field(default_factory=dict)
+    by_category: dict[str, Acc] = field(default_factory=dict)
+    per_bin: list[Acc] = field(init=False)
+    backend_counts: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.per_bin = [Acc() for _ in range(self.buckets)]
+
+    def _bin(self, bucket: int | None) -> int | None:
+        """The bucket's place in the series, or None for a row outside it (or not bucketed)."""
+        if bucket is not None and 0 <= bucket - self.first < self.buckets:
+            return bucket - self.first
+        return None
+
+    def of(self, bucket: int | None, b: str | None, c: str | None) -> list[Acc]:
+        """The accumulators a row of (bucket, backend, category) counts in."""
+        b, c = b or NO_BACKEND, c or NO_CATEGORY
+        out = [self.total, self.by_backend.setdefault(b, Acc()), self.by_category.setdefault(c, Acc())]
+        i = self._bin(bucket)
+        if i is not None:
+            out.append(self.per_bin[i])
+        return out
+
+    def add_sums(self, rows: list[tuple[Any, ...]]) -> None:
+        """Rows are (bucket, backend, category, *sums in the order of stats_sql.SUM_COLUMNS)."""
+        for row in rows:
+            bucket, b = row[0], row[1]
+            for acc in self.of(bucket, b, row[2]):
+                acc.add(row[3:])
+            i = self._bin(bucket)
+            if i is not None:
+                self.backend_counts.setdefault(b or NO_BACKEND, [0] * self.buckets)[i] += row[3]
+
+    def add_histogram(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        """Rows are (bucket, backend, category, k, n): each group's histogram `name` ("latency",
+        "ttft") adds up the bin counts."""
+        hists: dict[tuple[int | None, str | None, str | None], dict[int, int]] = {}
+        for bucket, b, c, k, n in rows:
+            h = hists.setdefault((bucket, b, c), {})
+            h[k] = h.get(k, 0) + n
+        for (bucket, b, c), h in hists.items():
+            for acc in self.of(bucket, b, c):
+                into = getattr(acc, name)
+                for k, n in h.items():
+                    into[k] = into.get(k, 0) + n
+
+    def series(self, since: float, step: int) -> dict[str, Any]:
+        views = [a.view() for a in self.per_bin]
+        return {
+            "t": [since + i * step for i in range(self.buckets)],
+            **{m: [v[m] for v in views] for m in SERIES_METRICS},
+            "requests_by_backend": dict(sorted(self.backend_counts.items())),
+        }
+
+
 def overview(
     engine: Engine,
     window: str = "1h",
@@ -115,59 +189,19 @@ def overview(
         grouped = cache.window(engine, since, until, step, clock, backend=backend, category=category)
     else:
         grouped = fetch(engine, since, until, step, backend=backend, category=category)
-    buckets = WINDOWS[window][0] // step
-    first = int(since // step)
-    total = Acc()
-    by_backend: dict[str, Acc] = {}
-    by_category: dict[str, Acc] = {}
-    per_bin = [Acc() for _ in range(buckets)]
-    backend_counts: dict[str, list[int]] = {}
-
-    def groups(bucket: int | None, b: str | None, c: str | None) -> list[Acc]:
-        b, c = b or NO_BACKEND, c or NO_CATEGORY
-        if b not in by_backend:
-            by_backend[b] = Acc()
-        if c not in by_category:
-            by_category[c] = Acc()
-        out = [total, by_backend[b], by_category[c]]
-        if bucket is not None and 0 <= bucket - first < buckets:
-            out.append(per_bin[bucket - first])
-        return out
-
-    for row in grouped.sums:
-        bucket, b = row[0], row[1]
-        for acc in groups(bucket, b, row[2]):
-            acc.add(row[3:])
-        if bucket is not None and 0 <= bucket - first < buckets:
-            backend_counts.setdefault(b or NO_BACKEND, [0] * buckets)[bucket - first] += row[3]
-    for name in ("latency", "ttft"):
-        # Rows are (bucket, backend, category, k, n): each group's histogram adds up the bin counts.
-        hists: dict[tuple[int | None, str | None, str | None], dict[int, int]] = {}
-        for bucket, b, c, k, n in getattr(grouped, name):
-            h = hists.setdefault((bucket, b, c), {})
-            h[k] = h.get(k, 0) + n
-        for (bucket, b, c), h in hists.items():
-            for acc in groups(bucket, b, c):
-                into = getattr(acc, name)
-                for k, n in h.items():
-                    into[k] = into.get(k, 0) + n
-
+    groups = Groups(first=int(since // step), buckets=WINDOWS[window][0] // step)
+    groups.add_sums(grouped.sums)
+    groups.add_histogram("latency", grouped.latency)
+    groups.add_histogram("ttft", grouped.ttft)
     out: dict[str, Any] = {
         "window": window,
         "since": since,
         "until": until,
         "step_s": step,
-        "totals": total.view(),
-        "by_backend": [{"name": k, **v.view()} for k, v in sorted(by_backend.items())],
-        "by_category": [{"name": k, **v.view()} for k, v in sorted(by_category.items())],
+        "totals": groups.total.view(),
+        "by_backend": [{"name": k, **v.view()} for k, v in sorted(groups.by_backend.items())],
+        "by_category": [{"name": k, **v.view()} for k, v in sorted(groups.by_category.items())],
     }
     if series:
-        views = [a.view() for a in per_bin]
-        metrics = ["requests", "errors", "fallbacks", "ttft_p50_ms", "ttft_p95_ms"]
-        metrics += ["latency_p50_ms", "latency_p95_ms", "tokens_per_s", "draft_acceptance"]
-        out["series"] = {
-            "t": [since + i * step for i in range(buckets)],
-            **{m: [v[m] for v in views] for m in metrics},
-            "requests_by_backend": dict(sorted(backend_counts.items())),
-        }
+        out["series"] = groups.series(since, step)
     return out

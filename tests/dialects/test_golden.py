@@ -1,6 +1,7 @@
-"""Golden replays: every request recorded from a real client goes through the real gateway (uvicorn on
-loopback) to a loopback upstream of each backend kind, once answered with text and once with a call
-to one of the client's own tools; the answer must read back through the official SDK."""
+"""Golden replays: every request recorded from a real client goes through the real gateway, in process
+(its ASGI app through Starlette's TestClient: no socket is the point here), to a loopback upstream of
+each backend kind, once answered with text and once with a call to one of the client's own tools; the
+answer must read back through the official SDK."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import httpx
 import openai
 import orjson
 import pytest
+from starlette.testclient import TestClient
 
 from backends.contract import ImagePart
 from backends.tokens import estimate_request_tokens
@@ -44,8 +46,8 @@ TOOL_ARGS = {"command": "echo hi", "cmd": "echo hi"}
 
 @dataclass
 class Gateway:
-    url: str
     kind: str
+    client: httpx.Client | None = None  # the gateway's app, in process
     paths: frozenset[str] = frozenset()  # the app's routes
     openai: Script | None = None
     gemini: GeminiScript | None = None
@@ -87,7 +89,7 @@ def golden_gw(
                     "model": "m-up",
                     "capabilities": CAPS,
                 }
-                yield from _serve(home, backend, classifier, Gateway("", "openai", openai=script))
+                yield from _serve(home, backend, classifier, Gateway("openai", openai=script))
         elif request.param == "local":
             # The embedded SmolLM2 in process: its answers are not scripted, so they are only parsed.
             pytest.importorskip("torch")
@@ -98,7 +100,7 @@ def golden_gw(
                 "capabilities": CAPS,
                 "options": {"max_new_tokens_default": 32},
             }
-            yield from _serve(home, backend, classifier, Gateway("", "local"))
+            yield from _serve(home, backend, classifier, Gateway("local"))
         else:
             gscript = GeminiScript()
             mp.setenv("GEMINI_API_KEY", "fake-gemini-key")
@@ -111,7 +113,7 @@ def golden_gw(
                     "api_key_env": "GEMINI_API_KEY",
                     "capabilities": {**CAPS, "fim": False},  # Gemini has no fill-in-the-middle
                 }
-                yield from _serve(home, backend, classifier, Gateway("", "litellm", gemini=gscript))
+                yield from _serve(home, backend, classifier, Gateway("litellm", gemini=gscript))
     finally:
         mp.undo()
 
@@ -120,15 +122,16 @@ def _serve(home: Path, backend: dict[str, Any], classifier: Any, gw: Gateway) ->
     settings = load_settings(None, home=home, backends=[backend])
     app = create_app(settings, classifier=classifier)
     gw.paths = frozenset(getattr(r, "path", "") for r in app.routes)
-    with ServerThread(app) as server:
-        gw.url = server.url
+    with TestClient(app, base_url="http://gateway", raise_server_exceptions=False) as client:
+        gw.client = client
         yield gw
 
 
 def send(gw: Gateway, rec: dict[str, Any]) -> httpx.Response:
     headers = {k: v for k, v in rec["headers"].items() if k.lower() not in HOP_BY_HOP}
-    url = gw.url + rec["path"] + (f"?{rec['query']}" if rec.get("query") else "")
-    return httpx.post(url, content=orjson.dumps(rec["json"]), headers=headers, timeout=300)
+    path = rec["path"] + (f"?{rec['query']}" if rec.get("query") else "")
+    assert gw.client is not None
+    return gw.client.post(path, content=orjson.dumps(rec["json"]), headers=headers)
 
 
 @pytest.mark.parametrize("answer", ["text", "tool"])

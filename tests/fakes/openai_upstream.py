@@ -5,6 +5,15 @@ against it. `behaviour` selects what it does: "ok", "status" (answers `status` w
 body, and Retry-After on 429), "stall" (waits `stall_s` before any byte), "die" (sends `die_after`
 chunks then drops the connection), "malformed" (a broken SSE chunk / JSON body), "trickle" (one byte
 at a time), "no_usage" (omits usage), "tool" (answers with a tool call).
+
+`parser` answers a tool-call turn the way vLLM does with one tool-call and reasoning parser:
+- "gemma4" (`--tool-call-parser gemma4 --reasoning-parser gemma4`): the thinking in `reasoning`, then a
+  tool call whose JSON arguments arrive as diffs (the parser accumulates Gemma 4's `call:name{...}`
+  text, converts it to JSON and streams the difference).
+- "qwen3_coder" (`--tool-call-parser qwen3_coder --reasoning-parser qwen3`): the thinking in
+  `reasoning_content` (older vLLM's field), then a tool call whose arguments arrive per `<parameter=...>`.
+- "qwen3_hermes" (Qwen 3.6 served with `--tool-call-parser hermes`, the wrong parser): hermes expects
+  JSON inside `<tool_call>`, Qwen 3.6 writes XML, so the call comes back as text in `content`.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ class Script:
     tool_name: str = "get_weather"
     tool_args: str = '{"city": "Paris"}'
     error_message: str | None = None  # "status": this message; "{authorization}" echoes the header received
+    parser: str | None = None  # answer as vLLM does with this parser (see above); None: `behaviour`
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)  # each request's headers, lower-cased names
 
@@ -57,6 +67,67 @@ def _long_id(req: dict[str, Any]) -> Response | None:
                 }
                 return Response(orjson.dumps({"error": err}), status_code=400, media_type="application/json")
     return None
+
+
+QWEN_XML = (
+    "<tool_call>\n<function=Bash>\n<parameter=command>\nls -la\n</parameter>\n"
+    "<parameter=description>\nlist files\n</parameter>\n</function>\n</tool_call>"
+)
+PARSER_CALL_ID = "chatcmpl-tool-9f2c"
+
+
+def _parser_deltas(parser: str) -> tuple[list[dict[str, Any]], str]:
+    """The deltas vLLM streams for one tool-call turn with `parser`, and the finish reason."""
+    if parser == "qwen3_hermes":
+        return [{"content": "I'll list the files.\n\n"}, {"content": QWEN_XML}], "stop"
+    head = {"index": 0, "id": PARSER_CALL_ID, "type": "function", "function": {"name": "Bash", "arguments": ""}}
+    if parser == "gemma4":
+        pieces = ['{"command": "', 'ls -la"', ', "description": "', 'list files"', "}"]
+        thinking = [{"reasoning": "The user wants the files; "}, {"reasoning": "Bash with ls will do."}]
+    else:  # qwen3_coder
+        pieces = ['{"command": "ls -la"', ', "description": "list files"', "}"]
+        thinking = [{"reasoning_content": "I need to list the files."}]
+    args = [{"tool_calls": [{"index": 0, "function": {"arguments": p}}]} for p in pieces]
+    return [*thinking, {"tool_calls": [head]}, *args], "tool_calls"
+
+
+def _parser_message(parser: str) -> tuple[dict[str, Any], str]:
+    """The whole message vLLM answers for one tool-call turn with `parser`, and the finish reason."""
+    if parser == "qwen3_hermes":
+        return {"role": "assistant", "content": "I'll list the files.\n\n" + QWEN_XML}, "stop"
+    call = {
+        "id": PARSER_CALL_ID,
+        "type": "function",
+        "function": {"name": "Bash", "arguments": '{"command": "ls -la", "description": "list files"}'},
+    }
+    field_name = "reasoning" if parser == "gemma4" else "reasoning_content"
+    message = {"role": "assistant", "content": None, field_name: "Bash with ls will do.", "tool_calls": [call]}
+    return message, "tool_calls"
+
+
+def _deltas(script: Script) -> tuple[list[dict[str, Any]], str]:
+    """What a streamed answer sends after the role, and its finish reason."""
+    if script.parser is not None:
+        return _parser_deltas(script.parser)
+    if script.behaviour == "tool":
+        head = {"index": 0, "id": "call_1", "type": "function", "function": {"name": script.tool_name, "arguments": ""}}
+        args = [{"tool_calls": [{"index": 0, "function": {"arguments": p}}]} for p in _pieces(script.tool_args, 3)]
+        return [{"tool_calls": [head]}, *args], "tool_calls"
+    return [{"content": piece} for piece in _pieces(script.text, script.chunks)], "stop"
+
+
+def _message(script: Script) -> tuple[dict[str, Any], str]:
+    """A whole answer's message and finish reason."""
+    if script.parser is not None:
+        return _parser_message(script.parser)
+    if script.behaviour == "tool":
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": script.tool_name, "arguments": script.tool_args},
+        }
+        return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
+    return {"role": "assistant", "content": script.text}, "stop"
 
 
 def _pieces(text: str, n: int) -> list[str]:
@@ -86,37 +157,19 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
         if script.behaviour == "stall":
             await asyncio.sleep(script.stall_s)
         yield chunk({"role": "assistant", "content": ""})
-        sent = 0
-        if script.behaviour == "tool":
-            yield chunk(
-                {
-                    "tool_calls": [
-                        {
-                            "index": 0,
-                            "id": "call_1",
-                            "type": "function",
-                            "function": {"name": script.tool_name, "arguments": ""},
-                        }
-                    ]
-                }
-            )
-            for piece in _pieces(script.tool_args, 3):
-                yield chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-            yield chunk({}, "tool_calls")
-        else:
-            for piece in _pieces(script.text, script.chunks):
-                if script.behaviour == "die" and sent >= script.die_after:
-                    raise ConnectionResetError("upstream died")  # uvicorn drops the connection
-                if script.behaviour == "malformed" and sent == 1:
-                    yield b'data: {"choices": [\n\n'
-                if script.behaviour == "trickle":
-                    for b in chunk({"content": piece}):
-                        yield bytes([b])
-                        await asyncio.sleep(0.001)
-                else:
-                    yield chunk({"content": piece})
-                sent += 1
-            yield chunk({}, "stop")
+        deltas, finish = _deltas(script)
+        for sent, delta in enumerate(deltas):
+            if script.behaviour == "die" and sent >= script.die_after:
+                raise ConnectionResetError("upstream died")  # uvicorn drops the connection
+            if script.behaviour == "malformed" and sent == 1:
+                yield b'data: {"choices": [\n\n'
+            if script.behaviour == "trickle":
+                for b in chunk(delta):
+                    yield bytes([b])
+                    await asyncio.sleep(0.001)
+            else:
+                yield chunk(delta)
+        yield chunk({}, finish)
         if script.behaviour != "no_usage" and (req.get("stream_options") or {}).get("include_usage"):
             yield (
                 b"data: "
@@ -156,21 +209,7 @@ def make_upstream(script: Script, model_name: str = "fake-model") -> Starlette:
             await asyncio.sleep(script.stall_s)
         if script.behaviour == "malformed":
             return Response(b'{"choices": [', media_type="application/json")
-        message: dict[str, Any] = {"role": "assistant", "content": script.text}
-        finish = "stop"
-        if script.behaviour == "tool":
-            message = {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": "call_1",
-                        "type": "function",
-                        "function": {"name": script.tool_name, "arguments": script.tool_args},
-                    }
-                ],
-            }
-            finish = "tool_calls"
+        message, finish = _message(script)
         body: dict[str, Any] = {
             "id": "chatcmpl-up",
             "object": "chat.completion",

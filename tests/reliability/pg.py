@@ -3,6 +3,7 @@ rule versions and keys of one run must not leak into another)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -11,7 +12,13 @@ from contextlib import contextmanager
 import psycopg
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_url() -> str:
+    """Redis for replicas: a database of its own per pytest-xdist worker (gw0 uses 1, gw1 2, ...), so
+    tests running at once in two workers do not share keys such as the rule version."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"redis://127.0.0.1:6379/{1 + int(worker[2:]) if worker.startswith('gw') else 0}"
 
 
 def reachable(port: int) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from router.store import make_engine
 from tests.reliability import procs
 from tests.reliability.burst import burst, send_all
-from tests.reliability.pg import REDIS_URL, fresh_database, reachable
+from tests.reliability.pg import fresh_database, reachable, redis_url
 from tests.security.helpers import ADMIN
 
 PER_REQUEST = 18  # the fake upstream's usage: 11 in, 7 out
@@ -85,7 +85,7 @@ def check_budget(counts: Any, spend: int) -> None:
 
 
 def env(database: str) -> dict[str, str]:
-    return {"SWITCHPOINT_ADMIN_KEY": ADMIN, "SWITCHPOINT_DATABASE_URL": database, "SWITCHPOINT_REDIS_URL": REDIS_URL}
+    return {"SWITCHPOINT_ADMIN_KEY": ADMIN, "SWITCHPOINT_DATABASE_URL": database, "SWITCHPOINT_REDIS_URL": redis_url()}
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.reliability import procs
-from tests.reliability.pg import REDIS_URL, fresh_database, reachable
+from tests.reliability.pg import fresh_database, reachable, redis_url
 from tests.security.helpers import ADMIN
 
 pytestmark = [
@@ -58,7 +58,11 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             "routes": {"default": [first, second]},
             "routing": {"cooldown_failures": 3, "cooldown_window_s": 60, "cooldown_s": 120, "rules_poll_s": 0.5},
         }
-        env = {"SWITCHPOINT_ADMIN_KEY": ADMIN, "SWITCHPOINT_DATABASE_URL": database, "SWITCHPOINT_REDIS_URL": REDIS_URL}
+        env = {
+            "SWITCHPOINT_ADMIN_KEY": ADMIN,
+            "SWITCHPOINT_DATABASE_URL": database,
+            "SWITCHPOINT_REDIS_URL": redis_url(),
+        }
         with procs.gateway(tmp / "a", config, env=env) as a, procs.gateway(tmp / "b", config, env=env) as b:
             yield {"a": a.url, "b": b.url, "up1": up1, "first": first, "second": second}
 

@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from backends.errors import NotFound
-from router.admin import AdminContext, json_body
-from router.admin.api import admin_mounts
+from router.admin import AdminContext, admin_mounts, json_body
 from router.admin.auth import AdminAuth
 
 KEY = "spa-legacy-test-key"

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from tests.dialects.helpers import FIXTURES, sse_events
-from tests.fakes.parser_upstream import ParserScript, make_parser_upstream
+from tests.fakes.openai_upstream import Script, make_upstream
 from tests.fakes.servers import ServerThread
 
 
@@ -47,9 +47,9 @@ def blocks(r: httpx.Response, stream: bool) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("stream", [False, True])
 @pytest.mark.parametrize("parser", ["gemma4", "qwen3_coder", "qwen3_hermes"])
 def test_recorded_tool_turn_through_each_parser(gateway: Any, parser: str, stream: bool) -> None:
-    script = ParserScript(parser=parser)
+    script = Script(parser=parser)
     ask, answer = recorded_turns()
-    with ServerThread(make_parser_upstream(script)) as up:
+    with ServerThread(make_upstream(script, model_name="served")) as up:
         config = {"backends": [{"name": "gpu", "kind": "openai", "base_url": up.url + "/v1", "model": "served"}]}
         with gateway(config) as (url, _):
             r = httpx.post(url + "/v1/messages", json={**ask, "stream": stream}, headers={"x-api-key": "k"}, timeout=30)

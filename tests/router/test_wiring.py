@@ -6,6 +6,8 @@ builds everything without serving, so no server is started."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from router.app import create_app
 from router.backends_factory import builtin_backends
 from router.settings import BackendConfig, load_settings
 
+REPO = Path(__file__).resolve().parents[2]
 UP = {"name": "up", "kind": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}
 
 
@@ -79,3 +82,21 @@ def test_routing_parts_take_the_typed_settings(tmp_path: Path):
     explorer = routing.decider.explorer
     assert explorer.share == 0.1 and explorer.boost == 0.5  # the settings' default boost, not a second one
     close(app)
+
+
+def test_a_gateway_that_only_serves_v1_does_not_load_the_admin_api(tmp_path: Path):
+    """FastAPI and the admin API are built by the first /admin request, not by create_app or /v1."""
+    script = f"""
+import sys
+from starlette.testclient import TestClient
+from router.app import create_app
+from router.settings import load_settings
+app = create_app(load_settings(None, home={str(tmp_path)!r}, backends=[{UP!r}]))
+with TestClient(app) as c:
+    assert c.get("/v1/models").status_code == 200
+    assert "fastapi" not in sys.modules, "loaded by create_app or /v1"
+    assert c.get("/admin/backends").status_code == 401
+    assert "fastapi" in sys.modules
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -4,11 +4,19 @@ parsed, and a request that costs nothing (count_tokens, /v1/models, feedback) re
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections import Counter
 from typing import Any
 
 import httpx
+from sqlmodel import Session
 
+from router import access as access_module
+from router.access import AccessControl, logged_tokens
+from router.shared_state import MemoryState
+from router.store import RequestRecord, create_tables, make_engine
+from router.store_keys import create_key
 from tests.router.helpers import one_backend
 from tests.security.helpers import ADMIN, admin, make_key
 
@@ -62,3 +70,40 @@ def test_a_request_without_max_tokens_reserves_the_default_allowance(gateway, up
         assert counts[200] >= 2 and spent(url, key["id"]) == counts[200] * 18
         access = app.state.access
         assert asyncio.run(access.reserve(None, 10)) == 0  # keys off: nothing to reserve
+
+
+async def test_requests_wait_for_the_spend_seed_and_are_not_counted_twice(tmp_path, monkeypatch):
+    """A key's first request seeds its spend from the log; the key's other requests wait for the seed,
+    or one finishing (charged, then logged) during the seed's query would be counted twice."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    create_tables(engine)
+    row, secret = create_key(engine, name="k", budget_tokens=10_000)
+    with Session(engine) as db:  # a request logged before a restart
+        db.add(
+            RequestRecord(
+                id="req_1",
+                ts=time.time() - 60,
+                dialect="openai",
+                key_id=row.id,
+                status="ok",
+                input_tokens=60,
+                output_tokens=40,
+            )
+        )
+        db.commit()
+    release = threading.Event()
+
+    def slow_logged_tokens(*args: Any) -> int:
+        release.wait(10)
+        return logged_tokens(*args)
+
+    monkeypatch.setattr(access_module, "logged_tokens", slow_logged_tokens)
+    access = AccessControl(engine=engine, shared=MemoryState())
+    key_id = await access.authenticate({"authorization": f"Bearer {secret}"})
+    first = asyncio.create_task(access.reserve(key_id, 10))
+    second = asyncio.create_task(access.reserve(key_id, 20))
+    await asyncio.sleep(0.2)
+    assert not first.done() and not second.done(), "a request went ahead of the seed"
+    release.set()
+    assert await first == 10 and await second == 20
+    assert await access.spent(key_id) == 100 + 10 + 20

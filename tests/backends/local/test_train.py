@@ -1,89 +1,89 @@
 """`switchpoint drafter train` end to end on the real SmolLM2, kept tiny: corpus text and the target's
-own answers in, a loadable head out; a rerun resumes instead of starting over."""
+own answers in, a loadable head out; a rerun resumes instead of starting over; --init fine-tunes a
+head. One first run is shared; the rerun and the fine-tuning each work on a copy of its files."""
 
 from __future__ import annotations
 
 import logging
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 
-def test_train_writes_a_head_and_resumes(smollm2, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class FirstRun:
+    """One `switchpoint drafter train` run of one epoch, shared by the tests below (each copies what
+    it reruns, so none changes what another reads)."""
+
+    args: list[str]  # what was trained on, and how (no --out, --workdir, --epochs)
+    out: Path
+    work: Path
+
+
+@pytest.fixture(scope="module")
+def first_run(smollm2, tmp_path_factory: pytest.TempPathFactory) -> FirstRun:  # type: ignore[no-untyped-def]
+    from backends.local.train import main
+
+    root = tmp_path_factory.mktemp("train")
+    work, out = root / "work", root / "head.safetensors"
+    # 18 chunks of corpus text and the answers that fit (the chat ones): a training shard of 16 chunks
+    # and a held-out one; the code requests' prompts are longer than 64 - 8 tokens and are skipped.
+    args = ["--model", "smollm2", "--tokens", "1100", "--seq-len", "64", "--answers", "4", "--answer-tokens", "8"]
+    args += ["--vocab", "256", "--batch", "4", "--threads", "2"]
+    assert main([*args, "--out", str(out), "--workdir", str(work), "--epochs", "1"]) == 0
+    return FirstRun(args, out, work)
+
+
+def test_train_writes_a_loadable_head(first_run: FirstRun) -> None:
+    from backends.local.mtp import MTPHead
+
+    head, meta = MTPHead.load(first_run.out)
+    assert meta["target"] == "smollm2"
+    assert 0 < meta["self_generated_answers"] <= 4  # type: ignore[operator]  # prompts too long are skipped
+    assert meta["corpus"] == "python-stdlib+site-packages-docs" and meta["epochs"] == 1
+    assert len(head.vocab_ids) == meta["vocab"] <= 256  # the tokens the target predicted, at most --vocab
+    assert len(meta["heldout_accuracy"]) == 3  # type: ignore[arg-type]  # one figure per draft step
+    assert sorted(first_run.work.glob("answers-*.pt")) and len(sorted(first_run.work.glob("features-*.pt"))) == 2
+
+
+def test_rerun_resumes_from_the_checkpoint(
+    first_run: FirstRun, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from backends.local.mtp import MTPHead
+    from backends.local.train import main
+
+    work, out = tmp_path / "work", tmp_path / "head.safetensors"
+    shutil.copytree(first_run.work, work)  # answers, target states and the epoch-1 checkpoint
+    cached = sorted(work.glob("answers-*.pt")) + sorted(work.glob("features-*.pt"))
+    stamps = {p: p.stat().st_mtime_ns for p in cached}
+    caplog.set_level(logging.INFO, logger="backends.local.train")
+    assert main([*first_run.args, "--out", str(out), "--workdir", str(work), "--epochs", "2"]) == 0
+    assert any("resuming from" in r.getMessage() and "(epoch 1)" in r.getMessage() for r in caplog.records)
+    assert {p: p.stat().st_mtime_ns for p in cached} == stamps  # answers and target states were reused
+    assert MTPHead.load(out)[1]["epochs"] == 2
+
+
+def test_init_fine_tunes_the_given_head(first_run: FirstRun, tmp_path: Path) -> None:
+    """Fine-tuning keeps the head's vocabulary and records where it began. Its workdir has the first
+    run's answers and target states (the same data, so no extraction) but not its checkpoint."""
     import torch
 
     from backends.local.mtp import MTPHead
     from backends.local.train import main
 
-    work, out = tmp_path / "work", tmp_path / "head.safetensors"
-    args = [
-        "--model",
-        "smollm2",
-        "--out",
-        str(out),
-        "--workdir",
-        str(work),
-        "--tokens",
-        "1500",
-        "--seq-len",
-        "64",
-        "--answers",
-        "4",
-        "--answer-tokens",
-        "8",
-        "--vocab",
-        "256",
-        "--batch",
-        "4",
-        "--threads",
-        "2",
-    ]
-    assert main([*args, "--epochs", "1"]) == 0
-    head, meta = MTPHead.load(out)
-    assert meta["target"] == "smollm2"
-    assert 0 < meta["self_generated_answers"] <= 4  # type: ignore[operator]  # prompts too long are skipped
-    assert meta["corpus"] == "python-stdlib+site-packages-docs" and meta["epochs"] == 1
-    assert len(head.vocab_ids) == meta["vocab"] <= 256  # the tokens the target predicted, at most --vocab
-    assert len(meta["heldout_accuracy"]) == 3  # type: ignore[arg-type]
-    answers = sorted(work.glob("answers-*.pt"))
-    shards = sorted(work.glob("features-*.pt"))
-    assert answers and shards
-    stamps = {p: p.stat().st_mtime_ns for p in answers + shards}
-
-    caplog.set_level(logging.INFO, logger="backends.local.train")
-    assert main([*args, "--epochs", "2"]) == 0
-    assert any("resuming from" in r.getMessage() and "(epoch 1)" in r.getMessage() for r in caplog.records)
-    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # answers and target states were reused
-    assert MTPHead.load(out)[1]["epochs"] == 2
-
-    tuned = tmp_path / "tuned.safetensors"  # fine-tuning keeps the head's vocabulary and records where it began
-    assert (
-        main(
-            [
-                "--model",
-                "smollm2",
-                "--out",
-                str(tuned),
-                "--workdir",
-                str(tmp_path / "work2"),
-                "--tokens",
-                "600",
-                "--seq-len",
-                "64",
-                "--epochs",
-                "1",
-                "--init",
-                str(out),
-                "--threads",
-                "2",
-            ]
-        )
-        == 0
-    )
-    again, meta2 = MTPHead.load(tuned)
-    assert torch.equal(again.vocab_ids, MTPHead.load(out)[0].vocab_ids) and again.attn == head.attn
-    assert meta2["init"]["head"] == out.name and meta2["init"]["epochs"] == 2  # type: ignore[index]
-    assert not torch.equal(again.fc.weight, MTPHead.load(out)[0].fc.weight)
+    work, tuned = tmp_path / "work", tmp_path / "tuned.safetensors"
+    work.mkdir()
+    for shard in [*first_run.work.glob("answers-*.pt"), *first_run.work.glob("features-*.pt")]:
+        shutil.copy2(shard, work / shard.name)
+    args = [*first_run.args, "--out", str(tuned), "--workdir", str(work), "--epochs", "1", "--init", str(first_run.out)]
+    assert main([*args, "--vocab", "128"]) == 0  # a new head would have 128 tokens: the given head's stay
+    head = MTPHead.load(first_run.out)[0]
+    again, meta = MTPHead.load(tuned)
+    assert len(head.vocab_ids) > 128 and torch.equal(again.vocab_ids, head.vocab_ids) and again.attn == head.attn
+    assert meta["init"]["head"] == first_run.out.name and meta["init"]["epochs"] == 1  # type: ignore[index]
+    assert not torch.equal(again.fc.weight, head.fc.weight)
 
 
 def _items(decoder, chunks: list[list[int]]) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
