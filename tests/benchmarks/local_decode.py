@@ -23,6 +23,8 @@ import copy
 import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +185,9 @@ def llama_cpp_runner(name: str, threads: int | None) -> Any:
 
     from backends.local.convert import embedded_gguf
 
-    llm = Llama(
-        model_path=str(embedded_gguf(name)), n_ctx=2048, n_threads=threads or torch.get_num_threads(), verbose=False
-    )
+    n = threads or torch.get_num_threads()
+    # the prompt too on n threads (llama-cpp-python's n_threads_batch defaults to every core)
+    llm = Llama(model_path=str(embedded_gguf(name)), n_ctx=2048, n_threads=n, n_threads_batch=n, verbose=False)
 
     def run(prompt: list[int], n: int, stop: frozenset[int]) -> list[int]:
         llm.reset()
@@ -199,6 +201,83 @@ def llama_cpp_runner(name: str, threads: int | None) -> Any:
     return run
 
 
+Runner = Callable[[list[int], int, Any, Any], list[int]]  # (prompt ids, tokens, stats, step costs) -> tokens
+
+
+def method_runners(engine: Any, name: str, threads: int | None, skip: tuple[str, ...]) -> dict[str, Runner]:
+    """Each method the benchmark compares, in its order, as one call per prompt."""
+    from backends.local.drafters import MTPDrafter, NgramDrafter
+
+    mtp = engine.drafter
+    head_only = None
+    if isinstance(mtp, MTPDrafter):
+        head_only = copy.copy(mtp)
+        head_only.lookup = None
+
+    def ours(drafter: Any) -> Runner:
+        return lambda ids, n, stats, costs: run_ours(engine, ids, n, drafter, stats, costs)
+
+    runners: dict[str, Runner] = {
+        "transformers": lambda ids, n, stats, costs: run_hf(engine.loaded, ids, n, engine.stop_ids),
+        "plain": ours(None),
+        "mtp": ours(mtp),
+        "mtp-head-only": ours(head_only),
+        "ngram": ours(NgramDrafter()),
+    }
+    llama_cpp = llama_cpp_runner(name, threads) if "llama.cpp" not in skip else None
+    if llama_cpp is not None:
+        runners["llama.cpp"] = lambda ids, n, stats, costs: llama_cpp(ids, n, engine.stop_ids)
+    return {m: run for m, run in runners.items() if m not in skip}
+
+
+@dataclass
+class Measured:
+    """What the interleaved runs gave, by (method, kind) and by (method, kind, prompt)."""
+
+    elapsed: dict[tuple[str, str], float] = field(default_factory=dict)
+    produced: dict[tuple[str, str], int] = field(default_factory=dict)
+    outputs: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
+    tps_run: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    accept: dict[str, list[float]] = field(default_factory=lambda: {"mtp": [], "mtp-head-only": [], "ngram": []})
+
+    def total(self, method: str) -> float:
+        """tokens/s over every prompt; NaN where the method was not run."""
+        keys = [key for key in self.elapsed if key[0] == method]
+        if not keys:
+            return float("nan")
+        return sum(self.produced[key] for key in keys) / sum(self.elapsed[key] for key in keys)
+
+
+def measure(
+    name: str, runners: dict[str, Runner], prompts: dict[str, list[list[int]]], tokens: int, reps: int
+) -> Measured:
+    """Every method on every prompt in turn, `reps` times (machine noise hits them alike)."""
+    from backends.local.generate import DecodeStats, StepCosts
+
+    got = Measured()
+    costs = {m: StepCosts() for m in runners}  # each drafter learns this machine's step costs as an engine does
+    for _ in range(reps):
+        for kind, items in prompts.items():
+            for i, prompt_ids in enumerate(items):
+                for method, run in runners.items():
+                    stats = DecodeStats()
+                    start = time.perf_counter()
+                    out = run(prompt_ids, tokens, stats, costs[method])
+                    took = time.perf_counter() - start
+                    got.elapsed[method, kind] = got.elapsed.get((method, kind), 0.0) + took
+                    got.produced[method, kind] = got.produced.get((method, kind), 0) + len(out)
+                    got.tps_run[method, kind, i] = got.tps_run.get((method, kind, i), 0.0) + len(out) / took / reps
+                    print(
+                        f"  {name} {kind}[{i}] {method:<12} {len(out):4d} tokens {len(out) / took:7.1f} tok/s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    if method in got.accept:
+                        got.accept[method].append(stats.acceptance_length)
+                    got.outputs.setdefault((method, kind, i), out)
+    return got
+
+
 def bench_model(
     name: str,
     tokens: int,
@@ -210,11 +289,8 @@ def bench_model(
     device: str | None = None,
 ) -> dict[str, Any]:
     """device: the engine's `device` option (cuda: transformers runs on the GPU too)."""
-    from backends.local.drafters import MTPDrafter, NgramDrafter
     from backends.local.engine import Engine
-    from backends.local.generate import DecodeStats, StepCosts
-    from backends.local.kernels import cpu_isa
-    from backends.local.native import cpu_model
+    from backends.local.generate import DecodeStats
     from backends.local.selfgen import prompt_ids as user_prompt
 
     load_before = load_average()
@@ -223,97 +299,61 @@ def bench_model(
     decoder = engine.loaded.decoder
     assert decoder is not None, f"{name} has no native decoder"
     engine.loaded.hf.to(decoder.device)
-    llama_cpp = llama_cpp_runner(name, threads) if "llama.cpp" not in skip else None
-    mtp = engine.drafter
-    head_only = None
-    if isinstance(mtp, MTPDrafter):
-        head_only = copy.copy(mtp)
-        head_only.lookup = None
+    runners = method_runners(engine, name, threads, skip)
     prompts = {
         kind: [user_prompt(engine.loaded.tokenizer, t) for t in texts]
         for kind, texts in zip(("chat", "code"), PROMPT_SETS[prompt_set], strict=True)
     }
-    methods = [m for m in ("transformers", "plain", "mtp", "mtp-head-only", "ngram") if m not in skip]
-    methods += ["llama.cpp"] if llama_cpp is not None else []
-    elapsed = {(m, k): 0.0 for m in methods for k in prompts}
-    produced = {(m, k): 0 for m in methods for k in prompts}
-    outputs: dict[tuple[str, str, int], list[int]] = {}
-    tps_run: dict[tuple[str, str, int], float] = {}
-    costs = {m: StepCosts() for m in methods}  # each drafter learns this machine's step costs as an engine does
-    accept: dict[str, list[float]] = {"mtp": [], "mtp-head-only": [], "ngram": []}
     for prompt_ids in prompts["chat"][:1]:  # warm up every path once
         run_hf(engine.loaded, prompt_ids, 8, engine.stop_ids)
-        run_ours(engine, prompt_ids, 8, mtp, DecodeStats())
-    for _ in range(reps):
-        for kind, items in prompts.items():
-            for i, prompt_ids in enumerate(items):
-                for method in methods:
-                    stats = DecodeStats()
-                    start = time.perf_counter()
-                    if method == "transformers":
-                        out = run_hf(engine.loaded, prompt_ids, tokens, engine.stop_ids)
-                    elif method == "llama.cpp" and llama_cpp is not None:
-                        out = llama_cpp(prompt_ids, tokens, engine.stop_ids)
-                    else:
-                        drafters = {"plain": None, "mtp": mtp, "mtp-head-only": head_only, "ngram": NgramDrafter()}
-                        drafter = drafters[method]
-                        out = run_ours(engine, prompt_ids, tokens, drafter, stats, costs[method])
-                    took = time.perf_counter() - start
-                    elapsed[method, kind] += took
-                    tps_run[method, kind, i] = tps_run.get((method, kind, i), 0.0) + len(out) / took / reps
-                    print(
-                        f"  {name} {kind}[{i}] {method:<12} {len(out):4d} tokens {len(out) / took:7.1f} tok/s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    produced[method, kind] += len(out)
-                    if method in accept:
-                        accept[method].append(stats.acceptance_length)
-                    outputs.setdefault((method, kind, i), out)
-    tps = {key: produced[key] / elapsed[key] for key in elapsed}
-    path = decoder.kernels
-    print(
-        f"\n{name}: tokens/s (greedy, {tokens} new tokens, {reps} reps, {prompt_set} prompts, drafter head: "
-        f"{type(mtp).__name__}; CPU {cpu_model()}, {cpu_isa()}, kernel path {path}, {torch_threads()} threads, "
-        f"load average {load_before} at the start)"
+        run_ours(engine, prompt_ids, 8, engine.drafter, DecodeStats())
+    got = measure(name, runners, prompts, tokens, reps)
+    header = (
+        f"{name}: tokens/s (greedy, {tokens} new tokens, {reps} reps, {prompt_set} prompts, drafter head: "
+        f"{type(engine.drafter).__name__}; load average {load_before} at the start)"
     )
+    return summary(header, decoder, got, prompt_set, load_before)
+
+
+def summary(header: str, decoder: Any, got: Measured, prompt_set: str, load_before: float) -> dict[str, Any]:
+    """The table (printed) and the figures the targets are judged on."""
+    from backends.local.kernels import cpu_isa
+    from backends.local.native import cpu_model
+
+    methods = list(dict.fromkeys(m for m, _ in got.elapsed))
+    tps = {key: got.produced[key] / got.elapsed[key] for key in got.elapsed}
+    place = f"CPU {cpu_model()}, {cpu_isa()}, kernel path {decoder.kernels}, {torch_threads()} threads"
+    print(f"\n{header}\n  {place}")
     print(f"{'method':<14}{'chat':>10}{'code':>10}{'accept len':>12}")
     for m in methods:
-        acc = f"{sum(accept[m]) / len(accept[m]):.2f}" if accept.get(m) else "-"
+        acc = f"{sum(got.accept[m]) / len(got.accept[m]):.2f}" if got.accept.get(m) else "-"
         print(f"{m:<14}{tps[m, 'chat']:>10.1f}{tps[m, 'code']:>10.1f}{acc:>12}")
-    identical = all(
-        outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in outputs if m not in ("transformers", "llama.cpp")
-    )
+    outputs = got.outputs
+    ours = [key for key in outputs if key[0] not in ("transformers", "llama.cpp")]
     runs = sorted({(k, i) for (_, k, i) in outputs})
     same_as_hf = sum(outputs.get(("transformers", k, i)) == outputs["plain", k, i] for k, i in runs)
-    per_prompt = {f"{k}[{i}]": round(tps_run["mtp", k, i] / tps_run["plain", k, i], 3) for k, i in runs}
-
-    def total(method: str) -> float:
-        if method not in methods:
-            return float("nan")
-        return sum(produced[method, k] for k in prompts) / sum(elapsed[method, k] for k in prompts)
-
+    per_prompt = {f"{k}[{i}]": round(got.tps_run["mtp", k, i] / got.tps_run["plain", k, i], 3) for k, i in runs}
     return {
         "cpu": cpu_isa(),
         "cpu_model": cpu_model(),
         "device": str(decoder.device) + (f" ({torch_device_name()})" if decoder.device.type == "cuda" else ""),
         "threads": torch_threads(),
         "load": f"{load_before} / {load_average()}",
-        "kernels": path,
+        "kernels": decoder.kernels,
         "prompts": prompt_set,
         "mtp_vs_plain_per_prompt": per_prompt,
         "worst_mtp_vs_plain": min(per_prompt.values()),
-        "mtp_vs_llama_cpp": round(total("mtp") / total("llama.cpp"), 3),
-        "plain_vs_llama_cpp": round(total("plain") / total("llama.cpp"), 3),
-        "plain_vs_transformers": round(total("plain") / total("transformers"), 3),
+        "mtp_vs_llama_cpp": round(got.total("mtp") / got.total("llama.cpp"), 3),
+        "plain_vs_llama_cpp": round(got.total("plain") / got.total("llama.cpp"), 3),
+        "plain_vs_transformers": round(got.total("plain") / got.total("transformers"), 3),
         "mtp_vs_plain_code": round(tps["mtp", "code"] / tps["plain", "code"], 3),
         "mtp_vs_plain_chat": round(tps["mtp", "chat"] / tps["plain", "chat"], 3),
-        "acceptance_length": round(sum(accept["mtp"]) / len(accept["mtp"]), 3),
-        "identical": identical,
+        "acceptance_length": round(sum(got.accept["mtp"]) / len(got.accept["mtp"]), 3),
+        "identical": all(outputs[m, k, i] == outputs["plain", k, i] for (m, k, i) in ours),
         "same_tokens_as_transformers": f"{same_as_hf}/{len(runs)} prompts",
         "attention": "native kernel" if decoder.attend is not None else "torch",
-        "plain_tokens_per_s": round(total("plain"), 2),
-        "transformers_tokens_per_s": round(total("transformers"), 2),
+        "plain_tokens_per_s": round(got.total("plain"), 2),
+        "transformers_tokens_per_s": round(got.total("transformers"), 2),
     }
 
 
