@@ -12,7 +12,7 @@ import argparse
 import hashlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,12 @@ from policies.classify.default import DefaultClassifier
 
 from .classify_cli import Row, read_rows
 from .classify_loso import source_f1
-from .classify_train import TrainConfig, fit_classifier
+from .classify_train import Prepared, TrainConfig, fit_classifier, prepare
 from .classify_versions import ClassifierVersions, write_weights
 from .dialects import get_dialect
 from .settings import load_settings
 from .store import create_tables, make_engine
-from .store_corrections import CorrectionRow, activate, add_version, corrections, versions
+from .store_corrections import ClassifierVersion, CorrectionRow, activate, add_version, corrections, versions
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,11 +59,36 @@ def score(classifier: DefaultClassifier, rows: Sequence[Row]) -> float:
     return source_f1([r.label or "" for r in rows], [classifier.classify(r.request, r.headers).category for r in rows])
 
 
+Progress = Callable[[str, float], None]  # (stage, share of the whole retrain done)
+
+
+def _quiet(stage: str, share: float) -> None:
+    return None
+
+
+def prepare_in_steps(rows: Sequence[Row], progress: Progress, start: float, end: float) -> list[Prepared]:
+    """prepare(rows), reporting as it goes: reading the features of thousands of rows takes a while."""
+    out: list[Prepared] = []
+    step = 500
+    for i in range(0, len(rows), step):
+        progress("reading the training data's features", start + (end - start) * i / max(1, len(rows)))
+        out += prepare(rows[i : i + step])
+    return out
+
+
 def retrain(
-    engine: Engine, home: Path, share: float = 0.3, repeat: int = 5, cfg: TrainConfig | None = None
+    engine: Engine,
+    home: Path,
+    share: float = 0.3,
+    repeat: int = 5,
+    cfg: TrainConfig | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Retrain on the shipped data plus the corrections and install the result as the active version.
-    Returns what happened: corrections used, held out, macro F1 before and after on those, the version."""
+    Returns what happened: corrections used, held out, macro F1 before and after on those, the version.
+    `progress` hears each stage and the share done (the admin API's job writes them for the dashboard)."""
+    say = progress or _quiet
+    say("reading the corrections", 0.0)
     fixed = correction_rows(corrections(engine))
     if not fixed:
         raise InvalidRequest("no corrections in the log yet")
@@ -71,14 +96,25 @@ def retrain(
     if missing:
         raise InvalidRequest(f"shipped training data not found: {missing[0]}")
     cfg = cfg or TrainConfig()
-    shipped = [r for path in SHIPPED_DATA for r in read_rows(path)]
+    say("reading the shipped data", 0.02)
+    shipped = prepare_in_steps([r for path in SHIPPED_DATA for r in read_rows(path)], say, 0.05, 0.3)
     test = [r for r in fixed if held_out(r, share)] if len(fixed) > 1 else []
     train = [r for r in fixed if r not in test]
     before = score(ClassifierVersions(engine, load_default_classifier()).current(), test)
-    heads = fit_classifier(shipped + train * repeat, cfg)
+    heads = fit_classifier(
+        shipped + prepare(train) * repeat,
+        cfg,
+        progress=lambda x: say("training, held-out corrections left out", 0.3 + 0.3 * x),
+    )
+    say("scoring the held-out corrections", 0.6)
     after = score(DefaultClassifier(heads["code"], heads["tool"]), test)
     if test:  # the installed weights learn from every correction
-        heads = fit_classifier(shipped + fixed * repeat, cfg)
+        heads = fit_classifier(
+            shipped + prepare(fixed) * repeat,
+            cfg,
+            progress=lambda x: say("training on every correction", 0.62 + 0.33 * x),
+        )
+    say("installing the new version", 0.97)
     path, digest = write_weights(home, heads)
     f1_before, f1_after = (round(before, 4), round(after, 4)) if test else (None, None)
     number = add_version(engine, str(path), digest, len(fixed), f1_before, f1_after, f"{len(fixed)} corrections")
@@ -134,16 +170,24 @@ def main(argv: list[str]) -> int:
     return rollback(engine, rows, args.version)
 
 
-def rollback(engine: Engine, rows: list, version: str | None) -> int:
-    active = next((v.version for v in rows if v.active), None)
+def rollback_target(rows: Sequence[ClassifierVersion], version: str | int | None) -> int | None:
+    """The version a rollback makes active: the one named, None (the shipped weights) for "shipped", and
+    when none is named the version before the active one (the shipped weights before the first)."""
     if version == "shipped":
-        target = None
-    elif version is not None:
-        target = int(version)
-    else:
-        earlier = [v.version for v in rows if active is not None and v.version < active]
-        target = earlier[-1] if earlier else None
+        return None
+    if version is not None:
+        try:
+            return int(version)
+        except ValueError:
+            raise InvalidRequest(f"version: a number or 'shipped', not {version!r}", param="version") from None
+    active = next((v.version for v in rows if v.active), None)
+    earlier = [v.version for v in rows if active is not None and v.version < active]
+    return earlier[-1] if earlier else None
+
+
+def rollback(engine: Engine, rows: list[ClassifierVersion], version: str | None) -> int:
     try:
+        target = rollback_target(rows, version)
         activate(engine, target)
     except SwitchpointError as exc:
         print(f"switchpoint classify rollback: {exc}", file=sys.stderr)

@@ -104,9 +104,11 @@ def train(
     l2: float,
     prior: dict[str, float] | None = None,
     log: Callable[[str], None] | None = None,
+    on_epoch: Callable[[], None] | None = None,
 ) -> tuple[float, dict[str, float]]:
     """AdaGrad over the logistic loss, classes weighted to balance. With `prior`, each weight is learned as a
-    deviation from its prior value (L2 pulls toward it), and the returned weights include the prior."""
+    deviation from its prior value (L2 pulls toward it), and the returned weights include the prior.
+    `on_epoch` is called after each epoch (progress reports)."""
     prior = prior or {}
     rng = random.Random(cfg.seed)
     w: dict[str, float] = {}
@@ -136,31 +138,50 @@ def train(
                 w[k] = wk - cfg.lr * gk / math.sqrt(acc)
         if log:
             log(f"epoch {ep + 1}: loss {loss / len(data):.4f}")
+        if on_epoch:
+            on_epoch()
     for k, v in prior.items():
         w[k] = w.get(k, 0.0) + v
     return b, w
 
 
-def fit(name: str, data: list[Example], cfg: TrainConfig, log: Callable[[str], None] | None = None) -> LinearModel:
+def fit(
+    name: str,
+    data: list[Example],
+    cfg: TrainConfig,
+    log: Callable[[str], None] | None = None,
+    on_epoch: Callable[[], None] | None = None,
+) -> LinearModel:
     if log:
         log(f"head {name}: {len(data)} rows, {sum(y for _, y in data)} positive")
     l2 = cfg.tool_l2 if name == "tool" else cfg.l2
     table = CODE_PRIOR if name == "code" else TOOL_PRIOR
     prior = {"w" + k: v * cfg.prior for k, v in table.items()} if cfg.prior else None
-    b, w = train(data, cfg, l2, prior, log)
+    b, w = train(data, cfg, l2, prior, log, on_epoch)
     words = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "w" and abs(v) >= cfg.min_weight}
     chars = {k[1:]: round(v, 4) for k, v in w.items() if k[0] == "c" and abs(v) >= cfg.min_weight}
     return LinearModel(round(b, 4), words, chars, {"rows": len(data), "epochs": cfg.epochs, "l2": l2})
 
 
 def fit_classifier(
-    rows: Sequence[Row] | Sequence[Prepared], cfg: TrainConfig | None = None, log: Callable[[str], None] | None = None
+    rows: Sequence[Row] | Sequence[Prepared],
+    cfg: TrainConfig | None = None,
+    log: Callable[[str], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> dict[str, LinearModel]:
-    """Both heads trained on `rows`: the code head first, then the tool head over features that use it."""
+    """Both heads trained on `rows` (all Rows or all Prepared): the code head first, then the tool head over
+    features that use it. `progress` hears the share of the epochs done, after each."""
     cfg = cfg or TrainConfig()
     prepared = [p for p in rows if isinstance(p, Prepared)] or prepare([r for r in rows if isinstance(r, Row)])
+    done = [0]
+
+    def epoch() -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0] / (2 * cfg.epochs))
+
     matcher = ToolMatcher()
     code_rows, _ = examples(prepared, None, matcher)
-    code = fit("code", code_rows, cfg, log)
+    code = fit("code", code_rows, cfg, log, epoch)
     _, tool_rows = examples(prepared, code, matcher)
-    return {"code": code, "tool": fit("tool", tool_rows, cfg, log)}
+    return {"code": code, "tool": fit("tool", tool_rows, cfg, log, epoch)}

@@ -107,7 +107,7 @@ def make_engine(url: str) -> Engine:
 
 
 def create_tables(engine: Engine) -> None:
-    from . import store_corrections, store_quality, store_rules  # noqa: F401  (their tables)
+    from . import store_classify_jobs, store_corrections, store_quality, store_rules  # noqa: F401  (their tables)
 
     SQLModel.metadata.create_all(engine)
     add_missing_columns(engine)

@@ -131,6 +131,16 @@ def admin_mounts(ctx: AdminContext, modules: list[Any] | None = None) -> list[An
 
 
 def _modules() -> list[Any]:
-    from . import backends_status, classify_corrections, explain, keys, routing_state, rules, stats, tuning
+    from . import (
+        backends_status,
+        classify_corrections,
+        classify_retrain,
+        explain,
+        keys,
+        routing_state,
+        rules,
+        stats,
+        tuning,
+    )
 
-    return [stats, backends_status, keys, rules, explain, tuning, routing_state, classify_corrections]
+    return [stats, backends_status, keys, rules, explain, tuning, routing_state, classify_corrections, classify_retrain]

@@ -1,11 +1,11 @@
 """`POST /admin/classify/corrections`: the operator says what category a request really is;
-`GET /admin/classify/corrections`: those said so far; `GET /admin/classify/versions`: retrained classifiers.
+`GET /admin/classify/corrections`: those said so far.
 
 The body: {"category": ..., "request": {... the request, "dialect" beside it when not OpenAI chat ...},
 "request_id": the request log's id, "headers": optional}. The request log keeps no prompts: the request comes
 with the correction, or, when the operator stores bodies (`log_bodies`), the request_id alone finds it.
-`POST /admin/classify/retrain` (the Tuning page's button) or `switchpoint classify train --from-log` learns from
-the corrections."""
+`POST /admin/classify/retrain` (the Tuning page's button, a background job: router/admin/classify_retrain.py) or
+`switchpoint classify train --from-log` learns from the corrections."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from backends.errors import InvalidRequest, SwitchpointError
 
 from ..dialects import get_dialect
-from ..store_corrections import add_correction, corrections, stored_request, versions
+from ..store_corrections import add_correction, corrections, stored_request
 from . import AdminContext, json_body
 
 
@@ -73,23 +73,7 @@ def routes(ctx: AdminContext) -> list[tuple[str, Any, list[str]]]:
         rows = await asyncio.to_thread(corrections, engine())
         return {"corrections": [{"id": r.id, "category": r.category, "dialect": r.dialect} for r in rows]}
 
-    async def version_list(request: Request) -> Any:
-        rows = await asyncio.to_thread(versions, engine())
-        return {"versions": [v.model_dump() for v in rows]}
-
-    async def retrain(request: Request) -> Any:
-        """Retrain on the corrections and install the new version; this replica switches at once."""
-        from ..classify_retrain import retrain as run
-
-        result = await asyncio.to_thread(run, engine(), ctx.state.settings.home)
-        versions_of = getattr(getattr(ctx.state.gateway, "classifier", None), "versions", None)
-        if versions_of is not None:
-            await asyncio.to_thread(versions_of.refresh)
-        return result
-
     return [
         ("/admin/classify/corrections", create, ["POST"]),
-        ("/admin/classify/retrain", retrain, ["POST"]),
         ("/admin/classify/corrections", listing, ["GET"]),
-        ("/admin/classify/versions", version_list, ["GET"]),
     ]

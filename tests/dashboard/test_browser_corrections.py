@@ -1,6 +1,7 @@
 """In the browser: an operator corrects a request's category on its page, retrains the classifier from the
-Tuning page, and the next similar request takes the route of the corrected category. A real gateway that
-stores bodies, loopback upstreams, Debian's chromium."""
+Tuning page (a background job whose progress the page shows), and the next similar request takes the route of
+the corrected category; rolling back from the same page undoes it. A real gateway that stores bodies, loopback
+upstreams, Debian's chromium."""
 
 from __future__ import annotations
 
@@ -59,9 +60,19 @@ def test_a_correction_in_the_dashboard_changes_the_next_similar_route(
         assert len(c.get("/admin/classify/corrections").json()["corrections"]) == len(WORDS)
         page.click("#nav a[data-page=tuning]")
         page.click("#retrain")
+        # A background job: the page shows its stage and progress while it runs, then what it installed.
+        expect(page.locator("#retrain-stage")).to_contain_text("Job 1:", timeout=30_000)
         expect(page.locator("#retrain-result")).to_contain_text("Installed classifier v1", timeout=180_000)
         expect(page.locator("#retrain-result")).to_contain_text("→ 1")
         assert send(url, ask("ostrich")).headers["x-switchpoint-backend"] == "beta"
         assert send(url, "Write a haiku about autumn.").headers["x-switchpoint-backend"] == "alpha"
         assert c.get("/admin/classify/versions").json()["versions"][0]["active"] is True
+        # Rollback from the same card: the shipped weights, then v1 again (a new word each time: no pinned session).
+        expect(page.locator("#classifier-versions")).to_contain_text("active")
+        page.click("#use-shipped")
+        expect(page.locator("#retrain-result")).to_contain_text("The shipped weights are active again")
+        assert send(url, ask("heron")).headers["x-switchpoint-backend"] == "alpha"
+        page.click(".activate-version[data-version='1']")
+        expect(page.locator("#retrain-result")).to_contain_text("Classifier v1 is active")
+        assert send(url, ask("puffin")).headers["x-switchpoint-backend"] == "beta"
         assert not errors, errors

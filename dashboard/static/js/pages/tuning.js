@@ -1,9 +1,11 @@
 // Tuning: the tuner's proposals (GET /admin/tuning) with their predicted effect and confidence;
-// applying one (POST /admin/tuning/apply) creates a new rule version.
+// applying one (POST /admin/tuning/apply) creates a new rule version. Below them, the classifier's
+// retraining and versions (./classifier.js).
 
 import { api } from "../api.js";
 import { errorBox, fmt, h, mount, section, table } from "../dom.js";
 import { go } from "../nav.js";
+import { classifierCard } from "./classifier.js";
 
 function value(key, v) {
   if (typeof v !== "number") return v === null || v === undefined ? "–" : JSON.stringify(v);
@@ -32,29 +34,6 @@ function changes(list) {
     ],
     list,
   );
-}
-
-// Retrain the classifier on the operator's corrections (POST /admin/classify/retrain): a new version every
-// replica picks up; `switchpoint classify rollback` undoes it.
-function classifier() {
-  const box = h("div", { id: "retrain-result" });
-  const run = async (button) => {
-    button.disabled = true;
-    mount(box, h("p", { class: "muted" }, "Retraining (this takes a minute or so)…"));
-    try {
-      const res = await api("/admin/classify/retrain", { method: "POST", body: {} });
-      const f1 = res.held_out ? ` Macro F1 on ${res.held_out} held-out corrections: ${res.f1_before} → ${res.f1_after}.` : "";
-      mount(box, h("p", { class: "ok" }, `Installed classifier v${res.version}, trained with ${res.corrections} corrections.${f1}`));
-    } catch (err) {
-      mount(box, errorBox(err));
-    } finally {
-      button.disabled = false;
-    }
-  };
-  const button = h("button", { class: "primary", id: "retrain", onclick: () => run(button) }, "Retrain the classifier");
-  return section("Classifier",
-    h("p", { class: "muted" }, "Learn from the categories corrected on request pages, on top of the shipped data."),
-    h("div", { class: "toolbar" }, button), box);
 }
 
 export async function render(view) {
@@ -90,6 +69,6 @@ export async function render(view) {
             box);
         }))
       : section("No proposals", h("p", { class: "muted" }, "The tuner has nothing to propose yet: it needs logged requests with quality signals.")),
-    classifier(),
+    classifierCard(),
   );
 }
