@@ -20,11 +20,16 @@ from router.store import create_tables, make_engine
 from router.store_classify_jobs import STALE_S, get_job, public, report, start_job
 from router.store_corrections import add_correction
 from tests.fakes.servers import ServerThread
-from tests.router.test_admin_rules import chat, two_backends, wait_for
+from tests.router.test_admin_rules import two_backends, wait_for
 from tests.router.test_classify_corrections import LEDGERS, ask
 
 ADMIN = "spa-test-admin-key-0123456789abcdef"
 H = {"authorization": f"Bearer {ADMIN}"}
+
+
+def chat(url: str, text: str) -> httpx.Response:
+    body = {"model": "auto", "messages": [{"role": "user", "content": text}]}
+    return httpx.post(url + "/v1/chat/completions", json=body, timeout=30)
 
 
 def routed(url: str, bird: str) -> str:
