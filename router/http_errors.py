@@ -26,7 +26,7 @@ from backends.errors import (
     SwitchpointError,
 )
 
-from .dialects.anthropic import error_json
+from .dialects.anthropic_render import error_json
 from .dialects.base import openai_error_body
 
 log = logging.getLogger(__name__)

@@ -184,6 +184,18 @@ def _documented(node: ast.FunctionDef | ast.ClassDef, lines: list[str]) -> Funct
     return Function(node.name, signature, doc[0].lower() + doc[1:], src)
 
 
+def parse(source: str) -> ast.Module:
+    """ast.parse, again after a spurious SystemError: CPython 3.11 keeps the AST constructor's recursion
+    depth per interpreter, so a parse that races one in another thread (3.11's tracebacks parse source
+    to place their carets) can fail with "AST constructor recursion depth mismatch" (python/cpython#106905)."""
+    for _ in range(2):
+        try:
+            return ast.parse(source)
+        except SystemError:
+            continue
+    return ast.parse(source)
+
+
 def read_stdlib() -> tuple[list[Function], list[str]]:
     """One pass over the standard library: its public documented functions, classes and methods of
     a quotable size, and the first docstring line of its public modules."""
@@ -192,7 +204,7 @@ def read_stdlib() -> tuple[list[Function], list[str]]:
     for path in stdlib_files():
         try:
             source = path.read_text(encoding="utf-8")
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
             continue
         lines = source_lines(source)

@@ -31,15 +31,18 @@ def parse_call(opening: str, body: str) -> tuple[str, str] | None:
         return data["name"], args if isinstance(args, str) else json.dumps(args)
     try:
         node = ast.parse(body.strip(), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+        # ValueError: a NUL in the text; RecursionError/MemoryError: nesting too deep; SystemError: a parse
+        # racing another thread's in CPython 3.11 (python/cpython#106905). None of them is a call.
         return None
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.args:
         return None
     try:
         kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
-    except ValueError:
+        # A set, bytes, a complex number or an infinity has no JSON: then it is not a call either.
+        return node.func.id, json.dumps(kwargs, allow_nan=False)
+    except (ValueError, TypeError, RecursionError, MemoryError):
         return None
-    return node.func.id, json.dumps(kwargs)
 
 
 class ToolCallParser:

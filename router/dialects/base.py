@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from backends.contract import (
     CanonicalRequest,
@@ -21,6 +21,12 @@ from backends.contract import (
     Usage,
 )
 from backends.errors import InvalidRequest, SwitchpointError
+
+
+class Loose(BaseModel):
+    """A wire model that tolerates unknown fields: clients send many."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 @dataclass(slots=True)

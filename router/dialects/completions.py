@@ -9,22 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from backends.contract import CanonicalRequest, Event, TextDelta, Usage
 from backends.errors import InvalidRequest, SwitchpointError
 
-from .base import Completion, Parsed, ResponseMeta, openai_error_body, sse, validation_error
+from .base import Completion, Loose, Parsed, ResponseMeta, openai_error_body, sse, validation_error
 
 
-class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class StreamOptions(Loose):
     include_usage: bool | None = None
 
 
-class CompletionRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class CompletionRequest(Loose):
     model: str
     prompt: str | list[str] | list[int] | list[list[int]]
     suffix: str | None = None

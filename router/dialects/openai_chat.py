@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from backends.contract import (
     CanonicalRequest,
@@ -22,32 +22,28 @@ from backends.contract import (
 )
 from backends.errors import InvalidRequest, SwitchpointError
 
-from .base import Completion, Parsed, ResponseMeta, openai_error_body, sse, validation_error
+from .base import Completion, Loose, Parsed, ResponseMeta, openai_error_body, sse, validation_error
 from .checks import check_conversation
 
 # ---- wire models (unknown fields tolerated, as clients send many) --------------------------------
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class TextPartIn(_Loose):
+class TextPartIn(Loose):
     type: Literal["text"]
     text: str
 
 
-class ImageURL(_Loose):
+class ImageURL(Loose):
     url: str
     detail: str | None = None
 
 
-class ImagePartIn(_Loose):
+class ImagePartIn(Loose):
     type: Literal["image_url"]
     image_url: ImageURL
 
 
-class RefusalPartIn(_Loose):
+class RefusalPartIn(Loose):
     type: Literal["refusal"]
     refusal: str
 
@@ -55,18 +51,18 @@ class RefusalPartIn(_Loose):
 PartIn = Annotated[TextPartIn | ImagePartIn | RefusalPartIn, Field(discriminator="type")]
 
 
-class FunctionCallIn(_Loose):
+class FunctionCallIn(Loose):
     name: str
     arguments: str = ""
 
 
-class ToolCallIn(_Loose):
+class ToolCallIn(Loose):
     id: str
     type: Literal["function"] = "function"
     function: FunctionCallIn
 
 
-class MessageIn(_Loose):
+class MessageIn(Loose):
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[PartIn] | None = None
     name: str | None = None
@@ -74,22 +70,22 @@ class MessageIn(_Loose):
     tool_call_id: str | None = None
 
 
-class FunctionDef(_Loose):
+class FunctionDef(Loose):
     name: str
     description: str | None = None
     parameters: dict[str, Any] | None = None
 
 
-class ToolIn(_Loose):
+class ToolIn(Loose):
     type: Literal["function"]
     function: FunctionDef
 
 
-class StreamOptions(_Loose):
+class StreamOptions(Loose):
     include_usage: bool | None = None
 
 
-class ChatRequest(_Loose):
+class ChatRequest(Loose):
     model: str
     messages: list[MessageIn] = Field(min_length=1)
     stream: bool | None = False

@@ -12,20 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import Discriminator, Field, Tag, ValidationError
 
-from backends.contract import (
-    CanonicalRequest,
-    ContentPart,
-    ImagePart,
-    Message,
-    TextPart,
-    Tool,
-    ToolCall,
-)
+from backends.contract import CanonicalRequest, ContentPart, ImagePart, Message, TextPart, Tool, ToolCall
 from backends.errors import InvalidRequest
 
-from .base import Completion, Parsed, ResponseMeta, validation_error
+from .base import Completion, Loose, Parsed, ResponseMeta, validation_error
 from .checks import check_conversation
 from .responses_render import Namespaces, ResponsesStream, render_json
 
@@ -34,28 +26,24 @@ log = logging.getLogger(__name__)
 # ---- wire models (unknown fields tolerated, as clients send many) --------------------------------
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class InputText(_Loose):
+class InputText(Loose):
     type: Literal["input_text", "output_text", "text"]
     text: str
 
 
-class Refusal(_Loose):
+class Refusal(Loose):
     type: Literal["refusal"]
     refusal: str
 
 
-class InputImage(_Loose):
+class InputImage(Loose):
     type: Literal["input_image"]
     image_url: str | None = None
     file_id: str | None = None
     detail: str | None = None
 
 
-class OtherPart(_Loose):
+class OtherPart(Loose):
     """input_file, input_audio and the like: nothing a chat backend can take."""
 
     type: str
@@ -77,13 +65,13 @@ Part = Annotated[
 ]
 
 
-class MessageItem(_Loose):
+class MessageItem(Loose):
     type: Literal["message"] = "message"
     role: Literal["user", "assistant", "system", "developer"]
     content: str | list[Part]
 
 
-class FunctionCallItem(_Loose):
+class FunctionCallItem(Loose):
     type: Literal["function_call"]
     call_id: str
     name: str
@@ -91,13 +79,13 @@ class FunctionCallItem(_Loose):
     namespace: str | None = None
 
 
-class FunctionCallOutputItem(_Loose):
+class FunctionCallOutputItem(Loose):
     type: Literal["function_call_output"]
     call_id: str
     output: str | list[Part]
 
 
-class OtherItem(_Loose):
+class OtherItem(Loose):
     """Reasoning items, hosted tool calls and their results: meaningful only to OpenAI."""
 
     type: str
@@ -120,7 +108,7 @@ Item = Annotated[
 ]
 
 
-class ToolIn(_Loose):
+class ToolIn(Loose):
     type: str
     name: str | None = None
     description: str | None = None
@@ -128,22 +116,22 @@ class ToolIn(_Loose):
     tools: list[ToolIn] | None = None  # type "namespace"
 
 
-class TextFormat(_Loose):
+class TextFormat(Loose):
     type: str = "text"
     name: str | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     strict: bool | None = None
 
 
-class TextConfig(_Loose):
+class TextConfig(Loose):
     format: TextFormat | None = None
 
 
-class Reasoning(_Loose):
+class Reasoning(Loose):
     effort: str | None = None
 
 
-class ResponsesRequest(_Loose):
+class ResponsesRequest(Loose):
     model: str
     input: str | list[Item]
     instructions: str | None = None

@@ -51,3 +51,20 @@ def test_plain_text_passes_through_promptly() -> None:
     parser = ToolCallParser()
     assert [e.text for e in parser.feed("hello <") if isinstance(e, TextDelta)] == ["hello "]
     assert [e.text for e in parser.feed("b>") if isinstance(e, TextDelta)] == ["<b>"]
+
+
+def test_gemma_call_whose_arguments_have_no_json_stays_text() -> None:
+    # What a model may write in a tool_code block: a NUL, a set, a complex number, an infinity, nesting
+    # deeper than the parser goes. None is a call (each raised out of the parser before).
+    for body in [
+        "f(a='\x00')",
+        "f(a={1, 2})",
+        "f(a=1j)",
+        "f(a=1e999)",
+        "f(a=b'x')",
+        "f(a=" + "[" * 400 + "]" * 400 + ")",
+    ]:
+        src = f"```tool_code\n{body}\n```"
+        events = run([src])
+        assert not any(isinstance(e, ToolCallDelta) for e in events), body
+        assert text_of(events) == src, body
