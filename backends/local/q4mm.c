@@ -83,18 +83,22 @@ static void quantise_row(const uint16_t *x, int k, int8_t *q, float *d, float *d
 
 #if LANES == 16
 /* AVX-512 VNNI: 16 outputs x 4 inputs per dot-product instruction. */
+static inline void unpack(const uint8_t *w, int g, __m512i wv[8]) { /* a group's 8 quads, one byte a weight */
+    const __m512i nib = _mm512_set1_epi8(0x0F);
+    for (int p = 0; p < 4; p++) {
+        __m512i packed = _mm512_loadu_si512((const void *)(w + ((size_t)g * 4 + p) * 64));
+        wv[2 * p] = _mm512_and_si512(packed, nib);
+        wv[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nib);
+    }
+}
+
 static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
                        const float *d, const float *ds, int rows, int k, float *out /* [rows][16] */) {
-    const __m512i nib = _mm512_set1_epi8(0x0F);
     __m512 acc[MAX_ROWS];
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
     for (int g = 0; g < groups; g++) {
         __m512i wv[8];
-        for (int p = 0; p < 4; p++) {
-            __m512i packed = _mm512_loadu_si512((const void *)(w + ((size_t)g * 4 + p) * 64));
-            wv[2 * p] = _mm512_and_si512(packed, nib);
-            wv[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nib);
-        }
+        unpack(w, g, wv);
         const __m512 sv = load_bf16x16(scale + g * 16), lv = load_bf16x16(low + g * 16);
         for (int r = 0; r < rows; r++) {
             const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
@@ -116,18 +120,23 @@ static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *
  * group: at most 8 x 2 x 15 x 127 = 30,480, no overflow; then widened to 32 bits once). */
 static inline __m256i dot_quads(__m256i wv, __m256i x) { return _mm256_maddubs_epi16(wv, x); }
 
+static inline void unpack(const uint8_t *w, int g, __m256i wv[8]) { /* a group's 8 quads, one byte a weight */
+    const __m256i nib = _mm256_set1_epi8(0x0F);
+    for (int p = 0; p < 4; p++) {
+        __m256i packed = _mm256_loadu_si256((const __m256i *)(w + ((size_t)g * 4 + p) * 32));
+        wv[2 * p] = _mm256_and_si256(packed, nib);
+        wv[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nib);
+    }
+}
+
 static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *low, int groups, const int8_t *q,
                        const float *d, const float *ds, int rows, int k, float *out /* [rows][8] */) {
-    const __m256i nib = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    const __m256i ones = _mm256_set1_epi16(1);
     __m256 acc[MAX_ROWS];
     for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
     for (int g = 0; g < groups; g++) {
         __m256i wv[8];
-        for (int p = 0; p < 4; p++) {
-            __m256i packed = _mm256_loadu_si256((const __m256i *)(w + ((size_t)g * 4 + p) * 32));
-            wv[2 * p] = _mm256_and_si256(packed, nib);
-            wv[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nib);
-        }
+        unpack(w, g, wv);
         const __m256 sv = load_bf16x8(scale + g * 8), lv = load_bf16x8(low + g * 8);
         for (int r = 0; r < rows; r++) {
             const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
