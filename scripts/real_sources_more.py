@@ -1,7 +1,8 @@
 """Readers for the sources added second (see scripts/real_sources.py for the first ones and
 tests/data/real/README.md for licences and label rules): multilingual questions (MGSM, XCOPA), coding asks
-with few code words (NL2Bash, Karan Goel's project list), function calling (Seal-Tools, API-Bank) and
-ordering dialogues whose off-topic turns need none of the declared tools (Taskmaster-4)."""
+with few code words (NL2Bash, Karan Goel's project list), function calling (Seal-Tools, API-Bank),
+instruction-style prose (BIG-Bench Hard), and ordering dialogues whose off-topic turns need none of the
+declared tools (Taskmaster-4: read, but left out of the build; see SOURCES in build_classify_data.py)."""
 
 from __future__ import annotations
 
@@ -130,7 +131,8 @@ def apibank(m: Mirror, rng: random.Random) -> Iterator[Item]:
             if t["role"] == "User":
                 nxt = [x["role"] for x in turns[k + 1 : k + 3]]
                 if nxt[:1] == ["API"] or nxt == ["AI", "API"]:
-                    yield item("tool_calling", chat([*msgs, user(t["text"])], tools, rng=rng), "follow_up" if msgs else None)
+                    body = chat([*msgs, user(t["text"])], tools, rng=rng)
+                    yield item("tool_calling", body, "follow_up" if msgs else None)
             if t["role"] in ("User", "AI"):
                 msgs.append({"role": "user" if t["role"] == "User" else "assistant", "content": t["text"]})
 
