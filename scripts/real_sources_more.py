@@ -185,3 +185,34 @@ def bbh(m: Mirror, rng: random.Random) -> Iterator[Item]:
         examples = json.loads(m.text(path))["examples"]
         for ex in rng.sample(examples, 10):
             yield item("prose", chat([user(ex["input"])], rng=rng))
+
+
+# ---------------------------------------------------------------- small talk, tools declared
+
+# Everyday assistant tools (ours) declared beside the small talk: none of them serves it.
+EVERYDAY_TOOLS = [
+    tool("get_weather", "Current weather and forecast for a city.", {"city": "city name"}),
+    tool("set_alarm", "Set an alarm on the user's phone.", {"time": "when"}),
+    tool("send_email", "Send an email.", {"to": "recipient", "subject": "subject", "body": "text"}),
+    tool("book_restaurant", "Book a table at a restaurant.", {"restaurant": "name", "time": "when"}),
+    tool("play_music", "Play a song, an artist or a playlist.", {"query": "what to play"}),
+    tool("convert_currency", "Convert an amount between currencies.", {"amount": "amount", "to": "currency"}),
+    tool("create_calendar_event", "Add an event to the calendar.", {"title": "title", "start": "when"}),
+]
+
+
+def personality_chat(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """Microsoft's Personality Chat small-talk set (qna_chitchat_professional.tsv, 9,796 user phrasings under 91
+    answers: "are you a bot", "can you breathe", "I'm bored", "should I skip class?"), read from a copy
+    (vikasjha001/telegram); at most 3 phrasings an answer. Prose; two in three asked with 2-4 of our everyday
+    assistant tools declared (tools declared, none needed)."""
+    by_answer: dict[str, list[str]] = {}
+    for line in m.text("qna_chitchat_professional.tsv").splitlines()[1:]:
+        cells = line.split("\t")
+        if len(cells) >= 2 and cells[0].strip():
+            by_answer.setdefault(cells[1].strip(), []).append(cells[0].strip())
+    for answer in sorted(by_answer):
+        asks = sorted(set(by_answer[answer]))
+        for ask in rng.sample(asks, min(3, len(asks))):
+            tools = rng.sample(EVERYDAY_TOOLS, rng.randint(2, 4)) if rng.random() < 2 / 3 else None
+            yield item("prose", chat([user(ask)], tools, rng=rng), "tools_not_needed" if tools else None)
