@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -122,17 +121,9 @@ class OpenAIBackend:
             return request
         return replace(request, max_tokens=max(1, room))
 
-    def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
-        return self._mapped(request)
-
-    async def _mapped(self, request: CanonicalRequest) -> AsyncIterator[Event]:
-        """Tool-call ids this server would refuse are mapped, and mapped back in its answer (toolids.py)."""
+    async def stream(self, request: CanonicalRequest) -> AsyncIterator[Event]:
+        # Tool-call ids this server would refuse are mapped, and mapped back in its answer (toolids.py).
         request, reverse = map_tool_ids(await self._fit(request), openai_ok)
-        async with aclosing(self._send(request)) as events:
-            async for ev in events:
-                yield restore_id(ev, reverse)
-
-    async def _send(self, request: CanonicalRequest) -> AsyncGenerator[Event, None]:
         if request.prompt is not None:
             path, body = "/completions", completion_body(request, self.model, stream=request.stream)
         else:
@@ -151,21 +142,21 @@ class OpenAIBackend:
                 if not isinstance(data, dict):
                     raise BackendProtocolError(f"{self.name}: upstream sent a non-object", backend=self.name)
                 for ev in response_events(data):
-                    yield ev
+                    yield restore_id(ev, reverse)
                 return
             req = self._client.build_request("POST", path, content=content, headers=headers)
             response = await self._client.send(req, stream=True)
             try:
                 if response.status_code >= 400:
                     raise self._status_error(response, await response.aread())
-                async for ev in self._read_stream(response):
+                async for ev in self._read_stream(response, reverse):
                     yield ev
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
             raise self._errors(exc) from None
 
-    async def _read_stream(self, response: httpx.Response) -> AsyncIterator[Event]:
+    async def _read_stream(self, response: httpx.Response, reverse: dict[str, str]) -> AsyncIterator[Event]:
         reason: str | None = None
         usage: Usage | None = None
         done = False
@@ -191,7 +182,7 @@ class OpenAIBackend:
             if chunk.get("usage"):
                 usage = usage_from_openai(chunk["usage"])
             for ev in pending:
-                yield ev
+                yield restore_id(ev, reverse) if reverse else ev
             pending.clear()
         if not done and reason is None:
             raise BackendProtocolError(f"{self.name}: upstream closed the stream before it finished", backend=self.name)

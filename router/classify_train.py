@@ -33,7 +33,7 @@ class TrainConfig:
     l2: float = 1e-3
     tool_l2: float = 3e-3
     lr: float = 0.2
-    min_weight: float = 2e-3
+    min_weight: float = 0.2  # smaller weights dropped: a quarter of the features for ~0.003 of LOSO F1
     seed: int = 13
     prior: float = 3.0  # scale of the hand-set priors (CODE_PRIOR, TOOL_PRIOR) the heads start from (0: none)
 

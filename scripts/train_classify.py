@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tool-l2", type=float, default=3e-3)
     ap.add_argument("--lr", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--min-weight", type=float, default=TrainConfig().min_weight, help="drop smaller weights")
     ap.add_argument("--prior", type=float, default=3.0, help="scale of the hand-set priors (0: none)")
     ap.add_argument(
         "--embedding",
@@ -92,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         train_embedding_head(rows, args.out.parent / "embedding.json")
         return 0
     cfg = TrainConfig(
-        epochs=args.epochs, l2=args.l2, tool_l2=args.tool_l2, lr=args.lr, seed=args.seed, prior=args.prior
+        epochs=args.epochs,
+        l2=args.l2,
+        tool_l2=args.tool_l2,
+        lr=args.lr,
+        seed=args.seed,
+        prior=args.prior,
+        min_weight=args.min_weight,
     )
     heads = fit_classifier(rows, cfg, log=print)
     args.out.parent.mkdir(parents=True, exist_ok=True)
