@@ -40,6 +40,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._in_head = True  # reading a request line and headers (not a body)
         self._head_bytes = 0
+        # One timer a connection, moved lazily: arming sets the deadline, and the timer, when it fires
+        # early, waits again for it (no timer made and cancelled twice a request).
+        self._deadline: float | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._refused = 0  # bytes dropped since a refusal, or 0 before one
 
@@ -71,13 +74,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     # ---- parser callbacks --------------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._timer is None:  # a later request on a kept-alive connection: its head starts now
+        if self._deadline is None:  # a later request on a kept-alive connection: its head starts now
             self._arm(self.limits.header_timeout_s)
 
     def on_headers_complete(self) -> None:
@@ -94,16 +100,27 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # ---- timeouts and refusals ---------------------------------------------------------------------
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, self._timed_out)
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
+        self._deadline = self.loop.time() + seconds
+        if self._timer is not None and self._timer.when() > self._deadline:  # a shorter timeout than the one pending
             self._timer.cancel()
             self._timer = None
+        if self._timer is None:
+            self._timer = self.loop.call_at(self._deadline, self._wake)
+
+    def _disarm(self) -> None:
+        self._deadline = None
+
+    def _wake(self) -> None:
+        self._timer = None
+        if self._deadline is None:
+            return
+        if self.loop.time() < self._deadline:
+            self._timer = self.loop.call_at(self._deadline, self._wake)
+            return
+        self._deadline = None
+        self._timed_out()
 
     def _timed_out(self) -> None:
-        self._timer = None
         if self.transport.is_closing():
             return
         if self._in_head and self._head_bytes == 0:

@@ -121,3 +121,23 @@ def test_a_slow_answer_is_not_a_slow_body(gateway, upstream):
         for _ in range(2):  # and the connection is reused after it
             r = c.post(gw_url + "/v1/chat/completions", json={"model": "auto", "messages": MSG})
             assert r.status_code == 200
+
+
+def test_each_timeout_holds_on_a_kept_alive_connection(gateway, upstream):
+    """A body timeout shorter than the head's is kept (the connection's one timer is moved earlier), and
+    the second request on a connection gets its own head timeout."""
+    _, url = upstream
+    limits = {"connections": {"header_timeout_s": 1.5, "body_timeout_s": 0.3}}
+    body = orjson.dumps({"model": "auto", "messages": MSG})
+    with gateway({**one_backend(url), **limits}) as (gw_url, _), connect(gw_url) as sock:
+        head = b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        sock.sendall(head + b"content-length: %d\r\n\r\n" % len(body) + body)
+        raw, _ = read_all(sock)
+        assert status_and_json(raw)[0] == 200
+        sock.sendall(head + b"content-length: 500\r\n\r\n{")  # a body that stops
+        raw, took = read_all(sock)
+        assert status_and_json(raw)[0] == 408 and took < 1.2, took  # the body's 0.3 s, not the head's 1.5
+    with gateway({**one_backend(url), **limits}) as (gw_url, _), connect(gw_url) as sock:
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n")  # a head that stops
+        raw, took = read_all(sock)
+        assert status_and_json(raw)[0] == 408 and 1.2 < took < 3, took
