@@ -147,7 +147,7 @@ class MTPHead(nn.Module):
             if weight is not None and quantizable(weight, "int4"):
                 setattr(self, name, QuantizedLinear(weight.detach(), kernel))
         if quantizable(self.out_weight, "int4"):
-            self.packed_out = QuantizedLinear(self.out_weight, kernel).linear
+            self.packed_out = NativeInt4Linear([quantize_int4(self.out_weight)], kernel)
 
     def step(self, h: Tensor, e: Tensor, context: Context | None = None) -> Tensor:
         """h: [S, dim] states, e: [S, dim] embeddings of the tokens read; context: for attention."""
