@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-import httpx
+import aiohttp
+import certifi
 import orjson
-from httpx_aiohttp import AiohttpTransport
+from yarl import URL
 
 from .contract import CanonicalRequest, Capabilities, Event, Finish, Price, TokenCount, Usage
 from .errors import (
@@ -27,9 +29,13 @@ from .tokenize_http import TokenizeEndpoint
 from .toolids import map_tool_ids, openai_ok, restore_id
 from .tracecontext import trace_headers
 
+# What the transport raises: a timeout (aiohttp's read and connect timeouts are TimeoutErrors too), or
+# any other failure to connect, send or read (a connection cut mid-body included).
+TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
     try:
         return float(value) if value is not None else None
     except ValueError:
@@ -51,7 +57,10 @@ def _error_message(body: bytes) -> str:
 
 
 class OpenAIBackend:
-    """One pooled httpx client per backend; connect, first-byte (and between-chunk) and total timeouts."""
+    """One pooled aiohttp session per backend; connect, first-byte (and between-chunk) and total timeouts.
+
+    aiohttp directly, not httpx: httpx's request and response models cost ~0.18 ms of CPU per request
+    over aiohttp's own ~0.09 ms (measured through httpx-aiohttp's transport, loopback, c16)."""
 
     def __init__(
         self,
@@ -73,18 +82,14 @@ class OpenAIBackend:
         self.price = price or Price()
         self.total_timeout = total_timeout
         self._secrets = (api_key,)  # redacted from every upstream error text
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        # httpx's API over aiohttp's connection pool: httpcore's pool spends ~1 ms of CPU per request
-        # (it polls every idle socket on each checkout); this transport spends ~0.3 ms.
-        self._client = httpx.AsyncClient(
-            transport=AiohttpTransport(limits=limits),
-            base_url=base_url.rstrip("/"),
-            headers=headers,
-            timeout=httpx.Timeout(connect=connect_timeout, read=first_byte_timeout, write=30.0, pool=connect_timeout),
-            follow_redirects=False,  # an upstream may not send us elsewhere
-        )
-        self.tokenize = TokenizeEndpoint(self._client, base_url, model)
+        self._headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._base = base_url.rstrip("/")
+        self._urls = {path: URL(self._base + path) for path in ("/chat/completions", "/completions", "/models")}
+        self._max_connections = max_connections
+        # connect: a pooled connection or a new one; sock_read: the first byte, then between chunks
+        self._timeout = aiohttp.ClientTimeout(connect=connect_timeout, sock_read=first_byte_timeout)
+        self._session: aiohttp.ClientSession | None = None  # made on first use, inside the event loop
+        self.tokenize = TokenizeEndpoint(self.session, base_url, model)
         self._bpe: SegmentCounter | None = None
         self._bpe_tried = False
 
@@ -92,8 +97,19 @@ class OpenAIBackend:
     def from_env(cls, name: str, *, api_key_env: str | None, **kw: Any) -> OpenAIBackend:
         return cls(name, api_key=os.environ.get(api_key_env) if api_key_env else None, **kw)
 
-    def _errors(self, exc: httpx.HTTPError) -> BackendError:
-        if isinstance(exc, httpx.TimeoutException):
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._max_connections, ssl=ssl.create_default_context(cafile=certifi.where())
+                ),
+                headers=self._headers,
+                timeout=self._timeout,
+            )
+        return self._session
+
+    def _errors(self, exc: BaseException) -> BackendError:
+        if isinstance(exc, TimeoutError):
             return BackendTimeout(f"{self.name}: upstream timed out ({type(exc).__name__})", backend=self.name)
         return BackendConnectError(f"{self.name}: upstream connection failed ({type(exc).__name__})", backend=self.name)
 
@@ -128,40 +144,41 @@ class OpenAIBackend:
             path, body = "/completions", completion_body(request, self.model, stream=request.stream)
         else:
             path, body = "/chat/completions", chat_body(request, self.model, stream=request.stream)
-        content = orjson.dumps(body)
         headers = {"content-type": "application/json", **trace_headers()}
         try:
-            if not request.stream:
-                response = await self._client.post(path, content=content, headers=headers)
-                if response.status_code >= 400:
-                    raise self._status_error(response, response.content)
-                try:
-                    data = orjson.loads(response.content)
-                except orjson.JSONDecodeError:
-                    raise BackendProtocolError(f"{self.name}: upstream sent invalid JSON", backend=self.name) from None
-                if not isinstance(data, dict):
-                    raise BackendProtocolError(f"{self.name}: upstream sent a non-object", backend=self.name)
-                for ev in response_events(data):
-                    yield restore_id(ev, reverse)
-                return
-            req = self._client.build_request("POST", path, content=content, headers=headers)
-            response = await self._client.send(req, stream=True)
+            # allow_redirects off: an upstream may not send us elsewhere
+            response = await self.session().post(
+                self._urls[path], data=orjson.dumps(body), headers=headers, allow_redirects=False
+            )
             try:
-                if response.status_code >= 400:
-                    raise self._status_error(response, await response.aread())
-                async for ev in self._read_stream(response, reverse):
-                    yield ev
+                if response.status >= 400:
+                    raise self._status_error(response.status, response.headers, await response.read())
+                if request.stream:
+                    async for ev in self._read_stream(response, reverse):
+                        yield ev
+                    return
+                for ev in response_events(self._object(await response.read())):
+                    yield restore_id(ev, reverse)
             finally:
-                await response.aclose()
-        except httpx.HTTPError as exc:
+                response.release()  # back to the pool once read to the end, else the connection is closed
+        except TRANSPORT_ERRORS as exc:
             raise self._errors(exc) from None
 
-    async def _read_stream(self, response: httpx.Response, reverse: dict[str, str]) -> AsyncIterator[Event]:
+    def _object(self, body: bytes) -> dict[str, Any]:
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise BackendProtocolError(f"{self.name}: upstream sent invalid JSON", backend=self.name) from None
+        if not isinstance(data, dict):
+            raise BackendProtocolError(f"{self.name}: upstream sent a non-object", backend=self.name)
+        return data
+
+    async def _read_stream(self, response: aiohttp.ClientResponse, reverse: dict[str, str]) -> AsyncIterator[Event]:
         reason: str | None = None
         usage: Usage | None = None
         done = False
         pending: list[Event] = []
-        async for data in sse_data(response.aiter_bytes()):
+        async for data in sse_data(response.content.iter_any()):
             if data == b"[DONE]":
                 done = True
                 break
@@ -190,21 +207,23 @@ class OpenAIBackend:
             yield usage
         yield Finish(finish_reason(reason))
 
-    def _status_error(self, response: httpx.Response, body: bytes) -> BackendStatusError:
+    def _status_error(self, status: int, headers: Mapping[str, str], body: bytes) -> BackendStatusError:
         return BackendStatusError(
-            f"{self.name}: upstream answered {response.status_code}: "
-            f"{upstream_message(_error_message(body), self._secrets)}",
+            f"{self.name}: upstream answered {status}: {upstream_message(_error_message(body), self._secrets)}",
             backend=self.name,
-            upstream_status=response.status_code,
-            retry_after=_retry_after(response),
+            upstream_status=status,
+            retry_after=_retry_after(headers),
         )
 
     async def health(self) -> bool:
         try:
-            response = await self._client.get("/models", timeout=5.0)
-        except httpx.HTTPError:
+            timeout = aiohttp.ClientTimeout(total=5.0)
+            async with self.session().get(self._urls["/models"], timeout=timeout, allow_redirects=False) as response:
+                return response.status < 500
+        except TRANSPORT_ERRORS:
             return False
-        return response.status_code < 500
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

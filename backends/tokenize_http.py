@@ -13,9 +13,10 @@ Which one a server speaks is probed on the first count and remembered, including
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 
 from .contract import CanonicalRequest
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 VLLM, LLAMACPP, NONE = "vllm", "llamacpp", "none"
 JSON = {"content-type": "application/json"}
-TIMEOUT_S = 10.0  # a count is not worth the completion's long first-byte timeout
+TIMEOUT = aiohttp.ClientTimeout(total=10.0)  # a count is not worth the completion's long first-byte timeout
 
 
 def server_root(base_url: str) -> str:
@@ -34,20 +35,22 @@ def server_root(base_url: str) -> str:
     return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
-def _json(response: httpx.Response) -> dict[str, Any] | None:
+def _json(status: int, body: bytes) -> dict[str, Any] | None:
     """The JSON object of a 200 answer, else None."""
-    if response.status_code != 200:
+    if status != 200:
         return None
     try:
-        data = orjson.loads(response.content)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
     return data if isinstance(data, dict) else None
 
 
 class TokenizeEndpoint:
-    def __init__(self, client: httpx.AsyncClient, base_url: str, model: str, *, max_entries: int = 1024) -> None:
-        self._client = client
+    def __init__(
+        self, session: Callable[[], aiohttp.ClientSession], base_url: str, model: str, *, max_entries: int = 1024
+    ) -> None:
+        self._session = session  # the backend's pooled session
         self._root = server_root(base_url)
         self._model = model
         self.kind: str | None = None  # None until probed
@@ -69,7 +72,7 @@ class TokenizeEndpoint:
         fields = canonical_fields(request)
         try:
             n = await self._ask(fields)
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             logger.info("tokenize endpoint of %s unreachable (%s)", self._root, type(exc).__name__)
             return None
         if n is not None:
@@ -96,10 +99,10 @@ class TokenizeEndpoint:
         return n
 
     async def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any] | None, int]:
-        response = await self._client.post(
-            self._root + path, content=orjson.dumps(body), headers=JSON, timeout=TIMEOUT_S
-        )
-        return _json(response), response.status_code
+        async with self._session().post(
+            self._root + path, data=orjson.dumps(body), headers=JSON, timeout=TIMEOUT, allow_redirects=False
+        ) as response:
+            return _json(response.status, await response.read()), response.status
 
     async def _vllm(self, fields: dict[str, Any]) -> tuple[int | None, int]:
         body: dict[str, Any] = {"model": self._model, "messages": fields["messages"], "add_generation_prompt": True}
