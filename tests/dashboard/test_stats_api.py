@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dashboard.conftest import admin, send
+from tests.dashboard.conftest import admin, send, two_backends
 from tests.router.helpers import log_rows
 
 
@@ -84,12 +84,11 @@ def test_requests_filters_paging_and_detail(dash, upstream):
 
 
 @pytest.mark.parametrize("down", [False, True])
-def test_backends_health_capabilities_and_speed(dash, upstream, down):
-    with dash() as (url, app):
+def test_backends_health_capabilities_and_speed(dash, upstream, upstream2, down):
+    config = two_backends(upstream[1], "http://127.0.0.1:9/v1" if down else upstream2[1])  # port 9: nothing listens
+    with dash(backends=config["backends"]) as (url, app):
         assert send(url).status_code == 200
         log_rows(app, 1)
-        if down:
-            app.state.backends["beta"]._client.base_url = "http://127.0.0.1:9/v1"
         with admin(url) as c:
             data = c.get("/admin/backends").json()
     b = {x["name"]: x for x in data["backends"]}
