@@ -31,7 +31,7 @@ import orjson
 from ..contract import CanonicalRequest, Tool
 from ..tokencount import Inline, LRUCache, SegmentCounter, TooMuchNewText, text_key
 from .frames import content_printed_as_is, render_frames
-from .prompts import build_prompt, chat_messages, prompt_text, tools_block
+from .prompts import Controls, build_prompt, chat_messages, prompt_text, tools_block
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class PromptCounter:
 
     def __init__(self, tokenizer: Any, *, max_entries: int = 16384) -> None:
         self.tokenizer = tokenizer
+        self.controls = Controls(tokenizer)  # as the engine breaks them in a client's text
         fast: Any = getattr(tokenizer, "backend_tokenizer", None)  # the Rust tokenizer of a "fast" tokenizer
         self._cut = added_token_cut(fast) if fast is not None else None
         self._specials = fast.post_processor.num_special_tokens_to_add(False) if fast and fast.post_processor else 0
@@ -100,7 +101,7 @@ class PromptCounter:
             raise TooMuchNewText
         n = self._pieces(request, inline)
         if self.exact is None:
-            whole = len(build_prompt(self.tokenizer, request).ids)
+            whole = len(build_prompt(self.tokenizer, request, self.controls).ids)
             self.exact = n == whole
             if not self.exact:
                 logger.info("counting this tokenizer's prompts in pieces is off (%d != %d): counting whole", n, whole)
@@ -109,13 +110,13 @@ class PromptCounter:
 
     def _whole(self, request: CanonicalRequest, inline: Inline | None) -> int:
         """build_prompt's count, remembered by the prompt's text: a repeat costs rendering and a hash."""
-        text, _ = prompt_text(self.tokenizer, request, self._tools_block)
+        text, _ = prompt_text(self.tokenizer, request, self._tools_block, self.controls)
         key = ("prompt", *text_key(text))
         n = self._text.cache.get(key)
         if n is None:
             if inline is not None:
                 inline.spend(len(text))
-            n = len(build_prompt(self.tokenizer, request).ids)
+            n = len(build_prompt(self.tokenizer, request, self.controls).ids)
             self._text.cache.put(key, n)
         return n
 
@@ -126,7 +127,7 @@ class PromptCounter:
         key = (len(dumped), hash(dumped))
         block = self._blocks.get(key)
         if block is None:
-            block = tools_block(tools)
+            block = tools_block(tools, self.controls.neutral)
             self._blocks.put(key, block)
         return block
 
@@ -134,12 +135,12 @@ class PromptCounter:
         """Message by message where the template allows (frames.py), else the whole prompt text cut at
         its added tokens."""
         if request.prompt is None and self.by_message:
-            messages = chat_messages(request, self._tools_block)
+            messages = chat_messages(request, self._tools_block, self.controls.neutral)
             layout = self._layout(tuple(m["role"] for m in messages)) if messages else None
             if layout is not None:
                 pairs = zip(layout.around, messages, strict=True)
                 return layout.tokens + sum(self._message(edges, m["content"], inline) for edges, m in pairs)
-        text, adds_specials = prompt_text(self.tokenizer, request, self._tools_block)
+        text, adds_specials = prompt_text(self.tokenizer, request, self._tools_block, self.controls)
         return (self._specials if adds_specials else 0) + self._cut_count(text, inline)
 
     def _message(self, edges: tuple[str, str], content: str, inline: Inline | None) -> int:

@@ -17,7 +17,7 @@ from .fallback import hf_generate
 from .generate import DecodeStats, Drafter, SpecPolicy, StepCosts, generate
 from .loader import Loaded, load_model, stop_token_ids
 from .mtp import MTPHead
-from .prompts import build_prompt
+from .prompts import Controls, build_prompt
 from .sampling import Sampler
 from .textstream import TextAssembler
 from .toolcalls import ToolCallParser
@@ -36,6 +36,7 @@ class Engine:
         self.options = options
         self.home = home
         self.stop_ids = stop_token_ids(loaded.tokenizer, loaded.hf)
+        self.controls = Controls(loaded.tokenizer)  # control tokens a client's text may not spell
         self.drafter_spec = str(options.get("drafter", "mtp"))
         self.drafter: Drafter | None = None
         self.assistant: Any = None
@@ -145,7 +146,7 @@ class Engine:
 
     def run(self, request: CanonicalRequest, cancel: threading.Event) -> Iterator[Event]:
         tokenizer = self.loaded.tokenizer
-        prompt = build_prompt(tokenizer, request)
+        prompt = build_prompt(tokenizer, request, self.controls)
         room = self.max_len - len(prompt.ids) - 1
         if room <= 0:
             raise InvalidRequest(
