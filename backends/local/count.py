@@ -31,7 +31,7 @@ import orjson
 from ..contract import CanonicalRequest, Tool
 from ..tokencount import Inline, LRUCache, SegmentCounter, TooMuchNewText, text_key
 from .frames import content_printed_as_is, render_frames
-from .prompts import Controls, build_prompt, chat_messages, prompt_text, tools_block
+from .prompts import Controls, build_prompt, chat_messages, prompt_text, tools_block, trie_pattern
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ def added_token_cut(fast: Any) -> re.Pattern[str] | None:
     for t in tokens:
         if t.lstrip or t.rstrip or t.single_word or (t.normalized and fast.normalizer is not None):
             return None
-    contents = sorted({t.content for t in tokens if t.content}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(c) for c in contents)) if contents else re.compile(r"(?!)")
+    return trie_pattern(t.content for t in tokens if t.content)  # Gemma's 6,384: 0.9 ms per 100 KB, not 68
 
 
 @dataclass(frozen=True, slots=True)
