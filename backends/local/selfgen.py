@@ -15,6 +15,7 @@ resumes.
 from __future__ import annotations
 
 import ast
+import hashlib
 import random
 import re
 import sysconfig
@@ -294,10 +295,16 @@ def generate_answers(loaded: Any, prompts: list[list[int]], stop_ids: frozenset[
         yield done
 
 
+def content_key(*parts: Any) -> str:
+    """A name for what a cached file was made from: a rerun with other data, model or settings in the
+    same workdir writes new files instead of reading stale ones."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
 def self_generated(loaded: Any, stop_ids: frozenset[int], workdir: Path, *, count: int, max_new: int,
                    max_prompt: int, seed: int, batch: int = 16, chat_share: float = 0.5) -> list[tuple[list[int], int]]:
     """(prompt + answer tokens, prompt length) for `count` requests, cached in shards of four batches
-    under workdir (named by first request and size, so a rerun with another batch size starts anew)."""
+    under workdir, each named by its model, prompts and answer length (`content_key`)."""
     from tqdm.auto import tqdm
 
     texts = requests(count, seed, chat_share)
@@ -306,8 +313,8 @@ def self_generated(loaded: Any, stop_ids: frozenset[int], workdir: Path, *, coun
     bar = tqdm(total=len(prompts), desc="generate answers", unit="answer")
     shard = 4 * batch
     for s in range(0, len(prompts), shard):
-        path = workdir / f"answers-{s:06d}-{len(prompts[s : s + shard])}.pt"
         group = sorted(prompts[s : s + shard], key=len)  # similar lengths share a batch: less padding
+        path = workdir / f"answers-{content_key(loaded.label, group, max_new)}.pt"
         if not path.exists():
             items = [seq for part in generate_answers(loaded, group, stop_ids, max_new=max_new, batch=batch)
                      for seq in part]

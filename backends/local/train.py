@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import math
 import random
@@ -37,7 +38,7 @@ from .convert import switchpoint_home
 from .corpus import default_corpus, files_corpus
 from .decoder import Decoder
 from .mtp import Context, MTPHead
-from .selfgen import self_generated
+from .selfgen import content_key, self_generated
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +109,11 @@ def extract(
     device: torch.device,
     batch: int = 4,
     shard: int = 16,
+    label: str = "",
 ) -> list[Path]:
     """Per chunk: tokens x, final hidden states h, the target's greedy predictions a, the first
     position trained (its answer's start; 0 for corpus text) and the last layer's keys and values.
+    Shards are named by the target (`label`) and their chunks (`content_key`).
     Chunks of a batch are padded at the end: under causal attention the padding changes nothing
     before it."""
     from tqdm.auto import tqdm
@@ -118,7 +121,7 @@ def extract(
     paths = []
     bar = tqdm(total=len(chunks), desc="extract target states", unit="chunk")
     for s in range(0, len(chunks), shard):
-        path = workdir / f"features-{s // shard:05d}.pt"
+        path = workdir / f"features-{content_key(label, chunks[s : s + shard])}.pt"
         paths.append(path)
         if path.exists():
             bar.update(min(shard, len(chunks) - s))
@@ -358,7 +361,7 @@ def train(args: argparse.Namespace) -> int:
     if not chunks:
         logger.error("nothing to train on: give --tokens and/or --answers")
         return 2
-    paths = extract(loaded.hf, chunks, workdir, device=device, batch=args.gen_batch // 4 or 1)
+    paths = extract(loaded.hf, chunks, workdir, device=device, batch=args.gen_batch // 4 or 1, label=loaded.label)
     held_out = paths[-1:] if len(paths) > 1 else []
     train_paths = paths[: len(paths) - len(held_out)]
     head, vocab = start_head(args, loaded, train_paths, data)
@@ -368,7 +371,10 @@ def train(args: argparse.Namespace) -> int:
     head.to(device)
     head.attach(decoder.lm_head.to(device).float())
     target = TargetTables.of(decoder, device)
-    ckpt = workdir / f"train-{len(vocab)}-{args.depth}{'-attn' if head.attn is not None else ''}.pt"
+    # named by what training starts from: a rerun of the same resumes, other data or another --init starts anew
+    init = hashlib.sha256(args.init.read_bytes()).hexdigest() if args.init is not None else None
+    key = content_key([p.name for p in paths], vocab.tolist(), args.depth, head.attn is not None, init)
+    ckpt = workdir / f"train-{key}.pt"
     fit(head, target, [_to(it, device) for p in train_paths for it in torch.load(p)], remap, args, ckpt)
     accs = evaluate(head, target, held_out, remap, args.depth, args.batch, device)
     meta = {

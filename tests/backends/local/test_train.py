@@ -65,20 +65,21 @@ def test_rerun_resumes_from_the_checkpoint(
     assert MTPHead.load(out)[1]["epochs"] == 2
 
 
-def test_init_fine_tunes_the_given_head(first_run: FirstRun, tmp_path: Path) -> None:
-    """Fine-tuning keeps the head's vocabulary and records where it began. Its workdir has the first
-    run's answers and target states (the same data, so no extraction) but not its checkpoint."""
+def test_init_fine_tunes_the_given_head(first_run: FirstRun, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Fine-tuning keeps the head's vocabulary and records where it began. Its workdir is a copy of the
+    first run's: the same data, so no extraction, but the first run's checkpoint is not resumed."""
     import torch
 
     from backends.local.mtp import MTPHead
     from backends.local.train import main
 
     work, tuned = tmp_path / "work", tmp_path / "tuned.safetensors"
-    work.mkdir()
-    for shard in [*first_run.work.glob("answers-*.pt"), *first_run.work.glob("features-*.pt")]:
-        shutil.copy2(shard, work / shard.name)
+    shutil.copytree(first_run.work, work)
+    caplog.set_level(logging.INFO, logger="backends.local.train")
     args = [*first_run.args, "--out", str(tuned), "--workdir", str(work), "--epochs", "1", "--init", str(first_run.out)]
     assert main([*args, "--vocab", "128"]) == 0  # a new head would have 128 tokens: the given head's stay
+    assert not any("resuming from" in r.getMessage() for r in caplog.records)
+    assert len(sorted(work.glob("features-*.pt"))) == 2 and len(sorted(work.glob("train-*.pt"))) == 2
     head = MTPHead.load(first_run.out)[0]
     again, meta = MTPHead.load(tuned)
     assert len(head.vocab_ids) > 128 and torch.equal(again.vocab_ids, head.vocab_ids) and again.attn == head.attn
@@ -135,7 +136,8 @@ def test_batched_loss_keeps_each_chunk_to_its_own_keys(make_decoder) -> None:  #
 
 
 def test_extract_pads_without_changing_a_chunk(tmp_path: Path) -> None:
-    """Chunks extracted together (padded at the end) give what our decoder gives for each alone."""
+    """Chunks extracted together (padded at the end) give what our decoder gives for each alone; other
+    chunks extracted in the same workdir get shards of their own (not the first chunks' states)."""
     import torch
 
     from backends.local.decoder import decoder_from_hf
@@ -145,6 +147,8 @@ def test_extract_pads_without_changing_a_chunk(tmp_path: Path) -> None:
 
     hf = tiny_hf("llama", seed=2)
     decoder = decoder_from_hf(hf, max_len=64, dtype=torch.float32)
+    other = [([(5 * i + 2) % 64 for i in range(n)], 1) for n in (9, 21, 14)]
+    extract(hf, other, tmp_path, device=torch.device("cpu"), batch=3)
     chunks = [([(3 * i + 1) % 64 for i in range(n)], n // 2) for n in (9, 21, 14)]
     paths = extract(hf, chunks, tmp_path, device=torch.device("cpu"), batch=3)
     items = [it for p in paths for it in torch.load(p)]
