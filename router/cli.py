@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
+    # What start-up made (about 100k objects: modules, settings, classifier tables) lives as long as the
+    # process: kept out of the cycle collector, whose full collections then scan only what requests left.
+    # Unfrozen, one came every ~1,000 requests at concurrency 16 and held the loop 50-300 ms.
+    gc.freeze()
     print(f"switchpoint listening on http://{settings.host}:{settings.port}", file=sys.stderr)
     uvicorn.run(
         app,
