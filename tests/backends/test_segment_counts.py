@@ -172,13 +172,17 @@ def smollm2() -> Any:
 
 
 def transformers_prefill(tokenizer: Any, req: CanonicalRequest) -> list[int]:
-    """What transformers itself gives for the engine's prompt: its chat template tokenised in one go."""
-    from backends.local.prompts import chat_messages
+    """What transformers itself gives for the engine's prompt: its chat template tokenised in one go, over
+    the messages as the engine writes them (control tokens in the client's text broken)."""
+    from backends.local.prompts import Controls, chat_messages
 
     if req.prompt is not None:
         return list(tokenizer(req.prompt)["input_ids"])
     ids = tokenizer.apply_chat_template(
-        chat_messages(req), add_generation_prompt=True, tokenize=True, return_dict=False
+        chat_messages(req, neutral=Controls(tokenizer).neutral),
+        add_generation_prompt=True,
+        tokenize=True,
+        return_dict=False,
     )
     return list(ids)
 
@@ -192,7 +196,7 @@ def test_local_count_in_pieces_is_exactly_the_prefill(smollm2: Any) -> None:
     reqs.append(CanonicalRequest(model="m", prompt="def add(a, b):\n\n    return a + b\n\n" * 100))
     for req in reqs:
         expected = transformers_prefill(smollm2, req)
-        assert build_prompt(smollm2, req).ids == expected
+        assert build_prompt(smollm2, req, counter.controls).ids == expected
         assert counter.count(req) == len(expected)
     assert counter.exact is True and counter.paragraphs_add_up is True
     before = counter.tokenised
@@ -234,10 +238,10 @@ def test_local_tokenizer_whose_pieces_are_off_is_counted_whole(smollm2: Any) -> 
     counter = PromptCounter(tokenizer)
     turns = session(4)
     for req in turns:
-        assert counter.count(req) == len(build_prompt(smollm2, req).ids)
+        assert counter.count(req) == len(build_prompt(smollm2, req, counter.controls).ids)
     assert counter.exact is False
     made = tokenizer.whole_counts
-    assert counter.count(turns[-1]) == len(build_prompt(smollm2, turns[-1]).ids)
+    assert counter.count(turns[-1]) == len(build_prompt(smollm2, turns[-1], counter.controls).ids)
     assert tokenizer.whole_counts == made  # a repeat is remembered
 
 

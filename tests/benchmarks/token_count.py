@@ -249,11 +249,13 @@ def exactness(turns: list[CanonicalRequest], other: CanonicalRequest) -> None:
     tok = smollm2_tokenizer()
     if tok is not None:
         from backends.local.count import PromptCounter
-        from backends.local.prompts import chat_messages
+        from backends.local.prompts import Controls, chat_messages
+
+        neutral = Controls(tok).neutral  # the engine's messages: control tokens in client text broken
 
         def template_whole(r: CanonicalRequest) -> int:  # transformers' own chat template, tokenised in one go
             ids = tok.apply_chat_template(
-                chat_messages(r), add_generation_prompt=True, tokenize=True, return_dict=False
+                chat_messages(r, neutral=neutral), add_generation_prompt=True, tokenize=True, return_dict=False
             )
             return len(ids)
 
