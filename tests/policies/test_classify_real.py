@@ -26,7 +26,7 @@ SAMPLE_MACRO_F1 = 0.97
 PATTERN_ACCURACY = 0.9  # every pattern, each
 # ... and for a source the model has not seen (leave-one-source-out, the fold retrained here).
 HELD_OUT_SOURCE = "toolqa"  # tool names that share no words with the asks
-HELD_OUT_F1 = 0.9  # measured 0.940
+HELD_OUT_F1 = 0.9  # measured 0.960
 
 
 def test_fixed_sample_holds_the_documented_figures(default_classifier: DefaultClassifier) -> None:
