@@ -5,8 +5,10 @@
 
 Same chat and code prompts for every method, greedy, methods interleaved (each repetition runs
 every method on every prompt in turn, so machine noise hits all of them alike): transformers
-`generate`, our plain loop, our loop with the MTP head and with n-gram lookup. Prints a table; the
-last line is one JSON object per model with the ratios against the targets.
+`generate`, our plain loop, our loop with the MTP head and with n-gram lookup, and our plain loop once
+more ("plain-again": how far two runs of the same loop differ on one prompt, the noise floor a worst
+prompt's MTP/plain ratio is read against). Prints a table; the last line is one JSON object per model
+with the ratios against the targets.
 
 Targets on a 2-core CPU (TARGETS, printed next to each measured ratio with the CPU model, its ISA as
 torch dispatches it, the kernel path and the machine's load): plain >= 1.4x transformers; MTP >= 1.6x
@@ -221,6 +223,7 @@ def method_runners(engine: Any, name: str, threads: int | None, skip: tuple[str,
         "transformers": lambda ids, n, stats, costs: run_hf(engine.loaded, ids, n, engine.stop_ids),
         "plain": ours(None),
         "mtp": ours(mtp),
+        "plain-again": ours(None),  # plain once more: how far two runs of the same differ (the noise floor)
         "mtp-head-only": ours(head_only),
         "ngram": ours(NgramDrafter()),
     }
@@ -333,6 +336,11 @@ def summary(header: str, decoder: Any, got: Measured, prompt_set: str, load_befo
     runs = sorted({(k, i) for (_, k, i) in outputs})
     same_as_hf = sum(outputs.get(("transformers", k, i)) == outputs["plain", k, i] for k, i in runs)
     per_prompt = {f"{k}[{i}]": round(got.tps_run["mtp", k, i] / got.tps_run["plain", k, i], 3) for k, i in runs}
+    again = [
+        got.tps_run["plain-again", k, i] / got.tps_run["plain", k, i]
+        for k, i in runs
+        if ("plain-again", k, i) in got.tps_run
+    ]
     return {
         "cpu": cpu_isa(),
         "cpu_model": cpu_model(),
@@ -343,6 +351,8 @@ def summary(header: str, decoder: Any, got: Measured, prompt_set: str, load_befo
         "prompts": prompt_set,
         "mtp_vs_plain_per_prompt": per_prompt,
         "worst_mtp_vs_plain": min(per_prompt.values()),
+        # the same loop run twice: a worst MTP prompt within this is not told apart from the machine's noise
+        "worst_plain_vs_plain": round(min(again), 3) if again else float("nan"),
         "mtp_vs_llama_cpp": round(got.total("mtp") / got.total("llama.cpp"), 3),
         "plain_vs_llama_cpp": round(got.total("plain") / got.total("llama.cpp"), 3),
         "plain_vs_transformers": round(got.total("plain") / got.total("transformers"), 3),
@@ -378,6 +388,8 @@ def target_report(name: str, res: dict[str, Any]) -> str:
         value = res[key]
         verdict = "not measured" if value != value else ("met" if value >= target else "BELOW")  # NaN: not measured
         lines.append(f"  {TARGET_LABELS[key]:<28}{value:>7.3f}   target >= {target:<5} {verdict}")
+    noise = res.get("worst_plain_vs_plain", float("nan"))
+    lines.append(f"  {'plain / plain again, worst':<28}{noise:>7.3f}   the noise floor of a prompt's ratio")
     if not res["identical"]:
         lines.append(
             "  outputs differ from plain decoding: a bug (the decoder must give a token the same logits alone "
