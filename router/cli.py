@@ -36,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # process: kept out of the cycle collector, whose full collections then scan only what requests left.
     # Unfrozen, one came every ~1,000 requests at concurrency 16 and held the loop 50-300 ms. And a
     # youngest generation of 10,000 objects instead of 700: the requests in flight are not rescanned (and
-    # promoted) a dozen times each; the collector's CPU per request fell from ~80 us to ~7 us.
+    # promoted) a dozen times each; the collector's CPU per request fell from ~80 us to ~14 us.
     gc.freeze()
     gc.set_threshold(10_000)
     print(f"switchpoint listening on http://{settings.host}:{settings.port}", file=sys.stderr)
