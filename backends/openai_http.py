@@ -25,13 +25,9 @@ from .openai_format import chat_body, chunk_events, completion_body, finish_reas
 from .redact import MAX_UPSTREAM_CHARS, upstream_message
 from .sse import sse_data
 from .tokencount import SegmentCounter, count_off_loop, estimate, tiktoken_counter, utf8_bound
-from .tokenize_http import TokenizeEndpoint
+from .tokenize_http import TRANSPORT_ERRORS, TokenizeEndpoint
 from .toolids import map_tool_ids, openai_ok, restore_id
 from .tracecontext import trace_headers
-
-# What the transport raises: a timeout (aiohttp's read and connect timeouts are TimeoutErrors too), or
-# any other failure to connect, send or read (a connection cut mid-body included).
-TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -83,8 +79,8 @@ class OpenAIBackend:
         self.total_timeout = total_timeout
         self._secrets = (api_key,)  # redacted from every upstream error text
         self._headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        self._base = base_url.rstrip("/")
-        self._urls = {path: URL(self._base + path) for path in ("/chat/completions", "/completions", "/models")}
+        base = base_url.rstrip("/")
+        self._urls = {path: URL(base + path) for path in ("/chat/completions", "/completions", "/models")}
         self._max_connections = max_connections
         # connect: a pooled connection or a new one; sock_read: the first byte, then between chunks
         self._timeout = aiohttp.ClientTimeout(connect=connect_timeout, sock_read=first_byte_timeout)

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 VLLM, LLAMACPP, NONE = "vllm", "llamacpp", "none"
 JSON = {"content-type": "application/json"}
+# What the transport raises: a timeout (aiohttp's read and connect timeouts are TimeoutErrors too), or
+# any other failure to connect, send or read (a connection cut mid-body included).
+TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
 TIMEOUT = aiohttp.ClientTimeout(total=10.0)  # a count is not worth the completion's long first-byte timeout
 
 
@@ -72,7 +75,7 @@ class TokenizeEndpoint:
         fields = canonical_fields(request)
         try:
             n = await self._ask(fields)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except TRANSPORT_ERRORS as exc:
             logger.info("tokenize endpoint of %s unreachable (%s)", self._root, type(exc).__name__)
             return None
         if n is not None:
