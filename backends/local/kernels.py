@@ -8,13 +8,15 @@ Paths (`kernels` backend option, or the SWITCHPOINT_KERNELS environment variable
 - `int4`: weight-only int4, groups of 32 along the reduction, asymmetric (scale and low per group),
   through our kernel (q4mm.c, NativeInt4Linear: each row's activations rounded to 8 bits per group,
   integer dot products, a weight block unpacked once for every row of a draft block). The choice on
-  x86 without bf16 dot products (AVX2): a quarter of the bytes to read per token.
+  x86 without bf16 dot products (AVX2): a quarter of the bytes to read per token. The output projection
+  stays 8-bit (symmetric per group of 32, as the GGUF ships it: Q8_0; NativeInt8Linear, q8_matmul):
+  at 4 bits it alone cost SmolLM2 about 5% of perplexity.
 - `int4-torch`: the same weights through torch's `_weight_int4pack_mm_for_cpu` (as gpt-fast does):
   forced, or `int4` where no C compiler builds ours. Each row of a block costs it nearly a step.
 - `int8`: weight-only int8, one scale per output channel, through `_weight_int8pack_mm`.
 
 Quantised weights are computed once per model and cached next to the bf16 copy under
-SWITCHPOINT_HOME (`quant/<model folder>-<int4|int8>.safetensors`, the nibbles unpacked as uint8 so the
+SWITCHPOINT_HOME (`quant/<model folder>-<hash>-<kind>.safetensors`, the nibbles unpacked as uint8 so the
 file does not depend on a kernel's packing). A row's product does not depend on the other rows of the
 call (ours by construction; all checked at load by the same probe as the bf16 path), so speculative
 output stays identical to plain decoding on every path.
@@ -101,11 +103,33 @@ def quantize_int4(weight: Tensor) -> dict[str, Tensor]:
     return {"q": q, "scale": scale.to(torch.bfloat16), "low": low.to(torch.bfloat16)}
 
 
+def quantize_q8(weight: Tensor) -> dict[str, Tensor]:
+    """Symmetric 8-bit per group of GROUP inputs (llama.cpp's Q8_0): w ~ q8 * scale, q8 in -127..127."""
+    n, k = weight.shape
+    groups = weight.float().reshape(n, k // GROUP, GROUP)
+    scale = (groups.abs().amax(-1) / 127).clamp(min=1e-8).to(torch.bfloat16)
+    q8 = (groups / scale.float()[..., None]).round().clamp(-127, 127).to(torch.int8).reshape(n, k)
+    return {"q8": q8, "scale": scale}
+
+
 def quantize_int8(weight: Tensor) -> dict[str, Tensor]:
     """Symmetric 8-bit, one scale per output channel."""
     w = weight.float()
     scale = (w.abs().amax(1) / 127).clamp(min=1e-8)
     return {"q": (w / scale[:, None]).round().clamp(-127, 127).to(torch.int8), "scale": scale.to(torch.bfloat16)}
+
+
+# On the int4 path through our kernels, these stay 8-bit: the output projection decides every token, and
+# GGUF files ship it at 6 or 8 bits even where the layers are 4-bit.
+OUTPUT_8BIT = ("lm_head.weight",)
+
+
+def quantize_for(path: str, name: str, weight: Tensor) -> dict[str, Tensor]:
+    """The matrix `name` quantised as `path` multiplies it (int4 through ours: the output projection
+    8-bit, OUTPUT_8BIT)."""
+    if path == "int4" and name in OUTPUT_8BIT:
+        return quantize_q8(weight)
+    return quantize_int4(weight) if path.startswith("int4") else quantize_int8(weight)
 
 
 def quantizable(weight: Tensor, path: str) -> bool:
@@ -119,6 +143,8 @@ def quantized_state(
     from safetensors.torch import load_file, save_file
 
     kind = "int4" if path.startswith("int4") else path
+    if path == "int4":  # our kernels: the output projection 8-bit (OUTPUT_8BIT)
+        kind = "int4-q8out"
     key = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:10]
     cache = home / "quant" / f"{model_dir.name}-{key}-{kind}.safetensors"
     if cache.exists():
@@ -127,7 +153,7 @@ def quantized_state(
         logger.info("quantising %s to %s once (cached in %s)", model_dir.name, path, cache)
         flat = {}
         for name in names:
-            parts = quantize_int4(state[name]) if kind == "int4" else quantize_int8(state[name])
+            parts = quantize_for(path, name, state[name])
             flat.update({f"{name}:{part}": t.contiguous() for part, t in parts.items()})
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.partial")  # two processes quantising at once write apart
@@ -221,10 +247,57 @@ class NativeInt4Linear:
         return y
 
 
+class NativeInt8Linear:
+    """y = x @ (q8 * scale).T through our kernel (q8_matmul in q4mm.c): 8-bit weights per group of 32,
+    activations rounded as for NativeInt4Linear, integer dot products; exact per row by construction."""
+
+    __slots__ = ("k", "kernel", "n", "packed", "rowwise", "scale", "weight", "work")
+
+    def __init__(self, parts: list[dict[str, Tensor]], kernel: Q4MM) -> None:
+        q8 = torch.cat([p["q8"] for p in parts])
+        scale = torch.cat([p["scale"] for p in parts]).to(torch.bfloat16)
+        self.n, self.k = q8.shape
+        lanes, groups = kernel.lanes, self.k // GROUP
+        # [blocks, lanes, groups, quads, 4] -> [blocks, groups, quads, lanes, 4]
+        self.packed = q8.reshape(self.n // lanes, lanes, groups, GROUP // 4, 4).permute(0, 2, 3, 1, 4).contiguous()
+        self.scale = scale.reshape(self.n // lanes, lanes, groups).transpose(1, 2).contiguous()
+        self.work = torch.empty(16 * self.k + 8 * 16 * groups, dtype=torch.uint8)
+        self.kernel, self.rowwise, self.weight = kernel, False, None
+
+    def __call__(self, x: Tensor) -> Tensor:
+        x = x.contiguous()
+        rows = x.shape[0]
+        y = torch.empty(rows, self.n, dtype=torch.bfloat16)
+        work = self.work if rows <= 16 else torch.empty(rows * self.k + 8 * rows * (self.k // GROUP), dtype=torch.uint8)
+        threads = torch.get_num_threads()
+        self.kernel.q8(x.data_ptr(), rows, self.k, self.packed.data_ptr(), self.scale.data_ptr(), self.n,
+                       y.data_ptr(), work.data_ptr(), threads)
+        return y
+
+
+class DequantLinear:
+    """8-bit weights where our kernel is not built (path int4-torch): dequantised once to bf16."""
+
+    __slots__ = ("packed", "rowwise", "weight")
+
+    def __init__(self, parts: list[dict[str, Tensor]]) -> None:
+        q8 = torch.cat([p["q8"] for p in parts]).float()
+        scale = torch.cat([p["scale"] for p in parts]).float()
+        n, k = q8.shape
+        self.weight = (q8.reshape(n, k // GROUP, GROUP) * scale[..., None]).reshape(n, k).to(torch.bfloat16)
+        self.packed, self.rowwise = [self.weight], False
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return torch.nn.functional.linear(x, self.weight)
+
+
 def quant_linear(
     parts: list[dict[str, Tensor]], path: str, native: Q4MM | None = None
-) -> Int4Linear | Int8Linear | NativeInt4Linear:
-    """int4: our kernel where it was built (`native`), else torch's; int4-torch: torch's; int8: torch's."""
+) -> Int4Linear | Int8Linear | NativeInt4Linear | NativeInt8Linear | DequantLinear:
+    """int4: our kernel where it was built (`native`), else torch's; int4-torch: torch's; int8: torch's.
+    8-bit parts (the output projection on the int4 path): our 8-bit kernel, else dequantised."""
+    if "q8" in parts[0]:
+        return NativeInt8Linear(parts, native) if native is not None else DequantLinear(parts)
     if path == "int4" and native is not None:
         return NativeInt4Linear(parts, native)
     return Int4Linear(parts) if path.startswith("int4") else Int8Linear(parts)

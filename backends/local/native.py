@@ -133,7 +133,8 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
 
 
 class Q4MM:
-    """The 4-bit product kernel (q4mm.c): q4_matmul(x, rows, k, w, scale, low, n, y, work, threads)."""
+    """The quantised product kernels (q4mm.c): q4_matmul(x, rows, k, w, scale, low, n, y, work, threads)
+    as a call; q8_matmul as `q8`."""
 
     def __init__(self, path: Path) -> None:
         lib = ctypes.CDLL(str(path))
@@ -142,6 +143,14 @@ class Q4MM:
         self._fn = lib.q4_matmul
         self._fn.argtypes = [pointer, c_int, c_int, pointer, pointer, pointer, c_int, pointer, pointer, c_int]
         self._fn.restype = None
+        self._q8 = lib.q8_matmul
+        self._q8.argtypes = [pointer, c_int, c_int, pointer, pointer, c_int, pointer, pointer, c_int]
+        self._q8.restype = None
+
+    def q8(self, x: int, rows: int, k: int, w: int, scale: int, n: int, y: int, work: int, threads: int) -> None:
+        """The 8-bit product (q8_matmul): W [n, k] int8 with a bf16 scale per group of 32, packed as
+        kernels.NativeInt8Linear does; work as for the 4-bit one."""
+        self._q8(x, rows, k, w, scale, n, y, work, threads)
 
     def __call__(
         self, x: int, rows: int, k: int, w: int, scale: int, low: int, n: int, y: int, work: int, threads: int

@@ -1,6 +1,7 @@
 /* y = x @ W.T with W in 4 bits (groups of 32 along the reduction, scale and low per group) and each
  * row of x quantised to 8 bits per group of 32 (scale max|x|/127): integer dot products, as llama.cpp
- * multiplies its Q4_1 weights by Q8_1 activations.
+ * multiplies its Q4_1 weights by Q8_1 activations; and (q8_matmul, at the end) the same with 8-bit
+ * weights, as llama.cpp multiplies Q8_0 blocks.
  *
  * Why a kernel of our own: torch's `_weight_int4pack_mm_for_cpu` turns every weight into a float and
  * does one float multiply-add per weight and row, so each row of a draft block costs nearly what the
@@ -60,8 +61,9 @@ static inline uint16_t float_to_bf16(float f) {
     return (uint16_t)(bits >> 16);
 }
 
-/* One row: int8 values, and per group the scale and scale * sum of the values. */
-static void quantise_row(const uint16_t *x, int k, int8_t *q, float *d, float *ds) {
+/* One row: int8 values, and per group the scale and scale * sum of the values (ds), or the sum itself
+ * (is, for the 8-bit product); either may be NULL. */
+static void quantise_row(const uint16_t *x, int k, int8_t *q, float *d, float *ds, int32_t *is) {
     for (int g = 0; g < k / GROUP; g++) {
         float v[GROUP], amax = 0.0f;
         for (int i = 0; i < GROUP; i++) {
@@ -77,7 +79,8 @@ static void quantise_row(const uint16_t *x, int k, int8_t *q, float *d, float *d
             sum += value;
         }
         d[g] = scale;
-        ds[g] = scale * (float)sum;
+        if (ds) ds[g] = scale * (float)sum;
+        if (is) is[g] = sum;
     }
 }
 
@@ -184,7 +187,7 @@ void q4_matmul(const uint16_t *x, int rows, int k, const uint8_t *w, const uint1
     const int groups = k / GROUP, blocks = n / LANES;
     int8_t *q = (int8_t *)work;
     float *d = (float *)(q + (size_t)rows * k), *ds = d + (size_t)rows * groups;
-    for (int r = 0; r < rows; r++) quantise_row(x + (size_t)r * k, k, q + (size_t)r * k, d + r * groups, ds + r * groups);
+    for (int r = 0; r < rows; r++) quantise_row(x + (size_t)r * k, k, q + (size_t)r * k, d + r * groups, ds + r * groups, NULL);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int b = 0; b < blocks; b++) {
         float out[MAX_ROWS * LANES];
@@ -193,6 +196,117 @@ void q4_matmul(const uint16_t *x, int rows, int k, const uint8_t *w, const uint1
             block_rows(w + (size_t)b * groups * GROUP * LANES / 2, scale + (size_t)b * groups * LANES,
                        low + (size_t)b * groups * LANES, groups, q + (size_t)r0 * k, d + (size_t)r0 * groups,
                        ds + (size_t)r0 * groups, m, k, out);
+            for (int r = 0; r < m; r++)
+                for (int lane = 0; lane < LANES; lane++)
+                    y[(size_t)(r0 + r) * n + b * LANES + lane] = float_to_bf16(out[r * LANES + lane]);
+        }
+    }
+}
+
+/* ---- 8-bit weights (the output projection on the int4 path) -------------------------------------
+ * y = x @ W.T with W symmetric 8-bit per group of 32 (w = scale * q, q in -127..127: the GGUF's Q8_0),
+ * x quantised as above. Layout: outputs in blocks of LANES; per block, per group, per quad of 4
+ * inputs, LANES x 4 signed bytes (lane-major, as the 4-bit layout once unpacked); scales per block,
+ * per group, LANES bf16 values. Per row and group: isum exact in integers, then
+ * acc = fma(isum * d_x, scale, acc), in that order whatever the number of rows. */
+#if LANES == 16
+/* VNNI multiplies unsigned by signed bytes: the weights are flipped to q + 128 (one xor per 64 bytes,
+ * shared by all rows) and 128 * sum(x) is taken off the integer sum. */
+static void block_rows8(const int8_t *w, const uint16_t *scale, int groups, const int8_t *q, const float *d,
+                        const int32_t *xsum, int rows, int k, float *out /* [rows][16] */) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512 acc[MAX_ROWS];
+    for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+        __m512i wv[8];
+        for (int j = 0; j < 8; j++)
+            wv[j] = _mm512_xor_si512(_mm512_loadu_si512((const void *)(w + ((size_t)g * 8 + j) * 64)), flip);
+        const __m512 sv = load_bf16x16(scale + g * 16);
+        for (int r = 0; r < rows; r++) {
+            const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
+            __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+            for (int j = 0; j < 8; j += 2) {
+                even = _mm512_dpbusd_epi32(even, wv[j], _mm512_set1_epi32(xq[j]));
+                odd = _mm512_dpbusd_epi32(odd, wv[j + 1], _mm512_set1_epi32(xq[j + 1]));
+            }
+            __m512i isum = _mm512_sub_epi32(_mm512_add_epi32(even, odd), _mm512_set1_epi32(128 * xsum[r * groups + g]));
+            __m512 part = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d[r * groups + g]));
+            acc[r] = _mm512_fmadd_ps(part, sv, acc[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) _mm512_storeu_ps(out + r * 16, acc[r]);
+}
+#elif defined(__AVX2__)
+/* AVX2 (as llama.cpp multiplies Q8_0 blocks): |w| unsigned times x with w's sign, in 16-bit pairs (at
+ * most 2 x 127 x 127, no saturation), widened to 32 bits per quad. */
+static void block_rows8(const int8_t *w, const uint16_t *scale, int groups, const int8_t *q, const float *d,
+                        const int32_t *xsum, int rows, int k, float *out /* [rows][8] */) {
+    (void)xsum;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[MAX_ROWS];
+    for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+        __m256i wv[8], wabs[8];
+        for (int j = 0; j < 8; j++) {
+            wv[j] = _mm256_loadu_si256((const __m256i *)(w + ((size_t)g * 8 + j) * 32));
+            wabs[j] = _mm256_sign_epi8(wv[j], wv[j]);
+        }
+        const __m256 sv = load_bf16x8(scale + g * 8);
+        for (int r = 0; r < rows; r++) {
+            const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
+            __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
+            for (int j = 0; j < 8; j += 2) {
+                __m256i a = _mm256_maddubs_epi16(wabs[j], _mm256_sign_epi8(_mm256_set1_epi32(xq[j]), wv[j]));
+                __m256i b = _mm256_maddubs_epi16(wabs[j + 1], _mm256_sign_epi8(_mm256_set1_epi32(xq[j + 1]), wv[j + 1]));
+                even = _mm256_add_epi32(even, _mm256_madd_epi16(a, ones));
+                odd = _mm256_add_epi32(odd, _mm256_madd_epi16(b, ones));
+            }
+            __m256 part = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(even, odd)), _mm256_set1_ps(d[r * groups + g]));
+            acc[r] = _mm256_fmadd_ps(part, sv, acc[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) _mm256_storeu_ps(out + r * 8, acc[r]);
+}
+#else
+static void block_rows8(const int8_t *w, const uint16_t *scale, int groups, const int8_t *q, const float *d,
+                        const int32_t *xsum, int rows, int k, float *out) {
+    (void)xsum;
+    for (int r = 0; r < rows; r++) {
+        for (int lane = 0; lane < LANES; lane++) {
+            float acc = 0.0f;
+            for (int g = 0; g < groups; g++) {
+                int32_t isum = 0;
+                for (int j = 0; j < 8; j++) {
+                    const int8_t *bytes = w + ((size_t)g * 8 + j) * LANES * 4 + lane * 4;
+                    const int8_t *x = q + (size_t)r * k + g * GROUP + j * 4;
+                    for (int i = 0; i < 4; i++) isum += bytes[i] * x[i];
+                }
+                float part = (float)isum * d[r * groups + g];
+                acc = fmaf(part, bf16_to_float(scale[g * LANES + lane]), acc);
+            }
+            out[r * LANES + lane] = acc;
+        }
+    }
+}
+#endif
+
+/* y[rows][n] (bf16) = x[rows][k] (bf16) @ W.T, W 8-bit as above. work: rows * k bytes then 2 * rows *
+ * k / 32 four-byte values (the same size as q4_matmul's). */
+void q8_matmul(const uint16_t *x, int rows, int k, const int8_t *w, const uint16_t *scale, int n, uint16_t *y,
+               void *work, int threads) {
+    const int groups = k / GROUP, blocks = n / LANES;
+    int8_t *q = (int8_t *)work;
+    float *d = (float *)(q + (size_t)rows * k);
+    int32_t *xsum = (int32_t *)(d + (size_t)rows * groups);
+    for (int r = 0; r < rows; r++)
+        quantise_row(x + (size_t)r * k, k, q + (size_t)r * k, d + r * groups, NULL, xsum + r * groups);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int b = 0; b < blocks; b++) {
+        float out[MAX_ROWS * LANES];
+        for (int r0 = 0; r0 < rows; r0 += MAX_ROWS) {
+            int m = rows - r0 < MAX_ROWS ? rows - r0 : MAX_ROWS;
+            block_rows8(w + (size_t)b * groups * GROUP * LANES, scale + (size_t)b * groups * LANES, groups,
+                        q + (size_t)r0 * k, d + (size_t)r0 * groups, xsum + (size_t)r0 * groups, m, k, out);
             for (int r = 0; r < m; r++)
                 for (int lane = 0; lane < LANES; lane++)
                     y[(size_t)(r0 + r) * n + b * LANES + lane] = float_to_bf16(out[r * LANES + lane]);

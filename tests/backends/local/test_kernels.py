@@ -44,25 +44,40 @@ def test_choice_by_cpu_and_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "AVX" in kernels.cpu_isa() or "DEFAULT" in kernels.cpu_isa() or "NEON" in kernels.cpu_isa()
 
 
-@pytest.mark.parametrize("path", ["int8", "int4", "int4-torch"])
-def test_quantised_product_is_the_dequantised_matrix(path: str, request: pytest.FixtureRequest) -> None:
+QUANTISED = {  # case: (path, whether our kernel is passed, quantiser, the product it must make)
+    "int8": ("int8", False, kernels.quantize_int8, "Int8Linear"),
+    "int4": ("int4", True, kernels.quantize_int4, "NativeInt4Linear"),
+    "int4-torch": ("int4-torch", False, kernels.quantize_int4, "Int4Linear"),
+    "q8": ("int4", True, kernels.quantize_q8, "NativeInt8Linear"),  # the output projection on int4
+    "q8-no-kernel": ("int4-torch", False, kernels.quantize_q8, "DequantLinear"),
+}
+
+
+def _dequantised(parts: dict[str, torch.Tensor], n: int, k: int) -> torch.Tensor:
+    group = kernels.GROUP
+    if "q8" in parts:
+        return (parts["q8"].float().view(n, -1, group) * parts["scale"].float()[..., None]).view(n, k)
+    if "low" in parts:
+        q, scale, low = parts["q"].float(), parts["scale"].float(), parts["low"].float()
+        return (q.view(n, -1, group) * scale[..., None] + low[..., None]).view(n, k)
+    return parts["q"].float() * parts["scale"].float()[:, None]
+
+
+@pytest.mark.parametrize("case", sorted(QUANTISED))
+def test_quantised_product_is_the_dequantised_matrix(case: str, request: pytest.FixtureRequest) -> None:
     """The kernel multiplies by exactly the matrix the quantisation stands for (scale and zero
     conventions; ours also rounds activations to 8 bits), and that matrix is close to the original."""
-    native = request.getfixturevalue("q4") if path == "int4" else None
+    path, ours, quantize, product = QUANTISED[case]
+    native = request.getfixturevalue("q4") if ours else None
     gen = torch.Generator().manual_seed(0)
     weight = torch.randn(64, 256, generator=gen).to(torch.bfloat16)
-    parts = kernels.quantize_int4(weight) if path.startswith("int4") else kernels.quantize_int8(weight)
-    if path.startswith("int4"):
-        q, scale, low = parts["q"].float(), parts["scale"].float(), parts["low"].float()
-        deq = (q.view(64, -1, kernels.GROUP) * scale[..., None] + low[..., None]).view(64, 256)
-    else:
-        deq = parts["q"].float() * parts["scale"].float()[:, None]
-    assert (deq - weight.float()).abs().max() < (0.25 if path.startswith("int4") else 0.03) * weight.float().abs().max()
+    parts = quantize(weight)
+    deq = _dequantised(parts, 64, 256)
+    bound = 0.25 if "low" in parts else 0.01 if "q8" in parts else 0.03
+    assert (deq - weight.float()).abs().max() < bound * weight.float().abs().max()
     x = torch.randn(3, 256, generator=gen).to(torch.bfloat16)
     made = kernels.quant_linear([parts], path, native)
-    assert type(made).__name__ == (
-        "NativeInt4Linear" if path == "int4" else "Int4Linear" if "int4" in path else "Int8Linear"
-    )
+    assert type(made).__name__ == product
     got = made(x).float()
     want = x.float() @ deq.T
     assert torch.allclose(got, want, rtol=2e-2, atol=2e-2 * want.abs().max().item())
@@ -72,8 +87,7 @@ def _tiny(path: str, kind: str = "llama", q4: Any = None) -> Decoder:
     model = tiny_hf(kind, hidden=64)
 
     def quantize(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, dict[str, torch.Tensor]]:
-        fn = kernels.quantize_int4 if path.startswith("int4") else kernels.quantize_int8
-        return {n: fn(state[n].to(torch.bfloat16)) for n in names}
+        return {n: kernels.quantize_for(path, n, state[n].to(torch.bfloat16)) for n in names}
 
     return decoder_from_hf(model, max_len=96, dtype=torch.bfloat16, kernels=path, quantize=quantize, q4=q4)
 
@@ -94,8 +108,9 @@ def _blocks_equal_singles(dec: Any, vocab: int) -> None:
 def test_tiny_quantised_rows_equal_single_steps(path: str, kind: str, request: pytest.FixtureRequest) -> None:
     dec = _tiny(path, kind, request.getfixturevalue("q4") if path == "int4" else None)
     assert dec.kernels == path and type(dec.layers[0]["w13"]).__name__ != "Linear"
-    if path == "int4":  # our kernel, exact by construction: never run row by row
+    if path == "int4":  # our kernels, exact by construction: never run row by row; the output 8-bit
         assert type(dec.layers[0]["w13"]).__name__ == "NativeInt4Linear"
+        assert type(dec.output).__name__ == "NativeInt8Linear"
     _blocks_equal_singles(dec, 64)
 
 
@@ -114,6 +129,18 @@ def test_real_smollm2_rows_equal_single_steps_on_every_path(path: str, smollm2: 
         ref = smollm2.decoder.forward(ids, 0)[0].argmax(-1)
         got = dec.forward(ids, 0)[0].argmax(-1)
         assert (ref == got).float().mean() > 0.6
+    if path == "int4":  # the output projection 8-bit: 4-bit layers cost ~1% of perplexity (4-bit output: 6.6%)
+        assert type(dec.output).__name__ == "NativeInt8Linear"
+        assert _perplexity(dec, loaded.tokenizer) < 1.02 * _perplexity(smollm2.decoder, smollm2.tokenizer)
+
+
+def _perplexity(dec: Any, tokenizer: Any) -> float:
+    import inspect
+    import textwrap
+
+    ids = torch.tensor(tokenizer(inspect.getsource(textwrap))["input_ids"][:200])
+    logits = dec.forward(ids, 0)[0]
+    return float(torch.nn.functional.cross_entropy(logits[:-1].float(), ids[1:]).exp())
 
 
 @pytest.mark.skipif(kernels.platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 dispatch levels")
@@ -136,12 +163,14 @@ def test_forced_avx2_dispatch_chooses_as_an_avx2_cpu_would() -> None:
     assert "-mno-avx512f" in flags.split()
 
 
-def test_our_int4_kernel_rows_exact_across_threads_and_long_blocks(q4: Any) -> None:
+@pytest.mark.parametrize("bits", [4, 8])
+def test_our_kernels_rows_exact_across_threads_and_long_blocks(bits: int, q4: Any) -> None:
     """Ours: a row's output does not depend on the thread count (outputs are split between threads,
     never a row's sums) nor on how many rows share the call, past 16 rows too (prefill)."""
     gen = torch.Generator().manual_seed(3)
     weight = torch.randn(96, 128, generator=gen).to(torch.bfloat16)
-    linear = kernels.quant_linear([kernels.quantize_int4(weight)], "int4", q4)
+    quantize = kernels.quantize_int4 if bits == 4 else kernels.quantize_q8
+    linear = kernels.quant_linear([quantize(weight)], "int4", q4)
     x = torch.randn(40, 128, generator=gen).to(torch.bfloat16)
     threads = torch.get_num_threads()
     try:
@@ -155,7 +184,8 @@ def test_our_int4_kernel_rows_exact_across_threads_and_long_blocks(q4: Any) -> N
 
 
 @pytest.mark.skipif(kernels.platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 dispatch levels")
-def test_our_int4_kernel_gives_the_same_numbers_on_every_isa(q4: Any, tmp_path: Any) -> None:
+@pytest.mark.parametrize("quantize", ["quantize_int4", "quantize_q8"])
+def test_our_kernels_give_the_same_numbers_on_every_isa(quantize: str, q4: Any, tmp_path: Any) -> None:
     """The AVX-512 VNNI, AVX2 and plain C builds of ours compute the same integer sums and the same
     float operations in the same order: bit-identical products, so output does not depend on the CPU."""
     import os
@@ -168,7 +198,7 @@ def test_our_int4_kernel_gives_the_same_numbers_on_every_isa(q4: Any, tmp_path: 
         "w = torch.randn(64, 256, generator=g).to(torch.bfloat16);"
         "x = torch.randn(5, 256, generator=g).to(torch.bfloat16);"
         "k = native.load_q4mm(Path(sys.argv[1]));"
-        "y = kernels.quant_linear([kernels.quantize_int4(w)], 'int4', k)(x);"
+        f"y = kernels.quant_linear([kernels.{quantize}(w)], 'int4', k)(x);"
         "import hashlib; print(k.lanes, hashlib.sha256(y.view(torch.int16).numpy().tobytes()).hexdigest())"
     )
     results = {}
