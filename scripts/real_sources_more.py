@@ -313,7 +313,8 @@ SNI_EXTRACT = Path(__file__).resolve().parent.parent / "tests" / "data" / "real"
 
 def sni_tasks(path: Path = SNI_EXTRACT) -> Iterator[tuple[str, str, list[str]]]:
     """(task, definition, inputs) for each task of the extract (its format: sni/README.md)."""
-    task, definition, inputs, field = "", "", [], ""
+    task, definition, field = "", "", ""
+    inputs: list[str] = []
     for line in path.read_text(encoding="utf-8").split("\n"):
         if line.startswith("=== "):
             if task:
