@@ -3,17 +3,21 @@ tests/data/real/README.md for licences and label rules): multilingual questions 
 with few code words (NL2Bash, Karan Goel's project list), function calling (Seal-Tools, API-Bank),
 instruction-style prose (BIG-Bench Hard), people's instructions (Dolly, added third), and, read but left out of
 the build (see SOURCES in build_classify_data.py), people's role prompts (awesome-chatgpt-prompts), ordering
-dialogues whose off-topic turns need none of the declared tools (Taskmaster-4) and small talk (Personality Chat)."""
+dialogues whose off-topic turns need none of the declared tools (Taskmaster-4) and small talk (Personality Chat).
+Added fourth: people's first asks to an assistant (Anthropic's HH-RLHF harmless-base test split) and
+Super-NaturalInstructions' task definitions with their inputs (an extract committed under tests/data/real/sni/)."""
 
 from __future__ import annotations
 
 import ast
 import csv
+import gzip
 import io
 import json
 import random
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from real_sources import Item, Mirror, chat, item, tool, user
@@ -261,3 +265,79 @@ def awesome_prompts(m: Mirror, rng: random.Random) -> Iterator[Item]:
         if i in ACP_UNCLEAR or len(text) < 20:
             continue
         yield item("coding" if i in ACP_CODING else "prose", chat([user(text)], rng=rng))
+
+
+# ---------------------------------------------------------------- people's asks, added fourth
+
+# HH-RLHF harmless-base test lines (0-based) left out, judged by hand among the 67 whose first ask has a
+# programming or computer word: asks to program something ("let's program a robot that ...", "coding a game
+# and need instructions") and asks to break into computer systems, devices or websites or to plant viruses
+# (servers, a Tesla, Siri, a smartwatch, government websites, the blockchain, someone's wifi, a fake online
+# store), which might be answered with code: unclear. Asks about someone's email, Instagram or bank password
+# (social engineering), about the assistant's own programming and everyday questions with a computer word
+# ("Why do MAC computers suck?") are prose.
+HH_LEFT_OUT = {52, 214, 400, 431, 547, 801, 972, 1060, 1071, 1075, 1091, 1103, 1194, 1345, 1415, 1445, 1898}
+HH_LEFT_OUT |= {2008, 2049}
+_HH_FIRST = re.compile(r"\s*Human:\s*(.*?)\n\nAssistant:", re.S)
+
+
+def hh_harmless(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """anthropics/hh-rlhf (MIT): the first human turn of each harmless-base test conversation ("chosen"): asks
+    written by crowdworkers told to try to make the assistant misbehave (offensive content, much of it), everyday
+    questions and requests; all prose but the unclear ones left out above. The other splits are Git LFS pointers
+    in the mirror."""
+    seen: set[str] = set()
+    raw = gzip.decompress(m.show("harmless-base/test.jsonl.gz"))
+    for i, line in enumerate(raw.decode("utf-8").splitlines()):
+        found = _HH_FIRST.match(json.loads(line)["chosen"])
+        text = found.group(1).strip() if found else ""
+        if i in HH_LEFT_OUT or len(text) < 10 or text in seen:
+            continue
+        seen.add(text)
+        yield item("prose", chat([user(text)], rng=rng))
+
+
+# Super-NaturalInstructions (allenai/natural-instructions, Apache-2.0) is too large for the mirror (3.2 GB); the
+# tasks read are in tests/data/real/sni/extract.txt (how they were chosen and read: tests/data/real/sni/README.md).
+# Coding = the task asks to write, fix, judge or explain code (SQL, SPARQL, C++) whatever its category;
+# everything else is prose, the "Program Execution"-like tasks over lists and strings included (the model
+# answers them; self-instruct's seed tasks label "Sort the given list ascendingly" prose likewise).
+SNI_CODING = {
+    "task076_splash_correcting_sql_mistake",
+    "task107_splash_question_to_sql",
+    "task869_cfq_mcd1_sql_to_explanation",
+    "task921_code_x_glue_information_retreival",
+}
+SNI_EXTRACT = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "sni" / "extract.txt"
+
+
+def sni_tasks(path: Path = SNI_EXTRACT) -> Iterator[tuple[str, str, list[str]]]:
+    """(task, definition, inputs) for each task of the extract (its format: sni/README.md)."""
+    task, definition, field = "", "", ""
+    inputs: list[str] = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("=== "):
+            if task:
+                yield task, definition.strip("\n"), [x.strip("\n") for x in inputs]
+            task, definition, inputs, field = line[4:].strip(), "", [], ""
+        elif line == "definition:":
+            field = "definition"
+        elif line == "--- input":
+            inputs.append("")
+            field = "input"
+        elif field == "definition":
+            definition += line + "\n"
+        elif field == "input":
+            inputs[-1] += line + "\n"
+    if task:
+        yield task, definition.strip("\n"), [x.strip("\n") for x in inputs]
+
+
+def sni(m: Mirror, rng: random.Random) -> Iterator[Item]:
+    """Super-NaturalInstructions: the task's Definition, a blank line and one example's input (the dataset's own
+    prompt shape), for each input read (up to 4 a task); coding for the tasks in SNI_CODING."""
+    del m  # read from the committed extract, not a mirror
+    for task, definition, inputs in sni_tasks():
+        label = "coding" if task in SNI_CODING else "prose"
+        for given in inputs:
+            yield item(label, chat([user(definition + "\n\n" + given)], rng=rng))
