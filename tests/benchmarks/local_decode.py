@@ -176,10 +176,13 @@ def run_ours(engine: Any, prompt: list[int], n: int, drafter: Any, stats: Any, c
     return [t for b in blocks for t in b]
 
 
-def llama_cpp_runner(name: str, threads: int | None) -> Any:
+def llama_cpp_runner(name: str, threads: int | None, extra_bufts: bool = True) -> Any:
     """llama.cpp on the same GGUF file (llama-cpp-python, when installed; optional, not in CI):
-    greedy, the same prompt token ids. None when it is not installed. Untested where it is absent."""
+    greedy, the same prompt token ids. None when it is not installed. Untested where it is absent.
+    `extra_bufts=False` (`--skip llama.cpp-extra-bufts`) turns off llama.cpp's extra weight buffer
+    types (AMX, repacked layouts): on an Intel Xeon with AMX its AMX path crashed on SmolLM2's Q4_1."""
     try:
+        import llama_cpp.llama as binding
         from llama_cpp import Llama
     except ImportError:
         return None
@@ -188,8 +191,19 @@ def llama_cpp_runner(name: str, threads: int | None) -> Any:
     from backends.local.convert import embedded_gguf
 
     n = threads or torch.get_num_threads()
-    # the prompt too on n threads (llama-cpp-python's n_threads_batch defaults to every core)
-    llm = Llama(model_path=str(embedded_gguf(name)), n_ctx=2048, n_threads=n, n_threads_batch=n, verbose=False)
+    defaults = binding.llama_cpp.llama_model_default_params
+    if not extra_bufts:  # llama-cpp-python passes no such option: its default parameters, amended
+
+        def amended() -> Any:
+            params = defaults()
+            params.use_extra_bufts = False
+            return params
+
+        binding.llama_cpp.llama_model_default_params = amended
+    try:  # the prompt too on n threads (llama-cpp-python's n_threads_batch defaults to every core)
+        llm = Llama(model_path=str(embedded_gguf(name)), n_ctx=2048, n_threads=n, n_threads_batch=n, verbose=False)
+    finally:
+        binding.llama_cpp.llama_model_default_params = defaults
 
     def run(prompt: list[int], n: int, stop: frozenset[int]) -> list[int]:
         llm.reset()
@@ -227,7 +241,8 @@ def method_runners(engine: Any, name: str, threads: int | None, skip: tuple[str,
         "mtp-head-only": ours(head_only),
         "ngram": ours(NgramDrafter()),
     }
-    llama_cpp = llama_cpp_runner(name, threads) if "llama.cpp" not in skip else None
+    extra_bufts = "llama.cpp-extra-bufts" not in skip
+    llama_cpp = llama_cpp_runner(name, threads, extra_bufts) if "llama.cpp" not in skip else None
     if llama_cpp is not None:
         runners["llama.cpp"] = lambda ids, n, stats, costs: llama_cpp(ids, n, engine.stop_ids)
     return {m: run for m, run in runners.items() if m not in skip}
@@ -470,7 +485,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--perplexity", action="store_true", help="perplexity per kernel path instead")
     parser.add_argument("--kernels", default=None, help="auto (default) | bf16 | int8 | int4 | int4-torch")
     parser.add_argument("--prompts", nargs="*", default=["bench", "public"], choices=sorted(PROMPT_SETS))
-    parser.add_argument("--skip", nargs="*", default=[], help="methods to leave out (transformers, ngram, ...)")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="methods to leave out (transformers, ngram, ...; llama.cpp-extra-bufts)"
+    )
     parser.add_argument("--device", default=None, help="auto (default) | cpu | cuda")
     parser.add_argument("--isa", choices=["avx2"], help="run as an AVX2-only x86 CPU would (see limit_isa)")
     args = parser.parse_args(argv)
