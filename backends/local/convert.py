@@ -66,6 +66,15 @@ def resolve_model_dir(model: str, home: Path | None = None) -> Path:
     raise FileNotFoundError(f"model {model!r} is neither an embedded name, an HF folder nor a .gguf file")
 
 
+def source_gguf(model_dir: Path) -> Path | None:
+    """The .gguf file a converted folder was made from (ensure_converted records it), if still there."""
+    try:
+        source = Path((model_dir / ".complete").read_text().strip())
+    except OSError:
+        return None
+    return source if source.suffix == ".gguf" and source.is_file() else None
+
+
 def _fingerprint(path: Path) -> str:
     stat = path.stat()
     key = f"{path.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"

@@ -275,7 +275,7 @@ class Decoder:
         few reduction blocks as keep rows exact (probed once per shape)."""
         if names[0] in self._quant:
             parts = [self._quant[n] for n in names]
-            rows = sum(p["q"].shape[0] for p in parts)
+            rows = sum(p["q8" if "q8" in p else "q"].shape[0] for p in parts)
             return self._quant_linear(parts, torch.Size((rows, state[names[0]].shape[1])), self._exact)
         weights = [self._weight(state, n) for n in names]
         weight = torch.cat(weights) if len(weights) > 1 else weights[0]

@@ -121,13 +121,66 @@ def quantize_int8(weight: Tensor) -> dict[str, Tensor]:
 
 # On the int4 path through our kernels, these stay 8-bit: the output projection decides every token, and
 # GGUF files ship it at 6 or 8 bits even where the layers are 4-bit.
-OUTPUT_8BIT = ("lm_head.weight",)
+OUTPUT_8BIT = frozenset({"lm_head.weight"})
+
+# GGUF tensor types of at most 4 bits a weight: a matrix the file stores so is made 4-bit on `int4`;
+# any other (Q5_*, Q6_K, Q8_0, F16, ...) 8-bit, so that the path never keeps less than the file has.
+NARROW_GGUF = frozenset(
+    {
+        "Q4_0",
+        "Q4_1",
+        "Q4_K",
+        "IQ4_NL",
+        "IQ4_XS",
+        "Q3_K",
+        "Q2_K",
+        "IQ3_S",
+        "IQ3_XXS",
+        "IQ2_S",
+        "IQ2_XS",
+        "IQ2_XXS",
+        "IQ1_S",
+        "IQ1_M",
+        "TQ1_0",
+        "TQ2_0",
+    }
+)
+GGUF_NAMES = {  # llama.cpp's names for the matrices our decoder multiplies (Llama, Gemma 3)
+    "attn_q": "self_attn.q_proj",
+    "attn_k": "self_attn.k_proj",
+    "attn_v": "self_attn.v_proj",
+    "attn_output": "self_attn.o_proj",
+    "ffn_gate": "mlp.gate_proj",
+    "ffn_up": "mlp.up_proj",
+    "ffn_down": "mlp.down_proj",
+}
+STACKS = (("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"), ("mlp.gate_proj", "mlp.up_proj"))
 
 
-def quantize_for(path: str, name: str, weight: Tensor) -> dict[str, Tensor]:
-    """The matrix `name` quantised as `path` multiplies it (int4 through ours: the output projection
-    8-bit, OUTPUT_8BIT)."""
-    if path == "int4" and name in OUTPUT_8BIT:
+def gguf_wide(gguf: Path) -> frozenset[str]:
+    """The matrices (our names) that `gguf` stores above 4 bits a weight, with the others of their
+    stack (q/k/v and gate/up are multiplied as one matrix, so one width for all)."""
+    from gguf import GGUFReader
+
+    types = {t.name: t.tensor_type.name for t in GGUFReader(str(gguf)).tensors}
+    wide: set[str] = set()
+    for name, kind in types.items():
+        parts = name.split(".")
+        if kind in NARROW_GGUF:
+            continue
+        if parts[0] == "blk" and len(parts) == 4 and parts[2] in GGUF_NAMES:
+            member = GGUF_NAMES[parts[2]]
+            stack = next((s for s in STACKS if member in s), (member,))
+            wide.update(f"model.layers.{parts[1]}.{m}.weight" for m in stack)
+        elif name == "output.weight" or (name == "token_embd.weight" and "output.weight" not in types):
+            wide.add("lm_head.weight")
+    return frozenset(wide)
+
+
+def quantize_for(path: str, name: str, weight: Tensor, wide: frozenset[str] = frozenset()) -> dict[str, Tensor]:
+    """The matrix `name` quantised as `path` multiplies it. int4 through ours: 8-bit for the output
+    projection (OUTPUT_8BIT) and for the matrices the source file keeps above 4 bits (`wide`)."""
+    if path == "int4" and (name in OUTPUT_8BIT or name in wide):
         return quantize_q8(weight)
     return quantize_int4(weight) if path.startswith("int4") else quantize_int8(weight)
 
@@ -137,14 +190,16 @@ def quantizable(weight: Tensor, path: str) -> bool:
 
 
 def quantized_state(
-    state: dict[str, Tensor], names: list[str], path: str, model_dir: Path, home: Path
+    state: dict[str, Tensor], names: list[str], path: str, model_dir: Path, home: Path, gguf: Path | None = None
 ) -> dict[str, dict[str, Tensor]]:
-    """`names`' weights quantised for `path`, read from the cache or computed once and cached."""
+    """`names`' weights quantised for `path`, read from the cache or computed once and cached. `gguf`:
+    the file the model was converted from, whose 4-bit matrices alone are made 4-bit on int4."""
     from safetensors.torch import load_file, save_file
 
     kind = "int4" if path.startswith("int4") else path
-    if path == "int4":  # our kernels: the output projection 8-bit (OUTPUT_8BIT)
-        kind = "int4-q8out"
+    wide = gguf_wide(gguf) if path == "int4" and gguf is not None else frozenset()
+    if path == "int4":  # our kernels: which matrices are 8-bit is part of the name
+        kind = "int4-" + hashlib.sha256(" ".join(sorted(wide | OUTPUT_8BIT)).encode()).hexdigest()[:8]
     key = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:10]
     cache = home / "quant" / f"{model_dir.name}-{key}-{kind}.safetensors"
     if cache.exists():
@@ -153,7 +208,7 @@ def quantized_state(
         logger.info("quantising %s to %s once (cached in %s)", model_dir.name, path, cache)
         flat = {}
         for name in names:
-            parts = quantize_for(path, name, state[name])
+            parts = quantize_for(path, name, state[name], wide)
             flat.update({f"{name}:{part}": t.contiguous() for part, t in parts.items()})
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.partial")  # two processes quantising at once write apart
@@ -270,8 +325,17 @@ class NativeInt8Linear:
         y = torch.empty(rows, self.n, dtype=torch.bfloat16)
         work = self.work if rows <= 16 else torch.empty(rows * self.k + 8 * rows * (self.k // GROUP), dtype=torch.uint8)
         threads = torch.get_num_threads()
-        self.kernel.q8(x.data_ptr(), rows, self.k, self.packed.data_ptr(), self.scale.data_ptr(), self.n,
-                       y.data_ptr(), work.data_ptr(), threads)
+        self.kernel.q8(
+            x.data_ptr(),
+            rows,
+            self.k,
+            self.packed.data_ptr(),
+            self.scale.data_ptr(),
+            self.n,
+            y.data_ptr(),
+            work.data_ptr(),
+            threads,
+        )
         return y
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from .convert import offline_env, resolve_model_dir, switchpoint_home
+from .convert import offline_env, resolve_model_dir, source_gguf, switchpoint_home
 from .decoder import SUPPORTED, Arch, Decoder, decoder_from_hf
 from .kernels import ENV, choose_path, cpu_isa, quantized_state
 from .native import load_attend, load_q4mm
@@ -92,7 +92,7 @@ def _native_decoder(
     path_kind = choose_path(kernels)
 
     def quantize(state: dict[str, torch.Tensor], names: list[str]) -> dict[str, dict[str, torch.Tensor]]:
-        return quantized_state(state, names, path_kind, path, home)
+        return quantized_state(state, names, path_kind, path, home, source_gguf(path))
 
     q4 = load_q4mm(home) if path_kind == "int4" else None
     decoder = decoder_from_hf(hf, max_len=max_len, attend=attend, kernels=path_kind, quantize=quantize, q4=q4)

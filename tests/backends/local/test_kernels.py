@@ -237,3 +237,49 @@ def test_mtp_head_on_the_int4_path_uses_our_kernel_and_output_stays_plain(q4: An
         return [t for b in blocks for t in b]
 
     assert run(drafter) == run(None)
+
+
+def test_int4_keeps_8_bits_where_the_gguf_has_more_than_4(tmp_path: Any) -> None:
+    """On int4 a matrix the source file stores above 4 bits (Q5_*, Q6_K, Q8_0, F16, ...) is made 8-bit,
+    with the rest of its stack (q/k/v, gate/up); 4-bit ones stay 4-bit. The output projection is 8-bit
+    whatever the file (SmolLM2 stores its tied embedding as Q8_0; its layers are Q4_1)."""
+    import gguf
+    import numpy as np
+
+    from backends.local.convert import embedded_gguf
+
+    writer = gguf.GGUFWriter(str(tmp_path / "m.gguf"), "llama")
+    types = {
+        "attn_q": "Q4_0",
+        "attn_k": "Q4_0",
+        "attn_v": "F16",
+        "attn_output": "Q4_0",
+        "ffn_gate": "Q4_0",
+        "ffn_up": "Q4_0",
+        "ffn_down": "Q8_0",
+    }
+    tensors = {f"blk.{i}.{name}.weight": kind if i == 0 else "Q4_1" for i in (0, 1) for name, kind in types.items()}
+    tensors["token_embd.weight"] = "Q4_0"  # tied: the output projection
+    for name, kind in tensors.items():
+        qtype = gguf.GGMLQuantizationType[kind]
+        data = gguf.quants.quantize(np.ones((32, 64), dtype=np.float32), qtype)
+        writer.add_tensor(name, data, raw_dtype=qtype)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    layer = "model.layers.0."
+    assert kernels.gguf_wide(tmp_path / "m.gguf") == {
+        layer + "self_attn.q_proj.weight",
+        layer + "self_attn.k_proj.weight",
+        layer + "self_attn.v_proj.weight",
+        layer + "mlp.down_proj.weight",
+    }
+    assert kernels.gguf_wide(embedded_gguf("smollm2")) == {"lm_head.weight"}
+    weight = torch.randn(32, 64).to(torch.bfloat16)
+    assert "q8" in kernels.quantize_for(
+        "int4", layer + "mlp.down_proj.weight", weight, frozenset({layer + "mlp.down_proj.weight"})
+    )
+    assert "q8" in kernels.quantize_for("int4", "lm_head.weight", weight)
+    assert "low" in kernels.quantize_for("int4", layer + "mlp.up_proj.weight", weight, frozenset({"lm_head.weight"}))
+    assert "low" in kernels.quantize_for("int4-torch", "lm_head.weight", weight)  # torch's kernel: 4-bit only
