@@ -13,7 +13,7 @@ import torch
 
 from .convert import offline_env, resolve_model_dir, source_gguf, switchpoint_home
 from .decoder import SUPPORTED, Arch, Decoder, decoder_from_hf
-from .kernels import ENV, choose_path, cpu_isa, quantized_state
+from .kernels import ENV, choose_path, cpu_isa, has_bf16_dot, quantized_state
 from .native import load_attend, load_q4mm
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,8 @@ def _native_decoder(
         return quantized_state(state, names, path_kind, path, home, source_gguf(path))
 
     q4 = load_q4mm(home) if path_kind == "int4" else None
+    if path_kind == "int4" and q4 is None and not forced and has_bf16_dot():
+        path_kind = "bf16"  # no C compiler: torch's int4 kernel is slower than bf16 dot products
     decoder = decoder_from_hf(hf, max_len=max_len, attend=attend, kernels=path_kind, quantize=quantize, q4=q4)
     logger.info(
         "local %s: CPU %s, kernel path %s (%s)",

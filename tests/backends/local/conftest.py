@@ -114,4 +114,5 @@ def smollm2() -> Any:
         pytest.skip("SWITCHPOINT_SKIP_REAL_MODELS is set")
     from backends.local.loader import load_model
 
-    return load_model("smollm2", max_len=1024, threads=None, device="cpu")  # on a GPU host too
+    # bf16: the reference the other kernel paths and transformers are compared with; on a GPU host too
+    return load_model("smollm2", max_len=1024, threads=None, device="cpu", kernels="bf16")

@@ -31,11 +31,11 @@ def q4(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_choice_by_cpu_and_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(kernels.ENV, raising=False)
-    monkeypatch.setattr(kernels, "has_bf16_dot", lambda: True)
-    assert kernels.choose_path() == "bf16"
-    monkeypatch.setattr(kernels, "has_bf16_dot", lambda: False)
     monkeypatch.setattr(kernels.platform, "machine", lambda: "x86_64")
-    assert kernels.choose_path() == "int4"  # AVX2-only x86: a quarter of the bytes to read
+    assert kernels.choose_path() == "int4"  # x86, bf16 dot products or not: a quarter of the bytes to read
+    monkeypatch.setattr(kernels.platform, "machine", lambda: "aarch64")
+    assert kernels.choose_path() == "bf16"
+    monkeypatch.setattr(kernels.platform, "machine", lambda: "x86_64")
     assert kernels.choose_path("int8") == "int8"
     monkeypatch.setenv(kernels.ENV, "bf16")
     assert kernels.choose_path() == "bf16" and kernels.choose_path("int4") == "int4"
