@@ -228,7 +228,8 @@ def test_mtp_head_on_the_int4_path_uses_our_kernel_and_output_stays_plain(q4: An
     head = MTPHead(arch.dim, torch.arange(0, 64, 2), attn=(arch.n_heads, arch.n_kv_heads, arch.head_dim))
     drafter = MTPDrafter(dec, head, siblings=2, sibling_min=0.0)
     assert isinstance(drafter.head.fc, QuantizedLinear) and isinstance(
-        drafter.head.packed_out, kernels.NativeInt4Linear
+        drafter.head.packed_out,
+        kernels.NativeInt8Linear,  # 8-bit, as the target's output
     )
     prompt = [5, 9, 11, 5, 9, 11, 7, 3]
 
