@@ -78,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--tool-l2", type=float, default=3e-3)
     ap.add_argument("--lr", type=float, default=0.2)
-    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--seed", type=int, default=TrainConfig().seed)
+    ap.add_argument(
+        "--seeds", type=int, default=TrainConfig().seeds, help="train each head this many times and average"
+    )
     ap.add_argument("--min-weight", type=float, default=TrainConfig().min_weight, help="drop smaller weights")
     ap.add_argument("--prior", type=float, default=3.0, help="scale of the hand-set priors (0: none)")
     ap.add_argument(
@@ -107,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         tool_l2=args.tool_l2,
         lr=args.lr,
         seed=args.seed,
+        seeds=args.seeds,
         prior=args.prior,
         min_weight=args.min_weight,
         source_power=args.source_power,

@@ -10,6 +10,7 @@ from policies.classify import Classification, ClassifierRegistry, builtin_regist
 from policies.classify.clients import recognise
 from policies.classify.signals import detect_language, difficulty, estimate_tokens
 from policies.classify.view import LAST_HEAD, LAST_TAIL, build_view
+from router.classify_train import average
 from tests.policies.bodies import WEATHER_TOOL, openai
 
 
@@ -125,3 +126,10 @@ def test_tool_matcher_cache_is_bounded() -> None:
     for name in ("get_weather", "send_email", "play_music"):
         assert m.relevance(name.replace("_", " "), [Tool(name, "does " + name)]) > 0
     assert len(m._cache) == 2
+
+
+def test_seeds_average_the_heads_weights() -> None:
+    b, w = average([(1.0, {"a": 2.0, "b": 1.0}), (-0.5, {"a": 1.0, "c": -3.0})])
+    assert b == 0.25
+    assert w == {"a": 1.5, "b": 0.5, "c": -1.5}  # a weight one model lacks counts as 0
+    assert average([(0.3, {"a": 0.7})]) == (0.3, {"a": 0.7})  # one seed: the model as trained
