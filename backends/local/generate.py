@@ -114,7 +114,7 @@ class StepCosts:
     plain_s: float | None = None
     draft_s: float | None = None
     committed: float | None = None
-    alpha: float = 0.2
+    alpha: float = 0.05
 
     def _ema(self, old: float | None, new: float) -> float:
         return new if old is None else (1 - self.alpha) * old + self.alpha * new
