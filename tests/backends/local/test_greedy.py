@@ -267,3 +267,17 @@ def test_switch_off_measures_what_steps_cost_here(target, plain, monkeypatch) ->
         for t in b
     ]
     assert out == ref and stats.speculation_off_at is None and stats.accepted > NEW // 2
+
+
+def test_a_request_starts_from_the_machines_long_run_costs_not_the_last_answers_tail() -> None:
+    """The engine's averages are the prior a request starts from: twenty draft steps that paid (three
+    tokens for 1.5 plain steps' time) and then six that did not (the end of an answer) must not make the
+    next request start paused. With averages that followed the last few steps (0.2 a step) they did."""
+    costs = StepCosts()
+    costs.record_plain(1.0)
+    for committed in [3] * 20 + [1] * 6:
+        costs.record_draft(committed, 1.5)
+    assert SpecPolicy().still_pays([], costs)
+    for _ in range(60):  # a machine where drafting stopped paying is still found out
+        costs.record_draft(1, 1.5)
+    assert not SpecPolicy().still_pays([], costs)
