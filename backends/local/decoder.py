@@ -311,10 +311,13 @@ class Decoder:
         have KEY_PAD spare slots, which it may read past the last key it scores."""
         arch = self.arch
         slots, device = self.max_len + KEY_PAD, self.device
-        self.k_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, arch.head_dim, slots, device=device)
-        self.v_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, slots, arch.head_dim, device=device)
+        # dtypes spelled out: transformers sets torch's default dtype for the whole process while it loads a
+        # model, and another backend may be loading one in another thread right now
+        f32 = torch.float32
+        self.k_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, arch.head_dim, slots, device=device, dtype=f32)
+        self.v_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, slots, arch.head_dim, device=device, dtype=f32)
         self._kv = [(self.k_cache[i], self.v_cache[i]) for i in range(arch.n_layers)]
-        self._scratch = torch.empty(slots + KEY_PAD)
+        self._scratch = torch.empty(slots + KEY_PAD, dtype=f32)
         positions = torch.arange(self.max_len)
         self._positions = positions.to(device)
         self._rope_table: dict[float, tuple[Tensor, Tensor]] = {}
@@ -429,7 +432,7 @@ class Decoder:
             return layer["wo"](out[0].transpose(0, 1).reshape(t, q_size).to(x.dtype))
         q = q.float() * a.attn_scale
         if self.attend is not None:
-            out = torch.empty(t, q_size)
+            out = torch.empty(t, q_size, dtype=torch.float32)
             self.attend(q.transpose(0, 1).contiguous(), keys, values, out, rows[window], a.n_kv_heads, self._scratch)
             return layer["wo"](out.to(x.dtype))
         return layer["wo"](self._attend_alone(i, q, k, v, pos, siblings).to(x.dtype))

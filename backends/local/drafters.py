@@ -100,7 +100,7 @@ class MTPDrafter:
                 if depth == 0:
                     siblings = [int(vocab[i]) for p, i in zip(top[1:], best[1:], strict=True) if p >= self.sibling_min]
             else:
-                full = torch.full((self.target.vocab_size,), float("-inf"))
+                full = torch.full((self.target.vocab_size,), float("-inf"), dtype=torch.float32)
                 full[vocab] = reduced
                 q = sampler.probs(full)
                 if float(q.max()) < (self.min_confidence if depth else self.min_first_confidence):

@@ -15,6 +15,25 @@ def _attend(native: bool, request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue("attend16") if native else None
 
 
+def test_a_decoder_built_while_another_model_loads_keeps_its_float32_cache() -> None:
+    """transformers sets torch's default dtype for the whole process while it loads a model (bf16 for
+    ours); a decoder built meanwhile in another thread (two backends starting together) must still keep
+    float32 keys and values, or its first long prompt fails (float32 queries against bf16 keys)."""
+    from backends.local.decoder import decoder_from_hf
+
+    model = tiny_hf("llama")
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.bfloat16)  # what another thread's from_pretrained does meanwhile
+    try:
+        dec = decoder_from_hf(model, max_len=64, dtype=torch.bfloat16)
+    finally:
+        torch.set_default_dtype(before)
+    assert dec.k_cache.dtype == dec.v_cache.dtype == torch.float32
+    ids = torch.randint(0, 64, (20,), generator=torch.Generator().manual_seed(1))
+    logits, _ = dec.forward(ids, 0)  # over 16 tokens: one causal call against the cache
+    assert logits.shape == (20, 64) and torch.isfinite(logits).all()
+
+
 @pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("kind", ["llama", "gemma3"])
 def test_logits_match_transformers(kind: str, native: bool, request: pytest.FixtureRequest) -> None:
