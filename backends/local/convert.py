@@ -12,12 +12,18 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 EMBEDDED = ("smollm2", "gemma3")
+
+# Loading a model with transformers sets torch's default dtype for the whole process until it is done
+# (bf16 for ours), and two backends load in two threads: a decoder built meanwhile got bf16 caches or
+# failed to build. So loads and conversions take turns, process-wide, as the hazard is.
+LOADING = threading.RLock()
 
 
 def switchpoint_home() -> Path:
@@ -91,6 +97,11 @@ def ensure_converted(gguf: Path, *, label: str, home: Path | None = None) -> Pat
 
 
 def convert_gguf(gguf: Path, out: Path) -> None:
+    with LOADING:
+        _convert_gguf(gguf, out)
+
+
+def _convert_gguf(gguf: Path, out: Path) -> None:
     import torch
     from tqdm.auto import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from .convert import offline_env, resolve_model_dir, source_gguf, switchpoint_home
+from .convert import LOADING, offline_env, resolve_model_dir, source_gguf, switchpoint_home
 from .decoder import SUPPORTED, Arch, Decoder, decoder_from_hf
 from .kernels import ENV, choose_path, cpu_isa, has_bf16_dot, quantized_state
 from .native import load_attend, load_q4mm
@@ -58,6 +58,19 @@ def load_model(
     """`home`: where converted models, quantised weights and the native kernels are kept (default
     SWITCHPOINT_HOME). kernels: auto (None) | bf16 | int8 | int4 | int4-torch (kernels.py;
     SWITCHPOINT_KERNELS forces one too), on the CPU. device: auto (None) | cpu | cuda (bf16)."""
+    with LOADING:  # see convert.LOADING
+        return _load_model(model, max_len=max_len, threads=threads, home=home, kernels=kernels, device=device)
+
+
+def _load_model(
+    model: str,
+    *,
+    max_len: int = 4096,
+    threads: int | None = None,
+    home: Path | None = None,
+    kernels: str | None = None,
+    device: str | None = None,
+) -> Loaded:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     offline_env()
