@@ -257,36 +257,52 @@ class Int8Linear:
         return torch.ops.aten._weight_int8pack_mm(x, self.q, self.scale)
 
 
-class NativeInt4Linear:
+class _NativeLinear:
+    """What our two kernels' products share: scales packed per block of output lanes, and the scratch
+    buffer a call quantises its rows into (kept for up to 16 rows, a draft block)."""
+
+    __slots__ = ("k", "kernel", "n", "packed", "rowwise", "scale", "weight", "work")
+
+    def _setup(self, n: int, k: int, scale: Tensor, kernel: Q4MM) -> None:
+        self.n, self.k = n, k
+        lanes = kernel.lanes
+        self.scale = scale.to(torch.bfloat16).reshape(n // lanes, lanes, k // GROUP).transpose(1, 2).contiguous()
+        self.work = _scratch(k, 16)
+        self.kernel, self.rowwise, self.weight = kernel, False, None
+
+    def _work(self, rows: int) -> Tensor:
+        return self.work if rows <= 16 else _scratch(self.k, rows)
+
+
+def _scratch(k: int, rows: int) -> Tensor:
+    """Room for `rows` rows of k inputs as 8-bit values, then 2 four-byte values per row and group."""
+    return torch.empty(rows * k + 8 * rows * (k // GROUP), dtype=torch.uint8)
+
+
+class NativeInt4Linear(_NativeLinear):
     """y = x @ dequant(W).T through our own kernel (q4mm.c): each row's activations quantised to 8 bits
     per group of 32, integer dot products against the 4-bit weights, a weight block unpacked once for
     all rows of a draft block. Exact per row by construction (see q4mm.c)."""
 
-    __slots__ = ("k", "kernel", "low", "n", "packed", "rowwise", "scale", "weight", "work")
+    __slots__ = ("low",)
 
     def __init__(self, parts: list[dict[str, Tensor]], kernel: Q4MM) -> None:
         q = torch.cat([p["q"] for p in parts])
-        scale = torch.cat([p["scale"] for p in parts]).to(torch.bfloat16)  # as quantised: bf16
+        n, k = q.shape
+        self._setup(n, k, torch.cat([p["scale"] for p in parts]), kernel)  # as quantised: bf16
+        lanes, groups = kernel.lanes, k // GROUP
         low = torch.cat([p["low"] for p in parts]).to(torch.bfloat16)
-        self.n, self.k = q.shape
-        lanes, groups = kernel.lanes, self.k // GROUP
+        self.low = low.reshape(n // lanes, lanes, groups).transpose(1, 2).contiguous()
         # [blocks, lanes, groups, pairs, lo/hi, 4] -> bytes lo | hi << 4 as [blocks, groups, pairs, lanes, 4]
-        q = q.reshape(self.n // lanes, lanes, groups, 4, 2, 4)
+        q = q.reshape(n // lanes, lanes, groups, 4, 2, 4)
         nibbles = q[..., 0, :] | (q[..., 1, :] << 4)
         self.packed = nibbles.permute(0, 2, 3, 1, 4).contiguous()
-        self.scale = scale.reshape(self.n // lanes, lanes, groups).transpose(1, 2).contiguous()
-        self.low = low.reshape(self.n // lanes, lanes, groups).transpose(1, 2).contiguous()
-        self.work = torch.empty(self._work_bytes(16), dtype=torch.uint8)
-        self.kernel, self.rowwise, self.weight = kernel, False, None
-
-    def _work_bytes(self, rows: int) -> int:
-        return rows * self.k + 8 * rows * (self.k // GROUP)
 
     def __call__(self, x: Tensor) -> Tensor:
         x = x.contiguous()
         rows = x.shape[0]
         y = torch.empty(rows, self.n, dtype=torch.bfloat16)
-        work = self.work if rows <= 16 else torch.empty(self._work_bytes(rows), dtype=torch.uint8)
+        work = self._work(rows)
         self.kernel(
             x.data_ptr(),
             rows,
@@ -302,29 +318,25 @@ class NativeInt4Linear:
         return y
 
 
-class NativeInt8Linear:
+class NativeInt8Linear(_NativeLinear):
     """y = x @ (q8 * scale).T through our kernel (q8_matmul in q4mm.c): 8-bit weights per group of 32,
     activations rounded as for NativeInt4Linear, integer dot products; exact per row by construction."""
 
-    __slots__ = ("k", "kernel", "n", "packed", "rowwise", "scale", "weight", "work")
+    __slots__ = ()
 
     def __init__(self, parts: list[dict[str, Tensor]], kernel: Q4MM) -> None:
         q8 = torch.cat([p["q8"] for p in parts])
-        scale = torch.cat([p["scale"] for p in parts]).to(torch.bfloat16)
-        self.n, self.k = q8.shape
-        lanes, groups = kernel.lanes, self.k // GROUP
+        n, k = q8.shape
+        self._setup(n, k, torch.cat([p["scale"] for p in parts]), kernel)
         # [blocks, lanes, groups, quads, 4] -> [blocks, groups, quads, lanes, 4]
-        self.packed = q8.reshape(self.n // lanes, lanes, groups, GROUP // 4, 4).permute(0, 2, 3, 1, 4).contiguous()
-        self.scale = scale.reshape(self.n // lanes, lanes, groups).transpose(1, 2).contiguous()
-        self.work = torch.empty(16 * self.k + 8 * 16 * groups, dtype=torch.uint8)
-        self.kernel, self.rowwise, self.weight = kernel, False, None
+        lanes, groups = kernel.lanes, k // GROUP
+        self.packed = q8.reshape(n // lanes, lanes, groups, GROUP // 4, 4).permute(0, 2, 3, 1, 4).contiguous()
 
     def __call__(self, x: Tensor) -> Tensor:
         x = x.contiguous()
         rows = x.shape[0]
         y = torch.empty(rows, self.n, dtype=torch.bfloat16)
-        work = self.work if rows <= 16 else torch.empty(rows * self.k + 8 * rows * (self.k // GROUP), dtype=torch.uint8)
-        threads = torch.get_num_threads()
+        work = self._work(rows)
         self.kernel.q8(
             x.data_ptr(),
             rows,
@@ -334,7 +346,7 @@ class NativeInt8Linear:
             self.n,
             y.data_ptr(),
             work.data_ptr(),
-            threads,
+            torch.get_num_threads(),
         )
         return y
 
