@@ -97,34 +97,30 @@ def ensure_converted(gguf: Path, *, label: str, home: Path | None = None) -> Pat
 
 
 def convert_gguf(gguf: Path, out: Path) -> None:
-    with LOADING:
-        _convert_gguf(gguf, out)
+    with LOADING:  # see LOADING
+        import torch
+        from tqdm.auto import tqdm
+        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-
-def _convert_gguf(gguf: Path, out: Path) -> None:
-    import torch
-    from tqdm.auto import tqdm
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    offline_env()
-    logger.info("converting %s to bf16 safetensors in %s (once)", gguf, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # A folder of its own: two processes converting the same file at once (two replicas starting, a test
-    # run beside a server) must not write into each other's files.
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=out.name + ".partial-"))
-    with tqdm(total=3, desc=f"convert {gguf.name}", unit="step") as bar:
-        bar.set_postfix_str("tokenizer")
-        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        bar.update()
-        bar.set_postfix_str("dequantise")
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
-        bar.update()
-        bar.set_postfix_str("save")
-        _save_bf16(model, tmp)
-        tokenizer.save_pretrained(str(tmp))
-        bar.update()
-    (tmp / ".complete").write_text(str(gguf))
-    _install(tmp, out)
+        offline_env()
+        logger.info("converting %s to bf16 safetensors in %s (once)", gguf, out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        # A folder of its own: two processes converting the same file at once (two replicas starting, a test
+        # run beside a server) must not write into each other's files.
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=out.name + ".partial-"))
+        with tqdm(total=3, desc=f"convert {gguf.name}", unit="step") as bar:
+            bar.set_postfix_str("tokenizer")
+            tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+            bar.update()
+            bar.set_postfix_str("dequantise")
+            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
+            bar.update()
+            bar.set_postfix_str("save")
+            _save_bf16(model, tmp)
+            tokenizer.save_pretrained(str(tmp))
+            bar.update()
+        (tmp / ".complete").write_text(str(gguf))
+        _install(tmp, out)
 
 
 def _install(tmp: Path, out: Path) -> None:

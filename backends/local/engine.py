@@ -12,7 +12,6 @@ from typing import Any
 
 from ..contract import CanonicalRequest, DraftStats, Event, Finish, FinishReason, TextDelta, ToolCallDelta, Usage
 from ..errors import InvalidRequest
-from .convert import LOADING
 from .drafters import ModelDrafter, MTPDrafter, NgramDrafter
 from .fallback import hf_generate
 from .generate import DecodeStats, Drafter, SpecPolicy, StepCosts, generate
@@ -47,16 +46,15 @@ class Engine:
 
     @staticmethod
     def load(model: str, options: dict[str, Any], home: Path | None = None) -> Engine:
-        with LOADING:  # the model and its drafter, while no other thread loads one (convert.LOADING)
-            loaded = load_model(
-                model,
-                max_len=int(options.get("max_context", 4096)),
-                threads=options.get("threads"),
-                home=home,
-                kernels=options.get("kernels"),
-                device=options.get("device"),
-            )
-            return Engine(loaded, options, home)
+        loaded = load_model(
+            model,
+            max_len=int(options.get("max_context", 4096)),
+            threads=options.get("threads"),
+            home=home,
+            kernels=options.get("kernels"),
+            device=options.get("device"),
+        )
+        return Engine(loaded, options, home)
 
     def _load_drafter(self) -> None:
         spec, dec = self.drafter_spec, self.loaded.decoder

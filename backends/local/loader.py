@@ -59,35 +59,23 @@ def load_model(
     SWITCHPOINT_HOME). kernels: auto (None) | bf16 | int8 | int4 | int4-torch (kernels.py;
     SWITCHPOINT_KERNELS forces one too), on the CPU. device: auto (None) | cpu | cuda (bf16)."""
     with LOADING:  # see convert.LOADING
-        return _load_model(model, max_len=max_len, threads=threads, home=home, kernels=kernels, device=device)
+        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-
-def _load_model(
-    model: str,
-    *,
-    max_len: int = 4096,
-    threads: int | None = None,
-    home: Path | None = None,
-    kernels: str | None = None,
-    device: str | None = None,
-) -> Loaded:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    offline_env()
-    set_threads(threads)
-    path = resolve_model_dir(model, home)
-    tokenizer = AutoTokenizer.from_pretrained(str(path))
-    hf = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.bfloat16).eval()
-    config = getattr(hf.config, "text_config", None) or hf.config
-    context = int(getattr(config, "max_position_embeddings", 4096))
-    decoder = None
-    if getattr(config, "model_type", "") in SUPPORTED:
-        try:
-            decoder = _native_decoder(model, hf, path, max_len, home or switchpoint_home(), kernels, device)
-        except NotImplementedError as exc:
-            logger.info("native decoder unavailable for %s (%s); using transformers generate", path, exc)
-    label = model if "/" not in model else path.name
-    return Loaded(label, path, tokenizer, hf, decoder, context)
+        offline_env()
+        set_threads(threads)
+        path = resolve_model_dir(model, home)
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        hf = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.bfloat16).eval()
+        config = getattr(hf.config, "text_config", None) or hf.config
+        context = int(getattr(config, "max_position_embeddings", 4096))
+        decoder = None
+        if getattr(config, "model_type", "") in SUPPORTED:
+            try:
+                decoder = _native_decoder(model, hf, path, max_len, home or switchpoint_home(), kernels, device)
+            except NotImplementedError as exc:
+                logger.info("native decoder unavailable for %s (%s); using transformers generate", path, exc)
+        label = model if "/" not in model else path.name
+        return Loaded(label, path, tokenizer, hf, decoder, context)
 
 
 def _native_decoder(
