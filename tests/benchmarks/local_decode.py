@@ -7,8 +7,9 @@ Same chat and code prompts for every method, greedy, methods interleaved (each r
 every method on every prompt in turn, so machine noise hits all of them alike): transformers
 `generate`, our plain loop, our loop with the MTP head and with n-gram lookup, and our plain loop once
 more ("plain-again": how far two runs of the same loop differ on one prompt, the noise floor a worst
-prompt's MTP/plain ratio is read against). Prints a table; the last line is one JSON object per model
-with the ratios against the targets.
+prompt's MTP/plain ratio is read against; a prompt's ratio is the median over repetitions of the ratio
+of its two runs in the same repetition, so more `--reps` narrow the noise floor). Prints a table; the
+last line is one JSON object per model with the ratios against the targets.
 
 Targets on a 2-core CPU (TARGETS, printed next to each measured ratio with the CPU model, its ISA as
 torch dispatches it, the kernel path and the machine's load): plain >= 1.4x transformers; MTP >= 1.6x
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -255,7 +257,7 @@ class Measured:
     elapsed: dict[tuple[str, str], float] = field(default_factory=dict)
     produced: dict[tuple[str, str], int] = field(default_factory=dict)
     outputs: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
-    tps_run: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    tps_run: dict[tuple[str, str, int], list[float]] = field(default_factory=dict)  # tokens/s, one per repetition
     accept: dict[str, list[float]] = field(default_factory=lambda: {"mtp": [], "mtp-head-only": [], "ngram": []})
 
     def total(self, method: str) -> float:
@@ -284,7 +286,7 @@ def measure(
                     took = time.perf_counter() - start
                     got.elapsed[method, kind] = got.elapsed.get((method, kind), 0.0) + took
                     got.produced[method, kind] = got.produced.get((method, kind), 0) + len(out)
-                    got.tps_run[method, kind, i] = got.tps_run.get((method, kind, i), 0.0) + len(out) / took / reps
+                    got.tps_run.setdefault((method, kind, i), []).append(len(out) / took)
                     print(
                         f"  {name} {kind}[{i}] {method:<12} {len(out):4d} tokens {len(out) / took:7.1f} tok/s",
                         file=sys.stderr,
@@ -294,6 +296,13 @@ def measure(
                         got.accept[method].append(stats.acceptance_length)
                     got.outputs.setdefault((method, kind, i), out)
     return got
+
+
+def paired_ratio(got: Measured, method: str, kind: str, i: int) -> float:
+    """A prompt's speed against the plain loop's: the median over repetitions of the two runs' ratio
+    within one repetition (they ran one after the other, so the machine's slower minutes hit both)."""
+    ratios = [m / p for m, p in zip(got.tps_run[method, kind, i], got.tps_run["plain", kind, i], strict=True)]
+    return statistics.median(ratios)
 
 
 def bench_model(
@@ -350,12 +359,8 @@ def summary(header: str, decoder: Any, got: Measured, prompt_set: str, load_befo
     ours = [key for key in outputs if key[0] not in ("transformers", "llama.cpp")]
     runs = sorted({(k, i) for (_, k, i) in outputs})
     same_as_hf = sum(outputs.get(("transformers", k, i)) == outputs["plain", k, i] for k, i in runs)
-    per_prompt = {f"{k}[{i}]": round(got.tps_run["mtp", k, i] / got.tps_run["plain", k, i], 3) for k, i in runs}
-    again = [
-        got.tps_run["plain-again", k, i] / got.tps_run["plain", k, i]
-        for k, i in runs
-        if ("plain-again", k, i) in got.tps_run
-    ]
+    per_prompt = {f"{k}[{i}]": round(paired_ratio(got, "mtp", k, i), 3) for k, i in runs}
+    again = [paired_ratio(got, "plain-again", k, i) for k, i in runs if ("plain-again", k, i) in got.tps_run]
     return {
         "cpu": cpu_isa(),
         "cpu_model": cpu_model(),
