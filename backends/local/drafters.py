@@ -47,7 +47,7 @@ class NgramDrafter:
             latest.update(zip(grams, range(low, size - n), strict=True))  # later starts overwrite earlier ones
         self._indexed = size
 
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         self._index(history)
         size = len(history)
         for n in range(min(self.n_max, size - 1), self.n_min - 1, -1):
@@ -66,7 +66,10 @@ class MTPDrafter:
     `min_first_confidence` (a plain step instead), and after the first token, none whose probability
     is below `min_confidence`. Greedy drafts also carry up to `siblings` runner-up first tokens whose
     probability is at least `sibling_min`: verified in the same pass, one that is right still yields
-    two tokens where the first guess was wrong."""
+    two tokens where the first guess was wrong. And each row must be worth its cost on this machine
+    (`row_cost`, a verified row's share of a plain step): a token is drafted only while the chance
+    that it and every token before it pass (the product of their probabilities) is at least that, and a
+    sibling only where its own probability is, since either gains a token with that chance."""
 
     def __init__(
         self,
@@ -95,7 +98,7 @@ class MTPDrafter:
             self.lookup.begin(prompt)
 
     @torch.inference_mode()
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         if self.lookup is not None:
             copied = self.lookup.propose(history, hidden, k, sampler)
             if len(copied.tokens) >= min(k, 2):
@@ -106,6 +109,7 @@ class MTPDrafter:
         h, tok = hidden[None], history[-1]
         vocab = self.vocab
         pos = len(history) - 1  # the pending token's position: the target's cache holds the ones before it
+        chance = 1.0  # that every token drafted so far passes, as the head sees it
         for depth in range(k):
             context = Context.cached(self.target, pos, pos + depth) if self.head.attn is not None else None
             g = self.head.step(h, self.target.embed_tokens(torch.tensor([tok])), context)
@@ -113,16 +117,19 @@ class MTPDrafter:
             if sampler.greedy:
                 probs = torch.softmax(reduced, -1)
                 top, best = (x.tolist() for x in probs.topk(1 + (self.siblings if depth == 0 else 0)))
-                if top[0] < (self.min_confidence if depth else self.min_first_confidence):
+                chance *= top[0]
+                if top[0] < (self.min_confidence if depth else self.min_first_confidence) or chance < row_cost:
                     break
                 tok = int(vocab[best[0]])
                 if depth == 0:
-                    siblings = [int(vocab[i]) for p, i in zip(top[1:], best[1:], strict=True) if p >= self.sibling_min]
+                    least = max(self.sibling_min, row_cost)
+                    siblings = [int(vocab[i]) for p, i in zip(top[1:], best[1:], strict=True) if p >= least]
             else:
                 full = torch.full((self.target.vocab_size,), float("-inf"), dtype=torch.float32)
                 full[vocab] = reduced
                 q = sampler.probs(full)
-                if float(q.max()) < (self.min_confidence if depth else self.min_first_confidence):
+                chance *= float(q.max())
+                if float(q.max()) < (self.min_confidence if depth else self.min_first_confidence) or chance < row_cost:
                     break
                 tok = sampler.draw(q)
                 qs.append(q)
@@ -142,7 +149,7 @@ class ModelDrafter:
         self.fed = []
 
     @torch.inference_mode()
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         common = 0
         limit = min(len(self.fed), len(history) - 1)
         while common < limit and self.fed[common] == history[common]:

@@ -3,6 +3,7 @@ draft length, including drafters that always agree and never agree."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -37,7 +38,7 @@ class Oracle:
     def begin(self, prompt: list[int]) -> None:
         pass
 
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         ahead = self.full[len(history) : len(history) + k]
         return Draft(ahead if self.agree else [(t + 1) % 64 for t in ahead])
 
@@ -74,7 +75,7 @@ class SiblingOracle(Oracle):
         super().__init__(prompt, plain, agree=True)
         self.hit = hit
 
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         ahead = super().propose(history, hidden, k, sampler).tokens
         if not ahead:
             return Draft([])
@@ -132,7 +133,7 @@ class LateOracle(Oracle):
         super().__init__(prompt, plain, agree=True)
         self.start = len(prompt) + until
 
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         draft = super().propose(history, hidden, k, sampler)
         return draft if len(history) >= self.start else Draft([(t + 1) % 64 for t in draft.tokens])
 
@@ -216,7 +217,7 @@ class SlowRows:
 class HalfOracle(Oracle):
     """Right about the next token, wrong about every one after it."""
 
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         ahead = self.full[len(history) : len(history) + k]
         return Draft(ahead[:1] + [(t + 1) % 64 for t in ahead[1:]])
 
@@ -281,3 +282,68 @@ def test_a_request_starts_from_the_machines_long_run_costs_not_the_last_answers_
     for _ in range(60):  # a machine where drafting stopped paying is still found out
         costs.record_draft(1, 1.5)
     assert not SpecPolicy().still_pays([], costs)
+
+
+def test_rows_cost_what_the_machine_says() -> None:
+    """StepCosts learns what each verified row past the first adds to a target pass, as a share of
+    a plain step: nothing is known before a plain step is."""
+    costs = StepCosts()
+    costs.record_rows(5, 1.4)
+    assert costs.row_share == 0.0
+    costs.record_plain(1.0)
+    costs.record_rows(1, 3.0)  # one row is a plain step, not a draft block
+    assert costs.row_share == 0.0
+    costs.record_rows(5, 1.4)
+    assert costs.row_share == pytest.approx(0.1)
+    costs.record_rows(3, 0.5)  # faster than a plain step (noise): costs nothing, not less than nothing
+    assert 0.0 < costs.row_share < 0.1
+
+
+class Listening(Oracle):
+    """Agrees, and keeps the row cost each call was given."""
+
+    def __init__(self, prompt: list[int], plain: list[int]) -> None:
+        super().__init__(prompt, plain, agree=True)
+        self.row_costs: list[float] = []
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
+        self.row_costs.append(row_cost)
+        return super().propose(history, hidden, k, sampler)
+
+
+def test_the_loop_tells_the_drafter_what_a_row_costs(target, plain, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On a target whose passes take 10 ms plus 1 ms a row, a verified row costs 1/11 of a plain step;
+    once the loop has measured both, that is what the drafter is told."""
+    slow, prompt, ref = SlowRows(target, 0.001, 0.01), PROMPTS[3], plain[3]
+    monkeypatch.setattr(generate_module, "time", SimpleNamespace(perf_counter=slow.now))
+    drafter = Listening(prompt, ref)
+    out = [
+        t
+        for b in generate(slow, prompt, Sampler(), max_new_tokens=NEW, drafter=drafter, policy=SpecPolicy(k=3))
+        for t in b
+    ]
+    assert out == ref
+    assert drafter.row_costs[0] == 0.0  # nothing measured yet
+    assert drafter.row_costs[-1] == pytest.approx(1 / 11)
+
+
+def test_a_dear_row_needs_a_surer_guess(target) -> None:  # type: ignore[no-untyped-def]
+    """The head drafts a token only while the chance that it and the ones before it all pass is at
+    least a row's cost, and a sibling only where its own chance is: the dearer the row, the shorter
+    the draft (a prefix of the cheaper one) and the fewer the siblings; nothing where a row costs a
+    whole step's worth of certainty."""
+    torch.manual_seed(1)
+    head = MTPHead(target.arch.dim, torch.arange(0, 64, 2)).float()
+    for p in head.parameters():
+        torch.nn.init.normal_(p, std=0.5)  # a head sure of some guesses and not of others
+    hidden = torch.randn(target.arch.dim)
+    drafter = MTPDrafter(target, head, siblings=3, sibling_min=0.0)
+    drafts = [
+        drafter.propose([1, 2, 3], hidden, 6, Sampler(), row_cost=c) for c in (0.0, 0.01, 0.05, 0.1, 0.2, 0.4, 0.7)
+    ]
+    for cheaper, dearer in itertools.pairwise(drafts):
+        assert dearer.tokens == cheaper.tokens[: len(dearer.tokens)]
+        assert set(dearer.siblings) <= set(cheaper.siblings)
+    assert len({len(d.tokens) for d in drafts}) >= 3 and len(drafts[0].siblings) > len(drafts[-1].siblings)
+    none = drafter.propose([1, 2, 3], hidden, 6, Sampler(), row_cost=1.01)
+    assert none.tokens == [] and none.siblings == []

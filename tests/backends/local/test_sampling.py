@@ -41,7 +41,7 @@ class SmallModelDrafter:
     def begin(self, prompt: list[int]) -> None:
         pass
 
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         seq, tokens, qs = list(history), [], []
         for _ in range(k):
             row = self.row(seq)

@@ -27,7 +27,7 @@ class Oracle:
     def begin(self, prompt: list[int]) -> None:
         pass
 
-    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler) -> Draft:
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
         return Draft(self.full[len(history) : len(history) + k])
 
 
