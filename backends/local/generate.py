@@ -237,7 +237,12 @@ class _Decoding:
         draft = Draft([])
         if self.drafter is not None and k > 0:
             draft = self.drafter.propose(self.history, self.hidden, k, self.sampler, row_cost=self.costs.row_share)
-        committed = self._draft_step(draft, start) if draft.tokens else self._plain_step(probe)
+        if draft.tokens:
+            committed = self._draft_step(draft, start)
+        else:
+            committed = self._plain_step(probe)
+            if k > 0:
+                self._declined(time.perf_counter() - start)
         self.stats.target_steps += 1
         self.pos += len(committed)
         self.history.extend(committed)
@@ -261,6 +266,15 @@ class _Decoding:
         if not self.policy.still_pays(self.steps, self.costs):
             self.pause_speculation()
         return committed
+
+    def _declined(self, took: float) -> None:
+        """The drafter was asked and declined (unsure of every guess): the step committed one token
+        in a plain step's time plus the drafter's. The switch-off rule counts it as a draft step that
+        passed nothing, so that a head that keeps declining is paused like one that keeps failing."""
+        self.steps.append((0, 1, took))
+        self.costs.record_draft(1, took)
+        if not self.policy.still_pays(self.steps, self.costs):
+            self.pause_speculation()
 
     def _plain_step(self, probe: bool) -> list[int]:
         """Plain decoding's own cost, without a drafter's time when it declined to guess."""

@@ -347,3 +347,35 @@ def test_a_dear_row_needs_a_surer_guess(target) -> None:  # type: ignore[no-unty
     assert len({len(d.tokens) for d in drafts}) >= 3 and len(drafts[0].siblings) > len(drafts[-1].siblings)
     none = drafter.propose([1, 2, 3], hidden, 6, Sampler(), row_cost=1.01)
     assert none.tokens == [] and none.siblings == []
+
+
+class Declining:
+    """Asked for a draft, spends `think_s` on its own clock and proposes nothing (a head unsure of
+    every guess)."""
+
+    def __init__(self, clock: SlowRows, think_s: float) -> None:
+        self.clock, self.think_s, self.asked = clock, think_s, 0
+
+    def begin(self, prompt: list[int]) -> None:
+        pass
+
+    def propose(self, history: list[int], hidden: Tensor, k: int, sampler: Sampler, *, row_cost: float = 0.0) -> Draft:
+        self.asked += 1
+        self.clock.clock += self.think_s
+        return Draft([])
+
+
+def test_a_drafter_that_keeps_declining_is_paused(target, plain, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Each declined proposal costs its time and wins nothing; the switch-off rule sees it (it used
+    to time only the plain step that followed, so a head that declined at every step was asked at
+    every step, each time for nothing)."""
+    slow, prompt, ref = SlowRows(target, 0.001, 0.01), PROMPTS[3], plain[3]
+    monkeypatch.setattr(generate_module, "time", SimpleNamespace(perf_counter=slow.now))
+    drafter = Declining(slow, 0.002)
+    out = [
+        t
+        for b in generate(slow, prompt, Sampler(), max_new_tokens=NEW, drafter=drafter, policy=SpecPolicy())
+        for t in b
+    ]
+    assert out == ref
+    assert drafter.asked <= NEW // 3, drafter.asked
