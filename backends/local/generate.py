@@ -270,10 +270,11 @@ class _Decoding:
     def _declined(self, took: float) -> None:
         """The drafter was asked and declined (unsure of every guess): the step committed one token
         in a plain step's time plus the drafter's. The switch-off rule counts it as a draft step that
-        passed nothing, so that a head that keeps declining is paused like one that keeps failing."""
+        passed nothing, judged once a window of steps is there, so that a head that keeps declining is
+        paused like one that keeps failing, and a few declines among paying drafts are not."""
         self.steps.append((0, 1, took))
         self.costs.record_draft(1, took)
-        if not self.policy.still_pays(self.steps, self.costs):
+        if len(self.steps) >= self.policy.window and not self.policy.still_pays(self.steps, self.costs):
             self.pause_speculation()
 
     def _plain_step(self, probe: bool) -> list[int]:

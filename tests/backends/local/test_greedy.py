@@ -378,4 +378,4 @@ def test_a_drafter_that_keeps_declining_is_paused(target, plain, monkeypatch) ->
         for t in b
     ]
     assert out == ref
-    assert drafter.asked <= NEW // 3, drafter.asked
+    assert drafter.asked <= NEW // 2, drafter.asked  # a window of 8 before each pause (16, then 32 tokens); 39 before
