@@ -128,8 +128,9 @@ class MTPDrafter:
                 full = torch.full((self.target.vocab_size,), float("-inf"), dtype=torch.float32)
                 full[vocab] = reduced
                 q = sampler.probs(full)
-                chance *= float(q.max())
-                if float(q.max()) < (self.min_confidence if depth else self.min_first_confidence) or chance < row_cost:
+                sure = float(q.max())
+                chance *= sure
+                if sure < (self.min_confidence if depth else self.min_first_confidence) or chance < row_cost:
                     break
                 tok = sampler.draw(q)
                 qs.append(q)

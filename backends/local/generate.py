@@ -237,12 +237,13 @@ class _Decoding:
         draft = Draft([])
         if self.drafter is not None and k > 0:
             draft = self.drafter.propose(self.history, self.hidden, k, self.sampler, row_cost=self.costs.row_share)
+        drafting = time.perf_counter() - start
         if draft.tokens:
             committed = self._draft_step(draft, start)
         else:
             committed = self._plain_step(probe)
             if k > 0:
-                self._declined(time.perf_counter() - start)
+                self._declined(drafting, time.perf_counter() - start)
         self.stats.target_steps += 1
         self.pos += len(committed)
         self.history.extend(committed)
@@ -267,11 +268,14 @@ class _Decoding:
             self.pause_speculation()
         return committed
 
-    def _declined(self, took: float) -> None:
+    def _declined(self, drafting: float, took: float) -> None:
         """The drafter was asked and declined (unsure of every guess): the step committed one token
         in a plain step's time plus the drafter's. The switch-off rule counts it as a draft step that
         passed nothing, judged once a window of steps is there, so that a head that keeps declining is
-        paused like one that keeps failing, and a few declines among paying drafts are not."""
+        paused like one that keeps failing, and a few declines among paying drafts are not. A decline
+        that cost next to nothing (prompt lookup finding no match) is not counted."""
+        if self.costs.plain_s is None or drafting < self.policy.margin * self.costs.plain_s:
+            return
         self.steps.append((0, 1, took))
         self.costs.record_draft(1, took)
         if len(self.steps) >= self.policy.window and not self.policy.still_pays(self.steps, self.costs):

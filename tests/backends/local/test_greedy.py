@@ -379,3 +379,8 @@ def test_a_drafter_that_keeps_declining_is_paused(target, plain, monkeypatch) ->
     ]
     assert out == ref
     assert drafter.asked <= NEW // 2, drafter.asked  # a window of 8 before each pause (16, then 32 tokens); 39 before
+    free = Declining(slow, 0.0)  # declining costs nothing (prompt lookup finding no match): asked at every step
+    out = [
+        t for b in generate(slow, prompt, Sampler(), max_new_tokens=NEW, drafter=free, policy=SpecPolicy()) for t in b
+    ]
+    assert out == ref and free.asked >= NEW - 2, free.asked
