@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def scan(history: list[int], k: int, n_max: int, n_min: int) -> list[int]:
-    """Prompt lookup by scanning the history (what NgramDrafter did before it indexed)."""
+    """Prompt lookup by scanning the history (what NgramDrafter did before it indexed, and the definition
+    its index is tested against): the longest suffix of n_max..n_min tokens that occurred earlier followed
+    by a token, and up to k tokens after its latest such occurrence."""
     size = len(history)
     for n in range(min(n_max, size - 1), n_min - 1, -1):
         for start in range(size - n - 1, -1, -1):

@@ -9,17 +9,7 @@ import pytest
 
 from backends.local.drafters import NgramDrafter
 from backends.local.sampling import Sampler
-
-
-def scan(history: list[int], k: int, n_max: int, n_min: int) -> list[int]:
-    """The definition: the longest suffix of n_max..n_min tokens that occurred earlier followed by a
-    token, and up to k tokens after its latest such occurrence."""
-    size = len(history)
-    for n in range(min(n_max, size - 1), n_min - 1, -1):
-        for start in range(size - n - 1, -1, -1):
-            if history[start : start + n] == history[size - n :]:
-                return history[start + n : start + n + k]
-    return []
+from tests.benchmarks.draft_cost import scan  # the definition: scan the history for the suffix
 
 
 @pytest.mark.parametrize(("n_max", "n_min"), [(4, 1), (4, 3), (2, 2)])
