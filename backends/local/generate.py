@@ -151,12 +151,16 @@ class SpecPolicy:
     depends on the CPU and the kernel path: verifying five SmolLM2 tokens cost about 1.05x one step on
     an Intel CPU with AMX, 1.44x on an AMD Zen 5 without it, several steps on int4 kernels). The rule is
     judged before every draft step and after it, over this request's last `window` draft steps plus
-    `prior` steps' worth of the engine's averages: drafting goes on while tokens committed x plain step
+    the engine's averages (below): drafting goes on while tokens committed x plain step
     >= seconds x (1 + `margin`), and with no plain step measured yet, while some draft in the window
     passed. When it stops paying the request decodes plainly for `pause` tokens, then tries again;
     each new failure doubles the pause, since how well a drafter guesses changes along an answer
     (prose, then code, then a list). `margin` leans towards plain decoding where the two are close, so
-    that measurement noise does not make speculation cost."""
+    that measurement noise does not make speculation cost. The engine's averages fill the window where
+    the request has fewer draft steps of its own, and weigh at least `prior` steps: a request's first
+    few steps are noisy (chat acceptance comes and goes from step to step), and with the averages at
+    two steps from the start one failed draft paused requests where drafting paid on average; weighing
+    a full window always, they kept a request drafting where a whole window of its own did not pay."""
 
     k: int = 4
     k_min: int = 1
@@ -164,7 +168,7 @@ class SpecPolicy:
     window: int = 8  # draft steps judged together
     switch_off: bool = True  # False: speculate to the end, whatever it pays
     pause: int = 16  # tokens decoded plainly after speculation stopped paying; doubles each time
-    prior: float = 2.0  # weight of the engine's averages, in draft steps
+    prior: float = 2.0  # least weight of the engine's averages, in draft steps
     margin: float = 0.03
 
     def update(self, proposed: int, accepted: int) -> None:
@@ -184,10 +188,11 @@ class SpecPolicy:
             return True
         committed = float(sum(c for _, c, _ in recent))
         seconds = sum(s for _, _, s in recent)
-        weight = self.prior if costs.draft_s is not None and costs.committed is not None else 0.0
-        if weight:
-            committed += weight * (costs.committed or 0.0)
-            seconds += weight * (costs.draft_s or 0.0)
+        weight = 0.0
+        if costs.draft_s is not None and costs.committed is not None:
+            weight = max(self.prior, self.window - len(recent))  # the averages fill what the window lacks
+            committed += weight * costs.committed
+            seconds += weight * costs.draft_s
         if len(recent) + weight < 2:
             return True
         return committed * costs.plain_s >= seconds * (1 + self.margin)

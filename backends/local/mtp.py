@@ -45,7 +45,9 @@ class Context:
     mask: Tensor | None = None  # [S, T] bool (training: each query sees the keys up to its start); None: all
 
     @staticmethod
-    def of(target: Decoder, keys: Tensor, values: Tensor, positions: Tensor, mask: Tensor | None = None) -> Context:
+    def of(
+        target: Decoder, keys: Tensor, values: Tensor, positions: Tensor | slice, mask: Tensor | None = None
+    ) -> Context:
         cos, sin = target.rope_table(-1)
         return Context(keys, values, cos[positions], sin[positions], target.arch.attn_scale, mask)
 
@@ -53,7 +55,8 @@ class Context:
     def cached(target: Decoder, upto: int, position: int) -> Context:
         """At inference: the target's cache holds positions < upto; one query at `position`."""
         keys, values = target.layer_cache(-1)
-        return Context.of(target, keys[:, :upto], values[:, :upto], torch.tensor([position]))
+        at = slice(position, position + 1)  # views, not an index tensor: a draft step makes one per head step
+        return Context.of(target, keys[:, :upto], values[:, :upto], at)
 
 
 class RMSNorm(nn.Module):
@@ -61,8 +64,19 @@ class RMSNorm(nn.Module):
         super().__init__()
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(dim))
+        self.kernel: Q4MM | None = None  # for inference on bf16 rows: rms_norm in q4mm.c (quantize())
+        self.weight32: Tensor | None = None
+
+    def quantize(self, kernel: Q4MM) -> None:
+        self.kernel, self.weight32 = kernel, self.weight.detach().float().contiguous()
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.kernel is not None and self.weight32 is not None and x.dtype == torch.bfloat16:
+            x = x.contiguous()
+            y = torch.empty_like(x)
+            self.kernel.norm(x.data_ptr(), self.weight32.data_ptr(), x.numel() // x.shape[-1], x.shape[-1], self.eps,
+                             y.data_ptr())  # fmt: skip
+            return y
         return F.rms_norm(x.float(), (x.shape[-1],), self.weight.float(), self.eps).type_as(x)
 
 
@@ -150,6 +164,9 @@ class MTPHead(nn.Module):
                 setattr(self, name, QuantizedLinear(weight.detach(), kernel))
         if quantizable(self.out_weight, "int4"):
             self.packed_out = NativeInt8Linear([quantize_q8(self.out_weight)], kernel)
+        for module in self.modules():
+            if isinstance(module, RMSNorm):
+                module.quantize(kernel)
 
     def step(self, h: Tensor, e: Tensor, context: Context | None = None) -> Tensor:
         """h: [S, dim] states, e: [S, dim] embeddings of the tokens read; context: for attention."""

@@ -134,7 +134,7 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
 
 class Q4MM:
     """The quantised product kernels (q4mm.c): q4_matmul(x, rows, k, w, scale, low, n, y, work, threads)
-    as a call; q8_matmul as `q8`."""
+    as a call; q8_matmul as `q8`; and rms_norm as `norm`."""
 
     def __init__(self, path: Path) -> None:
         lib = ctypes.CDLL(str(path))
@@ -146,6 +146,13 @@ class Q4MM:
         self._q8 = lib.q8_matmul
         self._q8.argtypes = [pointer, c_int, c_int, pointer, pointer, c_int, pointer, pointer, c_int]
         self._q8.restype = None
+        self._norm = lib.rms_norm
+        self._norm.argtypes = [pointer, pointer, c_int, c_int, ctypes.c_float, pointer]
+        self._norm.restype = None
+
+    def norm(self, x: int, w: int, rows: int, n: int, eps: float, y: int) -> None:
+        """RMSNorm (rms_norm in q4mm.c): x, y [rows, n] bf16, w [n] float32."""
+        self._norm(x, w, rows, n, eps, y)
 
     def q8(self, x: int, rows: int, k: int, w: int, scale: int, n: int, y: int, work: int, threads: int) -> None:
         """The 8-bit product (q8_matmul): W [n, k] int8 with a bf16 scale per group of 32, packed as

@@ -284,6 +284,23 @@ def test_a_request_starts_from_the_machines_long_run_costs_not_the_last_answers_
     assert not SpecPolicy().still_pays([], costs)
 
 
+def test_one_unlucky_draft_step_does_not_pause_a_request_where_drafting_pays() -> None:
+    """Where the engine's averages say drafting pays (1.8 tokens for 1.45 plain steps' time), one draft
+    step that passed nothing and ran slow must not pause the request: chat answers' acceptance comes and
+    goes from step to step, and pausing on one step forfeited 16 tokens of drafting each time (the
+    averages weighed two steps from the start then). The averages fill the window where the request has
+    fewer steps, so a full window of the request's own that does not pay still pauses it, even where
+    the averages say drafting pays (weighing a full window always, they kept "Why is the sky blue?"
+    drafting at 0.94-0.97x plain with AVX2 forced)."""
+    costs = StepCosts()
+    costs.record_plain(1.0)
+    costs.record_draft(2, 1.45)
+    costs.committed = 1.8
+    assert SpecPolicy().still_pays([(0, 1, 2.0)], costs)
+    assert not SpecPolicy().still_pays([(1, 2, 2.0)] * 4 + [(0, 1, 1.1)] * 4, costs)  # 12 tokens for 12.4 steps
+    assert SpecPolicy().still_pays([(1, 2, 1.3)] * 4 + [(0, 1, 1.1)] * 4, costs)  # 12 for 9.6: it pays
+
+
 def test_rows_cost_what_the_machine_says() -> None:
     """StepCosts learns what each verified row past the first adds to a target pass, as a share of
     a plain step: nothing is known before a plain step is."""

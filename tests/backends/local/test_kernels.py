@@ -240,6 +240,27 @@ def test_mtp_head_on_the_int4_path_uses_our_kernel_and_output_stays_plain(q4: An
     assert run(drafter) == run(None)
 
 
+def test_the_heads_norm_in_c_is_torchs_rms_norm(q4: Any) -> None:
+    """Next to an int4 target the MTP head's RMSNorms run in q4mm.c (one call instead of casts and five
+    torch operations each): the same bf16 numbers as torch's rms_norm of the float32 row, to one bf16
+    rounding step where the sums are added in another order."""
+    from backends.local.mtp import RMSNorm
+
+    torch.manual_seed(0)
+    norm = RMSNorm(576)
+    with torch.no_grad():
+        norm.weight.copy_(torch.rand(576) * 2)
+    x = (torch.randn(3, 576) * 4).to(torch.bfloat16)
+    expected = norm(x)
+    norm.quantize(q4)
+    got = norm(x)
+    assert norm.kernel is not None and got.dtype == torch.bfloat16 and got.shape == x.shape
+    assert torch.allclose(got.float(), expected.float(), rtol=2**-7, atol=0)
+    assert (got != expected).float().mean() < 0.02  # nearly all bit-equal
+    wide = x.float()  # float rows (training) still go through torch
+    assert torch.equal(norm(wide), torch.nn.functional.rms_norm(wide, (576,), norm.weight.float(), norm.eps))
+
+
 def test_int4_keeps_8_bits_where_the_gguf_has_more_than_4(tmp_path: Any) -> None:
     """On int4 a matrix the source file stores above 4 bits (Q5_*, Q6_K, Q8_0, F16, ...) is made 8-bit,
     with the rest of its stack (q/k/v, gate/up); 4-bit ones stay 4-bit. The output projection is 8-bit
