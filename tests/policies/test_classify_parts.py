@@ -9,6 +9,7 @@ from backends.contract import CanonicalRequest, Message, TextPart
 from policies.classify import Classification, ClassifierRegistry, builtin_registry, create_classifier
 from policies.classify.clients import recognise
 from policies.classify.signals import detect_language, difficulty, estimate_tokens
+from policies.classify.textfeat import extract
 from policies.classify.view import LAST_HEAD, LAST_TAIL, build_view
 from router.classify_train import average
 from tests.policies.bodies import WEATHER_TOOL, openai
@@ -133,3 +134,20 @@ def test_seeds_average_the_heads_weights() -> None:
     assert b == 0.25
     assert w == {"a": 1.5, "b": 0.5, "c": -1.5}  # a weight one model lacks counts as 0
     assert average([(0.3, {"a": 0.7})]) == (0.3, {"a": 0.7})  # one seed: the model as trained
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("Translate these lines into French, keeping the tone.\n\nThe rain has stopped. We can go out now.", True),
+        ("Sort these cities by population, largest first.\n\nLyon, Paris, Nice, Lille", True),
+        ("Add type hints to this function.\n\n```python\ndef mean(xs):\n    return sum(xs) / len(xs)\n```", False),
+        ("Explain what this error means.\n\nTypeError: 'NoneType' object is not subscriptable", False),
+        ("Hi there,\n\nhow do I reverse a list in Python?", False),  # a greeting is not an ask
+        ("Given an array of integers, return the largest sum.\n\nExample 1: nums = 1, 2, 3", False),
+        ("Write a haiku about autumn.", False),
+    ],
+)
+def test_handed_over_material_is_its_own_feature(text: str, fires: bool) -> None:
+    """An ask of one short paragraph, then the material it works on (no code in it): "#handover"."""
+    assert ("#handover" in extract(text).words) is fires
