@@ -102,6 +102,20 @@ def rms_norm(x: Tensor, weight: Tensor, eps: float, gemma: bool) -> Tensor:
     return weight * h.to(x.dtype)
 
 
+class Norm:
+    """One RMSNorm of the decoder: through rms_norm in q4mm.c where our 4-bit kernel is loaded (one call
+    for torch's eight operations), else `rms_norm` op for op. Gemma's weight is its float32 scale."""
+
+    def __init__(self, weight: Tensor, eps: float, gemma: bool, kernel: Q4MM | None) -> None:
+        self.weight, self.eps, self.gemma, self.kernel = weight, eps, gemma, kernel
+        self.weight32 = weight.float().contiguous() if kernel is not None else None
+
+    def __call__(self, x: Tensor) -> Tensor:
+        if self.kernel is None or self.weight32 is None or x.dtype != torch.bfloat16 or x.device.type != "cpu":
+            return rms_norm(x, self.weight, self.eps, self.gemma)
+        return self.kernel.norm(x, self.weight32, self.eps, round_first=not self.gemma)
+
+
 def bf16_packing_available() -> bool:
     return torch.backends.mkldnn.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
@@ -266,9 +280,9 @@ class Decoder:
     def _weight(self, state: dict[str, Tensor], name: str) -> Tensor:
         return state[name].to(self.device, self.dtype)
 
-    def _norm_weight(self, state: dict[str, Tensor], name: str) -> Tensor:
+    def _norm_weight(self, state: dict[str, Tensor], name: str) -> Norm:
         weight = self._weight(state, name)
-        return 1.0 + weight.float() if self.gemma else weight
+        return Norm(1.0 + weight.float() if self.gemma else weight, self.arch.eps, self.gemma, self._q4)
 
     def _linear(self, state: dict[str, Tensor], *names: str) -> Any:
         """The product for these matrices stacked (q/k/v, gate/up): quantised, else bf16 packed with as
@@ -389,9 +403,6 @@ class Decoder:
         start = end.new_zeros(end.shape) if window is None else (end - window).clamp(min=0)
         return start, end, torch.arange(pos, pos + positions.shape[0])
 
-    def _norm(self, x: Tensor, weight: Tensor) -> Tensor:
-        return rms_norm(x, weight, self.arch.eps, self.gemma)
-
     def _attention(
         self,
         i: int,
@@ -446,7 +457,7 @@ class Decoder:
         k = qkv[:, q_size : q_size + kv_size].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
         v = qkv[:, q_size + kv_size :].view(t, a.n_kv_heads, a.head_dim).transpose(0, 1)
         if self.gemma:
-            q, k = self._norm(q, layer["q_norm"]), self._norm(k, layer["k_norm"])
+            q, k = layer["q_norm"](q), layer["k_norm"](k)
         cos, sin = rope
         return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
 
@@ -502,14 +513,14 @@ class Decoder:
         for i, layer in enumerate(self.layers):
             rope = ropes[self.arch.rope_theta[i]]
             if self.gemma:
-                h = self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, rows, siblings)
-                x = x + self._norm(h, layer["post_attn_norm"])
-                h = self._mlp(i, self._norm(x, layer["pre_ffn_norm"]))
-                x = x + self._norm(h, layer["post_ffn_norm"])
+                h = self._attention(i, layer["attn_norm"](x), pos, rope, causal, rows, siblings)
+                x = x + layer["post_attn_norm"](h)
+                h = self._mlp(i, layer["pre_ffn_norm"](x))
+                x = x + layer["post_ffn_norm"](h)
             else:
-                x = x + self._attention(i, self._norm(x, layer["attn_norm"]), pos, rope, causal, rows, siblings)
-                x = x + self._mlp(i, self._norm(x, layer["post_attn_norm"]))
-        hidden = self._norm(x, self.final_norm)
+                x = x + self._attention(i, layer["attn_norm"](x), pos, rope, causal, rows, siblings)
+                x = x + self._mlp(i, layer["post_attn_norm"](x))
+        hidden = self.final_norm(x)
         logits = self.output(hidden).float()
         if self.arch.final_softcap is not None:
             logits = torch.tanh(logits / self.arch.final_softcap) * self.arch.final_softcap

@@ -21,6 +21,7 @@ import subprocess
 from importlib import resources
 from pathlib import Path
 
+import torch
 from torch import Tensor
 
 logger = logging.getLogger(__name__)
@@ -147,12 +148,17 @@ class Q4MM:
         self._q8.argtypes = [pointer, c_int, c_int, pointer, pointer, c_int, pointer, pointer, c_int]
         self._q8.restype = None
         self._norm = lib.rms_norm
-        self._norm.argtypes = [pointer, pointer, c_int, c_int, ctypes.c_float, pointer]
+        self._norm.argtypes = [pointer, pointer, c_int, c_int, ctypes.c_float, c_int, pointer]
         self._norm.restype = None
 
-    def norm(self, x: int, w: int, rows: int, n: int, eps: float, y: int) -> None:
-        """RMSNorm (rms_norm in q4mm.c): x, y [rows, n] bf16, w [n] float32."""
-        self._norm(x, w, rows, n, eps, y)
+    def norm(self, x: Tensor, w: Tensor, eps: float, round_first: bool = False) -> Tensor:
+        """RMSNorm over x's last dimension (rms_norm in q4mm.c): x bf16 on the CPU, w float32; round_first:
+        transformers' Llama formula (the normalised row rounded to bf16 before the weight scales it)."""
+        x = x.contiguous()
+        y = torch.empty_like(x)
+        n = x.shape[-1]
+        self._norm(x.data_ptr(), w.data_ptr(), x.numel() // n, n, eps, int(round_first), y.data_ptr())
+        return y
 
     def q8(self, x: int, rows: int, k: int, w: int, scale: int, n: int, y: int, work: int, threads: int) -> None:
         """The 8-bit product (q8_matmul): W [n, k] int8 with a bf16 scale per group of 32, packed as

@@ -314,10 +314,14 @@ void q8_matmul(const uint16_t *x, int rows, int k, const int8_t *w, const uint16
     }
 }
 
-/* y = x / sqrt(mean(x^2) + eps) * w, row by row (RMSNorm): bf16 in and out, float32 weight and sums, as
- * torch's rms_norm of the float32 row rounded to bf16. For the MTP head, whose norms were a good part of
- * a draft step's time as torch operations (casts, then five reductions and products each). */
-void rms_norm(const uint16_t *x, const float *w, int rows, int n, float eps, uint16_t *y) {
+/* y = x / sqrt(mean(x^2) + eps) * w, row by row (RMSNorm): bf16 in and out, float32 weight and sums. With
+ * round_first 0, transformers' Gemma formula and torch's rms_norm of the float32 row: the product rounded to
+ * bf16 once. With round_first 1, its Llama formula: the normalised row rounded to bf16, then scaled by w
+ * (a bf16 weight) and rounded again. The sum of squares runs in another order than torch's reduction, so
+ * a value may differ from torch's by one bf16 step where the scale lands on a rounding boundary. Torch
+ * spends eight operations on one norm (casts, reductions, products): ~20 us each, ~1.3 ms of a SmolLM2
+ * step in its 61 norms; here one call. */
+void rms_norm(const uint16_t *x, const float *w, int rows, int n, float eps, int round_first, uint16_t *y) {
     for (int r = 0; r < rows; r++) {
         const uint16_t *xr = x + (size_t)r * n;
         uint16_t *yr = y + (size_t)r * n;
@@ -327,6 +331,9 @@ void rms_norm(const uint16_t *x, const float *w, int rows, int n, float eps, uin
             ss += v * v;
         }
         float s = 1.0f / sqrtf(ss / (float)n + eps);
-        for (int i = 0; i < n; i++) yr[i] = float_to_bf16(bf16_to_float(xr[i]) * s * w[i]);
+        if (round_first)
+            for (int i = 0; i < n; i++) yr[i] = float_to_bf16(bf16_to_float(float_to_bf16(bf16_to_float(xr[i]) * s)) * w[i]);
+        else
+            for (int i = 0; i < n; i++) yr[i] = float_to_bf16(bf16_to_float(xr[i]) * s * w[i]);
     }
 }

@@ -261,6 +261,25 @@ def test_the_heads_norm_in_c_is_torchs_rms_norm(q4: Any) -> None:
     assert torch.equal(norm(wide), torch.nn.functional.rms_norm(wide, (576,), norm.weight.float(), norm.eps))
 
 
+@pytest.mark.parametrize("gemma", [False, True])
+def test_the_decoders_norm_in_c_follows_transformers_formula(q4: Any, gemma: bool) -> None:
+    """On the int4 path the decoder's RMSNorms run in q4mm.c: Llama's formula (the normalised row rounded to
+    bf16, then scaled by the bf16 weight and rounded again) and Gemma's (scaled by 1 + w in float32, rounded
+    once), each to one bf16 step of transformers' where the sums are added in another order."""
+    from backends.local.decoder import Norm, rms_norm
+
+    torch.manual_seed(1)
+    w = (torch.randn(576) * 0.3 + (0.0 if gemma else 1.0)).to(torch.bfloat16)
+    weight = 1.0 + w.float() if gemma else w
+    x = (torch.randn(64, 576) * 3).to(torch.bfloat16)
+    expected = rms_norm(x, weight, 1e-5, gemma)
+    got = Norm(weight, 1e-5, gemma, q4)(x)
+    assert got.dtype == torch.bfloat16 and got.shape == x.shape
+    assert torch.allclose(got.float(), expected.float(), rtol=2**-7, atol=0)
+    assert (got != expected).float().mean() < 0.001  # nearly all bit-equal: the other formula differs more
+    assert torch.equal(Norm(weight, 1e-5, gemma, None)(x), expected)  # no kernel: torch's operations
+
+
 def test_int4_keeps_8_bits_where_the_gguf_has_more_than_4(tmp_path: Any) -> None:
     """On int4 a matrix the source file stores above 4 bits (Q5_*, Q6_K, Q8_0, F16, ...) is made 8-bit,
     with the rest of its stack (q/k/v, gate/up); 4-bit ones stay 4-bit. The output projection is 8-bit
