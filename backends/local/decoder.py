@@ -459,6 +459,8 @@ class Decoder:
         if self.gemma:
             q, k = layer["q_norm"](q), layer["k_norm"](k)
         cos, sin = rope
+        if self._q4 is not None and q.dtype == torch.bfloat16 and q.device.type == "cpu":
+            return self._q4.rope(q, cos, sin), self._q4.rope(k, cos, sin), v  # bit for bit apply_rope's
         return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
 
     def _attend_alone(self, i: int, q: Tensor, k: Tensor, v: Tensor, pos: int, siblings: int) -> Tensor:

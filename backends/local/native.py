@@ -135,7 +135,7 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
 
 class Q4MM:
     """The quantised product kernels (q4mm.c): q4_matmul(x, rows, k, w, scale, low, n, y, work, threads)
-    as a call; q8_matmul as `q8`; and rms_norm as `norm`."""
+    as a call; q8_matmul as `q8`; rms_norm as `norm` and the rotary embedding as `rope`."""
 
     def __init__(self, path: Path) -> None:
         lib = ctypes.CDLL(str(path))
@@ -150,6 +150,9 @@ class Q4MM:
         self._norm = lib.rms_norm
         self._norm.argtypes = [pointer, pointer, c_int, c_int, ctypes.c_float, c_int, pointer]
         self._norm.restype = None
+        self._rope = lib.rope
+        self._rope.argtypes = [pointer, c_int, c_int, c_int, pointer, pointer, pointer]
+        self._rope.restype = None
 
     def norm(self, x: Tensor, w: Tensor, eps: float, round_first: bool = False) -> Tensor:
         """RMSNorm over x's last dimension (rms_norm in q4mm.c): x bf16 on the CPU, w float32; round_first:
@@ -158,6 +161,16 @@ class Q4MM:
         y = torch.empty_like(x)
         n = x.shape[-1]
         self._norm(x.data_ptr(), w.data_ptr(), x.numel() // n, n, eps, int(round_first), y.data_ptr())
+        return y
+
+    def rope(self, x: Tensor, cos: Tensor, sin_signed: Tensor) -> Tensor:
+        """Rotary embedding (rope in q4mm.c), bit for bit the decoder's apply_rope: x [heads, t, dim] bf16,
+        cos and sin_signed [t, dim] bf16, all on the CPU."""
+        x = x.contiguous()
+        y = torch.empty_like(x)
+        heads, t, dim = x.shape
+        self._rope(x.data_ptr(), heads, t, dim, cos.contiguous().data_ptr(), sin_signed.contiguous().data_ptr(),
+                   y.data_ptr())  # fmt: skip
         return y
 
     def q8(self, x: int, rows: int, k: int, w: int, scale: int, n: int, y: int, work: int, threads: int) -> None:

@@ -337,3 +337,24 @@ void rms_norm(const uint16_t *x, const float *w, int rows, int n, float eps, int
             for (int i = 0; i < n; i++) yr[i] = float_to_bf16(bf16_to_float(xr[i]) * s * w[i]);
     }
 }
+
+static inline float round_bf16(float f) { return bf16_to_float(float_to_bf16(f)); }
+
+/* Rotary embedding: y = x * cos + roll(x, dim / 2) * sin_signed (the decoder's apply_rope), each product and
+ * the sum rounded to bf16 as torch's three bf16 operations round them, so bit for bit torch's (elementwise,
+ * no sums to reorder). x, y [heads][t][dim] bf16; cos, sin [t][dim] bf16. Torch spends about eight
+ * operations on one (the roll is two slices and a concatenation), two a layer. */
+void rope(const uint16_t *x, int heads, int t, int dim, const uint16_t *cos, const uint16_t *sin, uint16_t *y) {
+    const int half = dim / 2;
+    for (int h = 0; h < heads; h++)
+        for (int r = 0; r < t; r++) {
+            const uint16_t *xr = x + ((size_t)h * t + r) * dim, *c = cos + (size_t)r * dim, *s = sin + (size_t)r * dim;
+            uint16_t *yr = y + ((size_t)h * t + r) * dim;
+            for (int i = 0; i < dim; i++) {
+                const int j = i < half ? i + half : i - half;
+                float a = round_bf16(bf16_to_float(xr[i]) * bf16_to_float(c[i]));
+                float b = round_bf16(bf16_to_float(xr[j]) * bf16_to_float(s[i]));
+                yr[i] = float_to_bf16(a + b);
+            }
+        }
+}

@@ -280,6 +280,22 @@ def test_the_decoders_norm_in_c_follows_transformers_formula(q4: Any, gemma: boo
     assert torch.equal(Norm(weight, 1e-5, gemma, None)(x), expected)  # no kernel: torch's operations
 
 
+def test_the_rotary_embedding_in_c_is_apply_ropes_bit_for_bit(q4: Any) -> None:
+    """On the int4 path q and k are rotated in q4mm.c: the same bf16 numbers as apply_rope's three torch
+    operations, on the transposed view the decoder hands it."""
+    from backends.local.decoder import apply_rope
+
+    torch.manual_seed(2)
+    t, heads, dim = 5, 9, 64
+    q = (torch.randn(t, heads, dim) * 3).to(torch.bfloat16).transpose(0, 1)  # [heads, t, dim], not contiguous
+    angles = torch.rand(t, dim // 2) * 100
+    cos = torch.cat([angles.cos(), angles.cos()], dim=-1).to(torch.bfloat16)
+    sin = torch.cat([-angles.sin(), angles.sin()], dim=-1).to(torch.bfloat16)
+    got = q4.rope(q, cos, sin)
+    assert torch.equal(got, apply_rope(q, cos, sin))
+    assert not torch.equal(got, apply_rope(q, cos, -sin))  # the test tells the rotation's direction
+
+
 def test_int4_keeps_8_bits_where_the_gguf_has_more_than_4(tmp_path: Any) -> None:
     """On int4 a matrix the source file stores above 4 bits (Q5_*, Q6_K, Q8_0, F16, ...) is made 8-bit,
     with the rest of its stack (q/k/v, gate/up); 4-bit ones stay 4-bit. The output projection is 8-bit
