@@ -428,9 +428,15 @@ class Decoder:
         q, k, v = self._qkv(layer, x, rope)
         end = pos + t
         keys, values = self._kv[i]  # [kv heads, head_dim, slots], [kv heads, slots, head_dim]
+        window, group = a.sliding[i], a.n_heads // a.n_kv_heads
+        if causal is None and self.attend is not None and self._q4 is not None and q.dtype == torch.bfloat16:
+            # one call for the cache writes and q's cast, scale and transpose below (the same numbers)
+            qs = self._q4.store_kv_q(q, k, v, keys, values, pos, a.attn_scale)
+            out = torch.empty(t, q_size, dtype=torch.float32)
+            self.attend(qs, keys, values, out, rows[window], a.n_kv_heads, self._scratch)
+            return layer["wo"](out.to(x.dtype))
         keys[:, :, pos:end] = k.transpose(1, 2)
         values[:, pos:end] = v
-        window, group = a.sliding[i], a.n_heads // a.n_kv_heads
         if causal is not None:
             out = F.scaled_dot_product_attention(
                 q.float()[None],

@@ -135,7 +135,8 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
 
 class Q4MM:
     """The quantised product kernels (q4mm.c): q4_matmul(x, rows, k, w, scale, low, n, y, work, threads)
-    as a call; q8_matmul as `q8`; rms_norm as `norm` and the rotary embedding as `rope`."""
+    as a call; q8_matmul as `q8`; rms_norm as `norm`, the rotary embedding as `rope` and a decode step's
+    attention inputs as `store_kv_q`."""
 
     def __init__(self, path: Path) -> None:
         lib = ctypes.CDLL(str(path))
@@ -153,6 +154,11 @@ class Q4MM:
         self._rope = lib.rope
         self._rope.argtypes = [pointer, c_int, c_int, c_int, pointer, pointer, pointer]
         self._rope.restype = None
+        self._store = lib.store_kv_q
+        c_long, c_float = ctypes.c_long, ctypes.c_float
+        self._store.argtypes = [pointer, pointer, c_long, c_long, pointer, c_int, c_int, c_int, c_int, pointer,
+                                pointer, c_int, c_int, c_float, pointer]  # fmt: skip
+        self._store.restype = None
 
     def norm(self, x: Tensor, w: Tensor, eps: float, round_first: bool = False) -> Tensor:
         """RMSNorm over x's last dimension (rms_norm in q4mm.c): x bf16 on the CPU, w float32; round_first:
@@ -172,6 +178,20 @@ class Q4MM:
         self._rope(x.data_ptr(), heads, t, dim, cos.contiguous().data_ptr(), sin_signed.contiguous().data_ptr(),
                    y.data_ptr())  # fmt: skip
         return y
+
+    def store_kv_q(
+        self, q: Tensor, k: Tensor, v: Tensor, keys: Tensor, values: Tensor, pos: int, scale: float
+    ) -> Tensor:
+        """A decode step's attention inputs (store_kv_q in q4mm.c): k and v [kv heads, t, dim] bf16 stored as
+        float32 at slots pos.. of keys [kv heads, dim, slots] and values [kv heads, slots, dim]; returns
+        float(q) * scale as [t, heads, dim] float32 (q [heads, t, dim] bf16)."""
+        q, k = q.contiguous(), k.contiguous()
+        heads, t, dim = q.shape
+        assert v.stride(-1) == 1 and keys.is_contiguous() and values.is_contiguous()
+        out = torch.empty(t, heads, dim, dtype=torch.float32)
+        self._store(k.data_ptr(), v.data_ptr(), v.stride(0), v.stride(1), q.data_ptr(), heads, k.shape[0], t, dim,
+                    keys.data_ptr(), values.data_ptr(), keys.shape[-1], pos, scale, out.data_ptr())  # fmt: skip
+        return out
 
     def q8(self, x: int, rows: int, k: int, w: int, scale: int, n: int, y: int, work: int, threads: int) -> None:
         """The 8-bit product (q8_matmul): W [n, k] int8 with a bf16 scale per group of 32, packed as

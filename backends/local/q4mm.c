@@ -358,3 +358,27 @@ void rope(const uint16_t *x, int heads, int t, int dim, const uint16_t *cos, con
             }
         }
 }
+
+/* A decode step's attention inputs in one call (the decoder's torch operations: two cache writes through
+ * slices and a transpose, q cast, scaled and transposed): k [kv_heads][t][dim] and v (strided: head stride
+ * vh, row stride vt) bf16 are stored as float32 at slots pos.. of the key cache [kv_heads][dim][slots]
+ * (transposed) and the value cache [kv_heads][slots][dim]; q [heads][t][dim] bf16 becomes
+ * qout[t][heads][dim] = float(q) * scale. Conversions are exact and the product is torch's float32 one. */
+void store_kv_q(const uint16_t *k, const uint16_t *v, long vh, long vt, const uint16_t *q, int heads, int kv_heads,
+                int t, int dim, float *keys, float *values, int slots, int pos, float scale, float *qout) {
+    for (int h = 0; h < kv_heads; h++)
+        for (int r = 0; r < t; r++) {
+            const uint16_t *kr = k + ((size_t)h * t + r) * dim, *vr = v + h * vh + r * vt;
+            float *vc = values + ((size_t)h * slots + pos + r) * dim;
+            for (int i = 0; i < dim; i++) {
+                keys[((size_t)h * dim + i) * slots + pos + r] = bf16_to_float(kr[i]);
+                vc[i] = bf16_to_float(vr[i]);
+            }
+        }
+    for (int h = 0; h < heads; h++)
+        for (int r = 0; r < t; r++) {
+            const uint16_t *qr = q + ((size_t)h * t + r) * dim;
+            float *o = qout + ((size_t)r * heads + h) * dim;
+            for (int i = 0; i < dim; i++) o[i] = bf16_to_float(qr[i]) * scale;
+        }
+}

@@ -131,6 +131,14 @@ def test_real_smollm2_rows_equal_single_steps_on_every_path(path: str, smollm2: 
         assert (ref == got).float().mean() > 0.6
     if path == "int4":  # the output projection 8-bit: 4-bit layers cost ~1% of perplexity (4-bit output: 6.6%)
         assert type(dec.output).__name__ == "NativeInt8Linear"
+        ids = torch.randint(0, 40000, (12,), generator=torch.Generator().manual_seed(2))
+        dec.forward(ids[:8], 0)
+        fused = dec.forward(ids[8:], 8)[0]  # a draft block through the C rotary embedding and cache writes
+        q4, dec._q4 = dec._q4, None
+        try:
+            assert torch.equal(dec.forward(ids[8:], 8)[0], fused)  # the same block through torch's operations
+        finally:
+            dec._q4 = q4
         assert _perplexity(dec, loaded.tokenizer) < 1.02 * _perplexity(smollm2.decoder, smollm2.tokenizer)
 
 
@@ -294,6 +302,24 @@ def test_the_rotary_embedding_in_c_is_apply_ropes_bit_for_bit(q4: Any) -> None:
     got = q4.rope(q, cos, sin)
     assert torch.equal(got, apply_rope(q, cos, sin))
     assert not torch.equal(got, apply_rope(q, cos, -sin))  # the test tells the rotation's direction
+
+
+def test_a_decode_steps_attention_inputs_in_c_are_torchs(q4: Any) -> None:
+    """store_kv_q: k and v into the float32 caches at their slots (keys transposed), q cast, scaled and
+    transposed for the attention kernel: the same numbers as the decoder's torch operations."""
+    torch.manual_seed(3)
+    t, heads, kv_heads, dim, slots, pos = 3, 9, 3, 64, 40, 17
+    qkv = (torch.randn(t, (heads + 2 * kv_heads) * dim) * 3).to(torch.bfloat16)
+    q = qkv[:, : heads * dim].view(t, heads, dim).transpose(0, 1)
+    k = qkv[:, heads * dim : (heads + kv_heads) * dim].view(t, kv_heads, dim).transpose(0, 1)
+    v = qkv[:, (heads + kv_heads) * dim :].view(t, kv_heads, dim).transpose(0, 1)  # strided, as the decoder's
+    keys, values = torch.zeros(kv_heads, dim, slots), torch.zeros(kv_heads, slots, dim)
+    got = q4.store_kv_q(q, k, v, keys, values, pos, 0.125)
+    want_keys, want_values = torch.zeros_like(keys), torch.zeros_like(values)
+    want_keys[:, :, pos : pos + t] = k.transpose(1, 2)
+    want_values[:, pos : pos + t] = v
+    assert torch.equal(keys, want_keys) and torch.equal(values, want_values)
+    assert torch.equal(got, (q.float() * 0.125).transpose(0, 1).contiguous())
 
 
 def test_int4_keeps_8_bits_where_the_gguf_has_more_than_4(tmp_path: Any) -> None:
