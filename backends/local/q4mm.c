@@ -314,6 +314,8 @@ void q8_matmul(const uint16_t *x, int rows, int k, const int8_t *w, const uint16
     }
 }
 
+static inline float round_bf16(float f) { return bf16_to_float(float_to_bf16(f)); }
+
 /* y = x / sqrt(mean(x^2) + eps) * w, row by row (RMSNorm): bf16 in and out, float32 weight and sums. With
  * round_first 0, transformers' Gemma formula and torch's rms_norm of the float32 row: the product rounded to
  * bf16 once. With round_first 1, its Llama formula: the normalised row rounded to bf16, then scaled by w
@@ -332,13 +334,11 @@ void rms_norm(const uint16_t *x, const float *w, int rows, int n, float eps, int
         }
         float s = 1.0f / sqrtf(ss / (float)n + eps);
         if (round_first)
-            for (int i = 0; i < n; i++) yr[i] = float_to_bf16(bf16_to_float(float_to_bf16(bf16_to_float(xr[i]) * s)) * w[i]);
+            for (int i = 0; i < n; i++) yr[i] = float_to_bf16(round_bf16(bf16_to_float(xr[i]) * s) * w[i]);
         else
             for (int i = 0; i < n; i++) yr[i] = float_to_bf16(bf16_to_float(xr[i]) * s * w[i]);
     }
 }
-
-static inline float round_bf16(float f) { return bf16_to_float(float_to_bf16(f)); }
 
 /* Rotary embedding: y = x * cos + roll(x, dim / 2) * sin_signed (the decoder's apply_rope), each product and
  * the sum rounded to bf16 as torch's three bf16 operations round them, so bit for bit torch's (elementwise,

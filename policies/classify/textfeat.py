@@ -191,8 +191,9 @@ def extract(text: str) -> TextFeatures:
     lex = [w for w in ws if w not in STOP] + bigrams
     n = len(lex)
     scale = math.sqrt(LEXICAL_FULL / n) if n > LEXICAL_FULL else 1.0
-    named = structural(text[:WORD_LIMIT], ws, bigrams)
-    if not _CODE_SHAPE.intersection(named) and _handover(text[:WORD_LIMIT]):
+    head = text[:WORD_LIMIT]
+    named = structural(head, ws, bigrams)
+    if not _CODE_SHAPE.intersection(named) and _handover(head):
         named.append("#handover")
     words = lex + named
     c = " " + " ".join(low[:CHAR_LIMIT].split()) + " "
