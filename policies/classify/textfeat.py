@@ -42,6 +42,8 @@ WORD_LIMIT = 1600  # characters that feed the words
 
 _WORD = re.compile(r"\w+")
 _CODE_SYMBOLS = re.compile(r"[{}();=<>\[\]]|->|=>|::|!=|==|\+=|&&|\|\|")
+# Option and list labels of prose ("(A) red", "(2)", "(iv)"): not code symbols; a call ("f(a)") still is.
+_LABEL = re.compile(r"\((?<![\w)\]]\()(?:[A-Za-z]|\d{1,2}|[ivxIVX]{2,4})\)")
 _IDENT = re.compile(r"\b(?:[a-z]+_[a-z0-9_]+|[a-z]+[A-Z][A-Za-z0-9]+)\b")
 _FILE = re.compile(
     r"\b[\w/.-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|kt|c|cc|cpp|h|hpp|cs|rb|php|swift|sql|sh|yaml|yml|"
@@ -55,13 +57,15 @@ _ERROR = re.compile(
 _CONTEST = re.compile(r"^(?:given (?:an?|the|two|n)\b|you are given\b|input:|design a data structure)", re.I)
 _LATIN_RUN = re.compile(r"[a-z][a-z0-9_+#]+")
 # How programming exercises are set when they carry no code words: "In this exercise, ...", "Your program
-# should ...", "Given a list of ..., determine whether ...", "# Instructions".
+# should ...", "Given a list of ..., determine whether ...", "# Instructions"; asks to build an application.
+# Matched on the lowercased text.
 _TASK = re.compile(
     r"\b(?:write (?:some )?code|write a program|your program|a program that|(?:in )?this exercise|"
+    r"(?:the|your|a) program (?:will|should|must|then)|"
+    r"(?:write|create|build|make|develop|code) (?:an?|your own) (?:\w+ ){0,2}(?:application|app|program|website)\b|"
     r"implement(?:ation of| a| an| the)|should return|return (?:the|a|an|true|false)\b|"
     r"given (?:a|an|two|the) (?:list|string|number|array|sequence|word|sentence|input)|"
     r"determine (?:if|whether)|for example,? given)",
-    re.I,
 )
 _HEADING = re.compile(
     r"^#{1,3} (?:description|instructions|introduction|task|example|examples|input|output|notes?)\b", re.I | re.M
@@ -137,7 +141,7 @@ def structural(text: str, words: list[str], bigrams: list[str] | None = None) ->
     if _INDENTED.search(text):
         out.append("#indented")
     n = len(text) or 1
-    sym = len(_CODE_SYMBOLS.findall(text))
+    sym = len(_CODE_SYMBOLS.findall(text)) - 2 * len(_LABEL.findall(text))
     if sym >= 3:
         out.append("#sym3")
     if sym / n > 0.02:
@@ -152,23 +156,25 @@ def structural(text: str, words: list[str], bigrams: list[str] | None = None) ->
         out.append("#error")
     if _CONTEST.search(text[:400]):
         out.append("#contest")
-    out += _cumulative("#task", len(_TASK.findall(text)), 2)
+    low = text.lower()  # for _TASK and the substrings (_TASK with re.I took twice the time)
+    out += _cumulative("#task", len(_TASK.findall(low)), 2)
     if _HEADING.search(text):
         out.append("#heading")
     uniq = set(words)
     if not text.isascii():  # "Numpyで", "pyserialでread": Latin runs inside CJK text are words of their own
-        uniq |= set(_LATIN_RUN.findall(text.lower()))
+        uniq |= set(_LATIN_RUN.findall(low))
     uniq |= {w[:-1] for w in uniq if w.endswith("s") and len(w) > 3}
+    uniq |= {w.rstrip("0123456789") for w in uniq if w[-1].isdigit() and w[0].isalpha()}  # "python3", "vue3"
     if bigrams is None:
         bigrams = [a + " " + b for a, b in pairwise(words)]
     tech = len(uniq & TECH_WORDS) + len(TECH_PHRASES.intersection(bigrams))
     weak = len((uniq & TECH_WEAK_WORDS) - TECH_WORDS)
     math_ = len(uniq & MATH_WORDS)
     live = len(uniq & LIVE_WORDS)
-    if not text.isascii():
-        tech += sum(1 for t in TECH_SUBSTRINGS if t in text)
-        math_ += sum(1 for t in MATH_SUBSTRINGS if t in text)
-        live += sum(1 for t in LIVE_SUBSTRINGS if t in text)
+    if not text.isascii():  # lowercased: a Russian stem starts a sentence as often as not ("Сортировка ...")
+        tech += sum(1 for t in TECH_SUBSTRINGS if t in low)
+        math_ += sum(1 for t in MATH_SUBSTRINGS if t in low)
+        live += sum(1 for t in LIVE_SUBSTRINGS if t in low)
     out += _cumulative("#tech", tech, 4)
     out += _cumulative("#techweak", weak, 3)
     out += _cumulative("#math", math_, 3)

@@ -151,3 +151,32 @@ def test_seeds_average_the_heads_weights() -> None:
 def test_handed_over_material_is_its_own_feature(text: str, fires: bool) -> None:
     """An ask of one short paragraph, then the material it works on (no code in it): "#handover"."""
     assert ("#handover" in extract(text).words) is fires
+
+
+def _named(text: str) -> set[str]:
+    return {w for w in extract(text).words if w.startswith("#")}
+
+
+def test_option_labels_are_not_code_symbols() -> None:
+    """Option labels ("(A) red") list choices, as prose does; a call's parentheses still count."""
+    options = "What color is the pencil?\nOptions:\n(A) red\n(B) orange\n(C) green\n(iv) mauve"
+    assert not {"#sym3", "#symdense"} & _named(options)
+    assert "#sym3" in _named("Why does f(a) + g(b) print (x) twice?")
+
+
+@pytest.mark.parametrize(
+    ("text", "feature"),
+    [
+        ("Сортировка объектов", "#tech1"),  # a capitalised Russian stem ("сортировк")
+        ("Вывести дробную часть положительного числа на Питоне", "#tech1"),
+        ("¿Como capturar combinaciones de teclas en python3?", "#tech1"),  # a version after the name
+        ("Budget Tracker: Write an application that keeps track of a household's budget.", "#task1"),
+        ("Enter a number and the program will print its factors.", "#task1"),
+    ],
+)
+def test_programming_words_in_their_other_forms(text: str, feature: str) -> None:
+    assert feature in _named(text)
+
+
+def test_a_script_for_a_video_is_not_an_exercise() -> None:
+    assert "#task1" not in _named("Can you create a short Youtube script for a video about AI?")
