@@ -42,8 +42,9 @@ WORD_LIMIT = 1600  # characters that feed the words
 
 _WORD = re.compile(r"\w+")
 _CODE_SYMBOLS = re.compile(r"[{}();=<>\[\]]|->|=>|::|!=|==|\+=|&&|\|\|")
-# Option and list labels of prose ("(A) red", "(2)", "(iv)"): not code symbols; a call ("f(a)") still is.
-_LABEL = re.compile(r"\((?<![\w)\]]\()(?:[A-Za-z]|\d{1,2}|[ivxIVX]{2,4})\)")
+# Option and list labels of prose ("(A) red", "(2)", "(iv)") and its placeholders ("[name]", "[CITY1]"): not code
+# symbols; a call ("f(a)") or an index ("x[name]") still is.
+_LABEL = re.compile(r"\((?<![\w)\]]\()(?:[A-Za-z]|\d{1,2}|[ivxIVX]{2,4})\)|\[(?<![\w)\]]\[)[A-Za-z][\w ]{0,20}\]")
 _IDENT = re.compile(r"\b(?:[a-z]+_[a-z0-9_]+|[a-z]+[A-Z][A-Za-z0-9]+)\b")
 _FILE = re.compile(
     r"\b[\w/.-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|kt|c|cc|cpp|h|hpp|cs|rb|php|swift|sql|sh|yaml|yml|"
@@ -200,7 +201,8 @@ def extract(text: str) -> TextFeatures:
     head = text[:WORD_LIMIT]
     named = structural(head, ws, bigrams)
     if not _CODE_SHAPE.intersection(named) and _handover(head):
-        named.append("#handover")
+        # material handed over to be worked on: its "Given a sentence ..." sets the model a task, not a program
+        named = [f for f in named if not f.startswith(("#contest", "#task"))] + ["#handover"]
     words = lex + named
     c = " " + " ".join(low[:CHAR_LIMIT].split()) + " "
     return TextFeatures(words, [c[i : i + 3] for i in range(len(c) - 2)], n, scale)

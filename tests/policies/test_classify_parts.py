@@ -162,6 +162,17 @@ def test_option_labels_are_not_code_symbols() -> None:
     options = "What color is the pencil?\nOptions:\n(A) red\n(B) orange\n(C) green\n(iv) mauve"
     assert not {"#sym3", "#symdense"} & _named(options)
     assert "#sym3" in _named("Why does f(a) + g(b) print (x) twice?")
+    placeholders = "Fill in the placeholders: I met [name] at [time] in [place] and we ordered [dish]."
+    assert not {"#sym3", "#symdense"} & _named(placeholders)
+    assert "#sym3" in _named("Why is row[name] empty when cols[key] is set?")
+
+
+def test_handed_over_material_is_a_task_for_the_model_not_a_program() -> None:
+    """ "Given a sentence ..." with the sentence handed over: no exercise features; without the material, as before."""
+    ask = "Given a sentence that is assertive, convert it to one that hedges."
+    assert {"#contest", "#task1"} <= _named(ask)
+    handed = _named(ask + "\n\nIt's going to rain tomorrow.")
+    assert "#handover" in handed and not {"#contest", "#task1"} & handed
 
 
 @pytest.mark.parametrize(
