@@ -168,7 +168,7 @@ def test_option_labels_are_not_code_symbols() -> None:
 
 
 def test_handed_over_material_is_a_task_for_the_model_not_a_program() -> None:
-    """ "Given a sentence ..." with the sentence handed over: no exercise features; without the material, as before."""
+    """With the sentence handed over, "Given a sentence ..." loses the exercise features; without it, keeps them."""
     ask = "Given a sentence that is assertive, convert it to one that hedges."
     assert {"#contest", "#task1"} <= _named(ask)
     handed = _named(ask + "\n\nIt's going to rain tomorrow.")
