@@ -132,8 +132,9 @@ def _cumulative(prefix: str, n: int, top: int) -> list[str]:
     return [f"{prefix}{i}" for i in range(1, min(n, top) + 1)]
 
 
-def structural(text: str, words: list[str], bigrams: list[str] | None = None) -> list[str]:
-    """Named features that hint at code (or at maths) whatever the words."""
+def structural(text: str, low: str, words: list[str], bigrams: list[str] | None = None) -> list[str]:
+    """Named features that hint at code (or at maths) whatever the words; low: text.lower(), which the
+    callers have made already (for _TASK and the substrings: _TASK with re.I took twice the time)."""
     out: list[str] = []
     if "```" in text:
         out.append("#codeblock")
@@ -157,7 +158,6 @@ def structural(text: str, words: list[str], bigrams: list[str] | None = None) ->
         out.append("#error")
     if _CONTEST.search(text[:400]):
         out.append("#contest")
-    low = text.lower()  # for _TASK and the substrings (_TASK with re.I took twice the time)
     out += _cumulative("#task", len(_TASK.findall(low)), 2)
     if _HEADING.search(text):
         out.append("#heading")
@@ -191,15 +191,15 @@ def structural(text: str, words: list[str], bigrams: list[str] | None = None) ->
 
 def extract(text: str) -> TextFeatures:
     """Features of one turn: words, word bigrams, structural features, character trigrams."""
-    low = text[:WORD_LIMIT].lower()
+    head = text[:WORD_LIMIT]
+    low = head.lower()
     # Runs of CJK characters are whole phrases, not words: their trigrams stand in for them.
     ws = [w for w in _WORD.findall(low) if w.isascii() or max(w) < "\u3000"]
     bigrams = [a + " " + b for a, b in pairwise(ws)]
     lex = [w for w in ws if w not in STOP] + bigrams
     n = len(lex)
     scale = math.sqrt(LEXICAL_FULL / n) if n > LEXICAL_FULL else 1.0
-    head = text[:WORD_LIMIT]
-    named = structural(head, ws, bigrams)
+    named = structural(head, low, ws, bigrams)
     if not _CODE_SHAPE.intersection(named) and _handover(head):
         # material handed over to be worked on: its "Given a sentence ..." sets the model a task, not a program
         named = [f for f in named if not f.startswith(("#contest", "#task"))] + ["#handover"]
@@ -217,7 +217,7 @@ def intent(text: str) -> TextFeatures:
     head = text[:600]
     low = head.lower()
     ws = [w for w in _WORD.findall(low) if w.isascii() or max(w) < "\u3000"]
-    out = structural(head, ws)
+    out = structural(head, low, ws)
     out += ["f:" + w for w in ws if w in FUNCTION_WORDS]
     if ws:
         out.append(
