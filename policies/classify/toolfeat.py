@@ -9,6 +9,8 @@ flight question meets `LoadDB`, and "thanks, that's all" reads the same whatever
 
 from __future__ import annotations
 
+import re
+
 from backends.contract import Tool
 
 from .textfeat import TextFeatures, intent
@@ -56,7 +58,19 @@ friends hello hi hey morning evening later bye goodbye meaning life sing song po
 )
 # What some features are worth before any training (training starts from these, its L2 pulls toward them):
 # small talk with the assistant, with nothing of it in the tools, needs no tool; nor does a closing "thanks".
-TOOL_PRIOR: dict[str, float] = {"n:chitchat": -3.0, "n:you": -2.0, "closing": -2.0}
+TOOL_PRIOR: dict[str, float] = {"n:chitchat": -3.0, "n:you": -2.0, "closing": -2.0, "self": -1.0}
+# "you" that only frames a request, an instruction or a lookup ("can you find ...", "you can use my email", "do you
+# have rooms", "thank you", "if you want ..."): taken out before asking whether the assistant is what the ask is about.
+_REQUEST_YOU = re.compile(
+    r"\b(?:can|could|would|will|won't|wouldn't)\s+you\b|\byou\s+(?:can|could|need|should|will|may|must|might)\b"
+    r"|\byou'll\b|\b(?:want|need|request|ask|like)\s+you\s+to\b|\bare\s+you\s+able\b|\bthank\s+you\b"
+    r"|\bdo\s+you\s+(?:have|know|sell|offer|carry|stock|serve)\b|\b(?:if|once|when|after|before)\s+you\b|\bi\s+(?:can|could|will)\s+\w+\s+you\b"
+)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)")  # a message or a title: someone else's words
+_ABOUT_YOU = frozenset({"you", "yourself", "you're", "u"})  # not "your": "your store", "your system" are the service's
+# An ask that is only a question about what the assistant can do ("how can you help me", "what can you do?"); after
+# a sentence of its own ("I lost my phone, can you help me") it asks for that.
+_CAPABILITY = re.compile(r"^[^.,!?;:]*(?<!thank )\byou(?:\s+[\w']+){0,3}?\s+(?:help|do|assist)(?:\s+me)?(?:\s+with)?(?:\s+me)?[\s?.!]*$")
 ASK_WORDS = 40  # words of the ask read for SHAPE_WORDS
 # The ask's own words that feed the head: how it asks, never what about (domain words would tie the head to
 # the tool sets it was trained with).
@@ -109,6 +123,8 @@ def tool_features(
         out.append("used_tools")
     if has_system:
         out.append("system")
+    if about_assistant(words):
+        out.append("self")
     shape = intent(ask).words
     out += ["i:" + f for f in shape]
     if rel == 0:  # nothing of the ask in the tools: its shape alone tells a lookup from small talk
@@ -122,3 +138,13 @@ def tool_features(
         out += _bucket("n:vocab", len(vocab), (8, 20, 40))  # tools described at length, and none of it asked
     out += ["a:" + w for w in {w.strip(",.!?'\"") for w in words[:ASK_WORDS]} if w in SHAPE_WORDS]
     return TextFeatures(out, [])
+
+
+def about_assistant(words: list[str]) -> bool:
+    """Is the assistant itself what the ask is about ("where did you grow up", "what can you help with")? Small
+    talk with it needs no tool whatever the tools are named."""
+    if not any(w.strip(",.!?'\"") in YOU for w in words):
+        return False
+    text = _QUOTED.sub(" ", " ".join(words))
+    rest = _REQUEST_YOU.sub(" ", text)
+    return any(w.strip(",.!?'\"") in _ABOUT_YOU for w in rest.split()) or bool(_CAPABILITY.search(text))

@@ -10,6 +10,7 @@ from policies.classify import Classification, ClassifierRegistry, builtin_regist
 from policies.classify.clients import recognise
 from policies.classify.signals import detect_language, difficulty, estimate_tokens
 from policies.classify.textfeat import extract
+from policies.classify.toolfeat import about_assistant
 from policies.classify.view import LAST_HEAD, LAST_TAIL, build_view
 from router.classify_train import average
 from tests.policies.bodies import WEATHER_TOOL, openai
@@ -191,3 +192,59 @@ def test_programming_words_in_their_other_forms(text: str, feature: str) -> None
 
 def test_a_script_for_a_video_is_not_an_exercise() -> None:
     assert "#task1" not in _named("Can you create a short Youtube script for a video about AI?")
+
+
+@pytest.mark.parametrize(
+    ("ask", "about"),
+    [
+        ("where did you grow up", True),
+        ("what kind of things can you help with?", True),
+        ("how can you help me", True),
+        ("it was really awesome to talk to you", True),
+        ("can you let me know what company were you designed by", True),
+        ("can you find me flights to paris", False),  # "can you" frames a request
+        ("do you have any rooms free on friday?", False),  # ... a lookup
+        ("I lost my phone, can you help me", False),  # a capability question after a need is that need
+        ('send him a message saying "do you want to go climbing?"', False),  # someone else's words
+        ("You can use j.doe@example.com as my email address.", False),  # an instruction
+        ("Thank you for your help!", False),
+    ],
+)
+def test_asks_about_the_assistant_itself(ask: str, about: bool) -> None:
+    assert about_assistant(ask.lower().split()) is about
+
+
+BANK_TOOLS = [
+    {"name": n, "description": d, "parameters": {"type": "object", "properties": {"account": {"type": "string"}}}}
+    for n, d in [
+        ("balance", "Get the balance of one of the user's bank accounts"),
+        ("transfer", "Move money between the user's accounts"),
+        ("freeze_account", "Put a hold on a bank account"),
+        ("pay_bill", "Pay a bill from an account"),
+        ("transactions", "List the recent transactions of an account"),
+        ("report_lost_card", "Report a lost or stolen card and order a new one"),
+        ("pto_balance", "How many days of paid time off the user has left"),
+        ("payday", "When the user's next paycheck arrives"),
+        ("exchange_rate", "Current exchange rate between two currencies"),
+        ("credit_score", "The user's current credit score"),
+    ]
+]
+
+
+@pytest.mark.parametrize(
+    ("ask", "category"),
+    [
+        ("where did you grow up", "prose"),
+        ("what kind of things can you help me with?", "prose"),
+        ("would you tell me how old you are", "prose"),
+        ("what do you do on weekends", "prose"),
+        ("are you a real person", "prose"),
+        ("who made you", "prose"),
+        ("what's the balance on my checking account", "tool_calling"),
+        ("can you freeze my savings account", "tool_calling"),
+        ("how many vacation days do I have left", "tool_calling"),
+    ],
+)
+def test_small_talk_beside_many_tools_needs_none(classify, ask: str, category: str) -> None:
+    """Ten banking tools declared: questions to the assistant about itself are small talk, not calls."""
+    assert classify(openai(ask, tools=BANK_TOOLS)).category == category
