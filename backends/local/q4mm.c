@@ -35,8 +35,13 @@
 #define MAX_ROWS 16
 /* block_rows_n takes rows in chunks of up to CHUNK, each chunk's count a constant where it is inlined (the
  * dispatchers block_rows, block_rows8): the compiler then keeps the rows' accumulators in registers, which
- * with a count known only at run time live in memory (+5-12% a decode step, more for draft blocks). */
+ * with a count known only at run time live in memory (+5-12% a decode step, more for draft blocks). A
+ * chunk reads its weights once: 8 rows fit AVX-512's 32 registers, 4 AVX2's 16. */
+#if LANES == 16
+#define CHUNK 8
+#else
 #define CHUNK 4
+#endif
 #define ROWS_N static inline __attribute__((always_inline)) void
 
 int q4_lanes(void) { return LANES; }
@@ -105,18 +110,16 @@ ROWS_N block_rows_n(const uint8_t *w, const uint16_t *scale, const uint16_t *low
     __m512 acc[CHUNK];
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
     for (int g = 0; g < groups; g++) {
-        __m512i wv[8];
+        __m512i wv[8], isum[CHUNK];
         unpack(w, g, wv);
         const __m512 sv = load_bf16x16(scale + g * 16), lv = load_bf16x16(low + g * 16);
+        const int8_t *qg = q + g * GROUP;
+        for (int r = 0; r < rows; r++) isum[r] = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j++) /* the rows' chains side by side */
+            for (int r = 0; r < rows; r++)
+                isum[r] = _mm512_dpbusd_epi32(isum[r], wv[j], _mm512_set1_epi32(((const int32_t *)(qg + (size_t)r * k))[j]));
         for (int r = 0; r < rows; r++) {
-            const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
-            __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512(); /* two chains: half the latency */
-            for (int j = 0; j < 8; j += 2) {
-                even = _mm512_dpbusd_epi32(even, wv[j], _mm512_set1_epi32(xq[j]));
-                odd = _mm512_dpbusd_epi32(odd, wv[j + 1], _mm512_set1_epi32(xq[j + 1]));
-            }
-            __m512i isum = _mm512_add_epi32(even, odd);
-            __m512 part = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d[r * groups + g]));
+            __m512 part = _mm512_mul_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_set1_ps(d[r * groups + g]));
             acc[r] = _mm512_fmadd_ps(part, sv, acc[r]);
             acc[r] = _mm512_fmadd_ps(lv, _mm512_set1_ps(ds[r * groups + g]), acc[r]);
         }
@@ -195,6 +198,12 @@ static void block_rows(const uint8_t *w, const uint16_t *scale, const uint16_t *
         case 1: block_rows_n(w, scale, low, groups, qc, dc, dsc, 1, k, oc); break;
         case 2: block_rows_n(w, scale, low, groups, qc, dc, dsc, 2, k, oc); break;
         case 3: block_rows_n(w, scale, low, groups, qc, dc, dsc, 3, k, oc); break;
+#if CHUNK == 8
+        case 4: block_rows_n(w, scale, low, groups, qc, dc, dsc, 4, k, oc); break;
+        case 5: block_rows_n(w, scale, low, groups, qc, dc, dsc, 5, k, oc); break;
+        case 6: block_rows_n(w, scale, low, groups, qc, dc, dsc, 6, k, oc); break;
+        case 7: block_rows_n(w, scale, low, groups, qc, dc, dsc, 7, k, oc); break;
+#endif
         default: block_rows_n(w, scale, low, groups, qc, dc, dsc, CHUNK, k, oc); break;
         }
     }
@@ -231,26 +240,24 @@ void q4_matmul(const uint16_t *x, int rows, int k, const uint8_t *w, const uint1
  * acc = fma(isum * d_x, scale, acc), in that order whatever the number of rows. */
 #if LANES == 16
 /* VNNI multiplies unsigned by signed bytes: the weights are flipped to q + 128 (one xor per 64 bytes,
- * shared by all rows) and 128 * sum(x) is taken off the integer sum. */
+ * shared by all rows) and each row's integer sum starts from -128 * sum(x). */
 ROWS_N block_rows8_n(const int8_t *w, const uint16_t *scale, int groups, const int8_t *q, const float *d,
                      const int32_t *xsum, const int rows, int k, float *out /* [rows][16] */) {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     __m512 acc[CHUNK];
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
     for (int g = 0; g < groups; g++) {
-        __m512i wv[8];
+        __m512i wv[8], isum[CHUNK];
         for (int j = 0; j < 8; j++)
             wv[j] = _mm512_xor_si512(_mm512_loadu_si512((const void *)(w + ((size_t)g * 8 + j) * 64)), flip);
         const __m512 sv = load_bf16x16(scale + g * 16);
+        const int8_t *qg = q + g * GROUP;
+        for (int r = 0; r < rows; r++) isum[r] = _mm512_set1_epi32(-128 * xsum[r * groups + g]);
+        for (int j = 0; j < 8; j++)
+            for (int r = 0; r < rows; r++)
+                isum[r] = _mm512_dpbusd_epi32(isum[r], wv[j], _mm512_set1_epi32(((const int32_t *)(qg + (size_t)r * k))[j]));
         for (int r = 0; r < rows; r++) {
-            const int32_t *xq = (const int32_t *)(q + (size_t)r * k + g * GROUP);
-            __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
-            for (int j = 0; j < 8; j += 2) {
-                even = _mm512_dpbusd_epi32(even, wv[j], _mm512_set1_epi32(xq[j]));
-                odd = _mm512_dpbusd_epi32(odd, wv[j + 1], _mm512_set1_epi32(xq[j + 1]));
-            }
-            __m512i isum = _mm512_sub_epi32(_mm512_add_epi32(even, odd), _mm512_set1_epi32(128 * xsum[r * groups + g]));
-            __m512 part = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d[r * groups + g]));
+            __m512 part = _mm512_mul_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_set1_ps(d[r * groups + g]));
             acc[r] = _mm512_fmadd_ps(part, sv, acc[r]);
         }
     }
@@ -321,6 +328,12 @@ static void block_rows8(const int8_t *w, const uint16_t *scale, int groups, cons
         case 1: block_rows8_n(w, scale, groups, qc, dc, xc, 1, k, oc); break;
         case 2: block_rows8_n(w, scale, groups, qc, dc, xc, 2, k, oc); break;
         case 3: block_rows8_n(w, scale, groups, qc, dc, xc, 3, k, oc); break;
+#if CHUNK == 8
+        case 4: block_rows8_n(w, scale, groups, qc, dc, xc, 4, k, oc); break;
+        case 5: block_rows8_n(w, scale, groups, qc, dc, xc, 5, k, oc); break;
+        case 6: block_rows8_n(w, scale, groups, qc, dc, xc, 6, k, oc); break;
+        case 7: block_rows8_n(w, scale, groups, qc, dc, xc, 7, k, oc); break;
+#endif
         default: block_rows8_n(w, scale, groups, qc, dc, xc, CHUNK, k, oc); break;
         }
     }
