@@ -4,6 +4,9 @@
    Built once per machine by native.py: cc -O3 -march=native -DDIM=<head_dim>. */
 #include <stdint.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #ifndef DIM
 #error "compile with -DDIM=<head dim>, a multiple of 16"
@@ -61,47 +64,55 @@ static void score(const float *q, const float *kt, int64_t stride, int64_t first
 /* q: [rows, heads, DIM], already scaled. kt: one layer's keys, transposed: [kv_heads, DIM, stride]
    (stride >= the cache's positions + 128). v: its values, [kv_heads, stride, DIM]. out: [rows, heads,
    DIM]. Row r attends to keys start[r] .. end[r]-2, then key last[r] (its own: end[r]-1, or the slot
-   where a sibling's key was put). scratch: room for end - start + 128 floats. */
+   where a sibling's key was put). scratch: `threads` times `stride` floats. Each (row, head) pair is one
+   task, computed alone whichever thread runs it. */
 void attend(const float *q, const float *kt, const float *v, float *out, const int64_t *start,
             const int64_t *end, const int64_t *last, int rows, int heads, int kv_heads, int64_t stride,
-            float *scratch) {
+            float *scratch, int threads) {
     int group = heads / kv_heads;
-    for (int r = 0; r < rows; r++) {
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int task = 0; task < rows * heads; task++) {
+        /* a kv head's queries (every row, every head of its group) one after another: its keys and values
+           stay in the core's cache between them */
+        int per = rows * group, r = task % per / group, h = task / per * group + task % group;
         int64_t n = end[r] - start[r], span = (n + W - 1) / W * W;
-        for (int h = 0; h < heads; h++) {
-            const float *kc = kt + (int64_t)(h / group) * DIM * stride, *vc = v + (int64_t)(h / group) * stride * DIM;
-            const float *qh = q + ((int64_t)r * heads + h) * DIM;
-            float *s = scratch;
-            score(qh, kc, stride, start[r], n - 1, s);
-            float own = 0.0f;
-            for (int d = 0; d < DIM; d++) own += qh[d] * kc[d * stride + last[r]];
-            s[n - 1] = own;
-            float m = s[0];
-            for (int64_t j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
-            for (int64_t j = n; j < span; j++) s[j] = -1e30f;
-            vec total = {0};
-            for (int64_t j = 0; j < span; j += W) {
-                vec e = vexp(load(s + j) - m);
-                store(s + j, e);
-                total += e;
-            }
-            /* weighted values: SETS partial sums over keys j = u mod SETS, then the rest in order */
-            vec acc[SETS][NV] = {0};
-            int64_t j = 0;
-            for (; j + SETS < n; j += SETS)
-                for (int u = 0; u < SETS; u++) {
-                    const float *vj = vc + (start[r] + j + u) * DIM;
-                    for (int i = 0; i < NV; i++) acc[u][i] += s[j + u] * load(vj + i * W);
-                }
-            for (int u = 1; u < SETS; u++)
-                for (int i = 0; i < NV; i++) acc[0][i] += acc[u][i];
-            for (; j < n; j++) {
-                const float *vj = vc + (j + 1 < n ? start[r] + j : last[r]) * DIM;
-                for (int i = 0; i < NV; i++) acc[0][i] += s[j] * load(vj + i * W);
-            }
-            vec inv = splat(1.0f / hsum(total));
-            float *o = out + ((int64_t)r * heads + h) * DIM;
-            for (int i = 0; i < NV; i++) store(o + i * W, acc[0][i] * inv);
+        const float *kc = kt + (int64_t)(h / group) * DIM * stride, *vc = v + (int64_t)(h / group) * stride * DIM;
+        const float *qh = q + ((int64_t)r * heads + h) * DIM;
+#ifdef _OPENMP
+        float *s = scratch + (int64_t)omp_get_thread_num() * stride;
+#else
+        float *s = scratch;
+        (void)threads;
+#endif
+        score(qh, kc, stride, start[r], n - 1, s);
+        float own = 0.0f;
+        for (int d = 0; d < DIM; d++) own += qh[d] * kc[d * stride + last[r]];
+        s[n - 1] = own;
+        float m = s[0];
+        for (int64_t j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
+        for (int64_t j = n; j < span; j++) s[j] = -1e30f;
+        vec total = {0};
+        for (int64_t j = 0; j < span; j += W) {
+            vec e = vexp(load(s + j) - m);
+            store(s + j, e);
+            total += e;
         }
+        /* weighted values: SETS partial sums over keys j = u mod SETS, then the rest in order */
+        vec acc[SETS][NV] = {0};
+        int64_t j = 0;
+        for (; j + SETS < n; j += SETS)
+            for (int u = 0; u < SETS; u++) {
+                const float *vj = vc + (start[r] + j + u) * DIM;
+                for (int i = 0; i < NV; i++) acc[u][i] += s[j + u] * load(vj + i * W);
+            }
+        for (int u = 1; u < SETS; u++)
+            for (int i = 0; i < NV; i++) acc[0][i] += acc[u][i];
+        for (; j < n; j++) {
+            const float *vj = vc + (j + 1 < n ? start[r] + j : last[r]) * DIM;
+            for (int i = 0; i < NV; i++) acc[0][i] += s[j] * load(vj + i * W);
+        }
+        vec inv = splat(1.0f / hsum(total));
+        float *o = out + ((int64_t)r * heads + h) * DIM;
+        for (int i = 0; i < NV; i++) store(o + i * W, acc[0][i] * inv);
     }
 }

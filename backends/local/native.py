@@ -60,7 +60,7 @@ class Attend:
     def __init__(self, path: Path) -> None:
         pointer, c_int, c_long = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64
         self._fn = ctypes.CDLL(str(path)).attend
-        self._fn.argtypes = [pointer] * 7 + [c_int, c_int, c_int, c_long, pointer]
+        self._fn.argtypes = [pointer] * 7 + [c_int, c_int, c_int, c_long, pointer, c_int]
         self._fn.restype = None
 
     def __call__(
@@ -74,8 +74,10 @@ class Attend:
         scratch: Tensor,
     ) -> None:
         """q: [rows, heads, dim] float32 (contiguous, scaled); kt: [kv_heads, dim, stride]; v: [kv_heads,
-        stride, dim]; out: [rows, heads * dim]; bounds: (start, end, last) int64 per row."""
+        stride, dim]; out: [rows, heads * dim]; bounds: (start, end, last) int64 per row; scratch: `stride`
+        floats for each thread that may run (as many threads as torch's, and as the scratch has room for)."""
         start, end, last = bounds
+        threads = max(1, min(torch.get_num_threads(), scratch.numel() // kt.shape[-1]))
         self._fn(
             q.data_ptr(),
             kt.data_ptr(),
@@ -89,6 +91,7 @@ class Attend:
             kv_heads,
             kt.shape[-1],
             scratch.data_ptr(),
+            threads,
         )
 
 
@@ -125,7 +128,9 @@ def load_attend(head_dim: int, home: Path) -> Attend | None:
     """The attention kernel for this head size, built under home/native if needed; None where it cannot be."""
     if head_dim % 16:
         return None
-    built = build("attend.c", [f"-DDIM={head_dim}"], home, f"attend-{head_dim}")
+    built = build("attend.c", [f"-DDIM={head_dim}", "-fopenmp"], home, f"attend-{head_dim}")
+    if built is None:
+        built = build("attend.c", [f"-DDIM={head_dim}"], home, f"attend-{head_dim}")
     try:
         return Attend(built) if built is not None else None
     except OSError as exc:

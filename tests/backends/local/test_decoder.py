@@ -249,3 +249,22 @@ def test_packed_bf16_decoder_equals_unpacked(kind: str, monkeypatch: pytest.Monk
     assert packed.output.packed and not plain.output.packed
     for a, b in ((0, 7), (7, 8), (8, 13), (13, 20)):  # prefill, one step, a draft block, the rest
         assert torch.equal(packed.forward(ids[a:b], a)[0], plain.forward(ids[a:b], a)[0])
+
+
+def test_native_attention_gives_the_same_bits_on_one_thread_and_two(attend16: Any) -> None:
+    """attend.c splits (row, head) pairs across threads, each computed alone: the thread count must not
+    change a bit (a token's logits alone and inside a draft block rest on it)."""
+    gen = torch.Generator().manual_seed(3)
+    kv_heads, heads, slots, rows = 2, 6, 200, 5
+    kt = torch.randn(kv_heads, 16, slots, generator=gen)
+    v = torch.randn(kv_heads, slots, 16, generator=gen)
+    q = torch.randn(rows, heads, 16, generator=gen)
+    end = torch.arange(60, 60 + rows)  # a draft block: each row sees one key more than the row before
+    bounds = (torch.zeros(rows, dtype=torch.int64), end, end - 1)
+    outs = []
+    for threads in (1, 2):
+        out = torch.empty(rows, heads * 16)
+        attend16(q, kt, v, out, bounds, kv_heads, torch.empty(threads * slots))
+        outs.append(out)
+    assert torch.equal(outs[0], outs[1])
+    assert torch.isfinite(outs[0]).all() and outs[0].abs().sum() > 0
