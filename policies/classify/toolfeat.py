@@ -64,13 +64,16 @@ TOOL_PRIOR: dict[str, float] = {"n:chitchat": -3.0, "n:you": -2.0, "closing": -2
 _REQUEST_YOU = re.compile(
     r"\b(?:can|could|would|will|won't|wouldn't)\s+you\b|\byou\s+(?:can|could|need|should|will|may|must|might)\b"
     r"|\byou'll\b|\b(?:want|need|request|ask|like)\s+you\s+to\b|\bare\s+you\s+able\b|\bthank\s+you\b"
-    r"|\bdo\s+you\s+(?:have|know|sell|offer|carry|stock|serve)\b|\b(?:if|once|when|after|before)\s+you\b|\bi\s+(?:can|could|will)\s+\w+\s+you\b"
+    r"|\bdo\s+you\s+(?:have|know|sell|offer|carry|stock|serve)\b|\b(?:if|once|when|after|before)\s+you\b"
+    r"|\bi\s+(?:can|could|will)\s+\w+\s+you\b"
 )
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)")  # a message or a title: someone else's words
 _ABOUT_YOU = frozenset({"you", "yourself", "you're", "u"})  # not "your": "your store", "your system" are the service's
 # An ask that is only a question about what the assistant can do ("how can you help me", "what can you do?"); after
 # a sentence of its own ("I lost my phone, can you help me") it asks for that.
-_CAPABILITY = re.compile(r"^[^.,!?;:]*(?<!thank )\byou(?:\s+[\w']+){0,3}?\s+(?:help|do|assist)(?:\s+me)?(?:\s+with)?(?:\s+me)?[\s?.!]*$")
+_CAPABILITY = re.compile(
+    r"^[^.,!?;:]*(?<!thank )\byou(?:\s+[\w']+){0,3}?\s+(?:help|do|assist)(?:\s+me)?(?:\s+with)?(?:\s+me)?[\s?.!]*$"
+)
 ASK_WORDS = 40  # words of the ask read for SHAPE_WORDS
 # The ask's own words that feed the head: how it asks, never what about (domain words would tie the head to
 # the tool sets it was trained with).
