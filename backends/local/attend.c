@@ -1,7 +1,8 @@
 /* Attention of a few queries over a float32 KV cache, for the decoder's decode steps and draft
    blocks. Every query is computed by the same code in the same order whatever else shares the call,
    so a token gets bit-identical results alone or inside a draft block (decoder.py relies on this).
-   Built once per machine by native.py: cc -O3 -march=native -DDIM=<head_dim>. */
+   Built once per machine by native.py: cc -O3 -march=native -DDIM=<head_dim> (-fopenmp where the compiler
+   has it: the (row, head) pairs of a call then run on torch's threads). */
 #include <stdint.h>
 #include <string.h>
 #ifdef _OPENMP

@@ -331,7 +331,8 @@ class Decoder:
         self.k_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, arch.head_dim, slots, device=device, dtype=f32)
         self.v_cache = torch.zeros(arch.n_layers, arch.n_kv_heads, slots, arch.head_dim, device=device, dtype=f32)
         self._kv = [(self.k_cache[i], self.v_cache[i]) for i in range(arch.n_layers)]
-        self._scratch = torch.empty(max(1, torch.get_num_threads()) * slots, dtype=f32)  # attend.c's, a thread
+        # attend.c's scratch: `slots` floats for each thread
+        self._scratch = torch.empty(max(1, torch.get_num_threads()) * slots, dtype=f32)
         positions = torch.arange(self.max_len)
         self._positions = positions.to(device)
         self._rope_table: dict[float, tuple[Tensor, Tensor]] = {}
