@@ -126,7 +126,7 @@ def tool_features(
         out.append("used_tools")
     if has_system:
         out.append("system")
-    if about_assistant(words):
+    if about_assistant(words[:ASK_WORDS]):
         out.append("self")
     shape = intent(ask).words
     out += ["i:" + f for f in shape]
