@@ -87,12 +87,16 @@ def wrong_logins(url: str, n: int) -> list[int]:
 
 def test_failed_logins_back_off(tmp_path: Path, classifier) -> None:
     with replicas(tmp_path, f"sqlite:///{tmp_path / 'db'}", classifier, (ADMIN,)) as [(url, _)]:
-        codes = wrong_logins(url, 6)
-        # five free tries, then 1 s, 2 s, 4 s ... of waiting; the checks below run within the first second
-        assert codes == [401] * 5 + [429], codes
+        # five free tries, then 1 s, 2 s, 4 s, 8 s ... of waiting: each wait sat out, the next wrong key doubles it
+        assert wrong_logins(url, 5) == [401] * 5
+        for wait in (1.0, 2.0, 4.0):
+            time.sleep(wait + 0.1)
+            assert wrong_logins(url, 1) == [401]
+        # 8 s to wait now (a loaded machine once took over a second for the checks below, the first wait's length)
+        assert wrong_logins(url, 1) == [429]
         r = httpx.post(url + "/admin/login", json={"key": ADMIN})
         assert r.status_code == 429 and SESSION_COOKIE not in r.cookies  # the right key waits too
-        assert int(r.headers["retry-after"]) >= 1 and r.json()["error"]["type"] == "rate_limit_error"
+        assert int(r.headers["retry-after"]) >= 3 and r.json()["error"]["type"] == "rate_limit_error"  # doubled
         # guessing through the bearer header is the same guessing
         r = httpx.get(url + "/admin/keys", headers={"authorization": f"Bearer {ADMIN}"})
         assert r.status_code == 429
