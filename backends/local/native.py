@@ -124,13 +124,17 @@ def build(source_name: str, flags: list[str], home: Path, label: str) -> Path | 
     return built
 
 
+def build_openmp(source_name: str, flags: list[str], home: Path, label: str) -> Path | None:
+    """`build` with OpenMP where the compiler has it (torch's own runtime, already loaded, runs the kernel's
+    threads), else without (one thread)."""
+    return build(source_name, ["-fopenmp", *flags], home, label) or build(source_name, flags, home, label)
+
+
 def load_attend(head_dim: int, home: Path) -> Attend | None:
     """The attention kernel for this head size, built under home/native if needed; None where it cannot be."""
     if head_dim % 16:
         return None
-    built = build("attend.c", [f"-DDIM={head_dim}", "-fopenmp"], home, f"attend-{head_dim}")
-    if built is None:
-        built = build("attend.c", [f"-DDIM={head_dim}"], home, f"attend-{head_dim}")
+    built = build_openmp("attend.c", [f"-DDIM={head_dim}"], home, f"attend-{head_dim}")
     try:
         return Attend(built) if built is not None else None
     except OSError as exc:
@@ -211,11 +215,9 @@ class Q4MM:
 
 
 def load_q4mm(home: Path) -> Q4MM | None:
-    """The 4-bit product kernel, built under home/native if needed (with OpenMP where the compiler has
-    it: torch's own runtime, already loaded, runs its threads); None where it cannot be built."""
-    built = build("q4mm.c", ["-fopenmp", "-ffp-contract=off"], home, "q4mm")
-    if built is None:
-        built = build("q4mm.c", ["-ffp-contract=off"], home, "q4mm")
+    """The 4-bit product kernel, built under home/native if needed (with OpenMP where the compiler has it);
+    None where it cannot be built."""
+    built = build_openmp("q4mm.c", ["-ffp-contract=off"], home, "q4mm")
     try:
         return Q4MM(built) if built is not None else None
     except OSError as exc:
